@@ -1,0 +1,128 @@
+/**
+ * Argument parsing shared by every extended command: the text after `=` is split into
+ * tokens (commas outside quotes), then checked against the command's declarative table.
+ */
+import { CME } from './cme';
+
+export interface Token {
+  /** The value with quotes removed and `\"` unescaped. */
+  value: string;
+  quoted: boolean;
+}
+
+export type ArgValue = string | number | undefined;
+
+export type ParamSpec =
+  | {
+      kind: 'int';
+      name: string;
+      min?: number;
+      max?: number;
+      /** Allowed values when they are not a contiguous range (AT+CFUN: 0,1,4). */
+      values?: readonly number[];
+      optional?: boolean;
+    }
+  | {
+      kind: 'string';
+      name: string;
+      maxLen?: number;
+      optional?: boolean;
+      /** Real firmware is lenient: most strings may come unquoted. 'required' refuses that. */
+      quotes?: 'any' | 'required';
+    };
+
+export type ParseResult = { ok: true; values: ArgValue[]; tokens: (Token | undefined)[] } | { ok: false; code: number };
+
+/**
+ * Splits an argument string. Empty positions (`a,,b`, trailing comma) become undefined.
+ * Returns null for a malformed string (unterminated quote, text glued to a quote).
+ */
+export function tokenize(src: string): (Token | undefined)[] | null {
+  const out: (Token | undefined)[] = [];
+  let i = 0;
+  const n = src.length;
+  if (n === 0) return [];
+  for (;;) {
+    while (i < n && src[i] === ' ') i++;
+    if (i < n && src[i] === '"') {
+      i++;
+      let value = '';
+      let closed = false;
+      while (i < n) {
+        const c = src[i];
+        if (c === '\\' && src[i + 1] === '"') {
+          value += '"';
+          i += 2;
+          continue;
+        }
+        if (c === '"') {
+          closed = true;
+          i++;
+          break;
+        }
+        value += c;
+        i++;
+      }
+      if (!closed) return null;
+      while (i < n && src[i] === ' ') i++;
+      if (i < n && src[i] !== ',') return null;
+      out.push({ value, quoted: true });
+    } else {
+      let j = i;
+      while (j < n && src[j] !== ',') {
+        if (src[j] === '"') return null;
+        j++;
+      }
+      const value = src.slice(i, j).trim();
+      out.push(value === '' ? undefined : { value, quoted: false });
+      i = j;
+    }
+    if (i >= n) break;
+    i++; // the comma
+    if (i >= n) {
+      out.push(undefined);
+      break;
+    }
+  }
+  return out;
+}
+
+const INT_RE = /^[+-]?\d+$/;
+
+/** Checks tokens against a parameter table and converts them to values. */
+export function parseArgs(src: string, specs: readonly ParamSpec[]): ParseResult {
+  const tokens = tokenize(src);
+  if (tokens === null) return { ok: false, code: CME.paramFormat };
+  if (tokens.length > specs.length) return { ok: false, code: CME.paramCountBeyond };
+  const values: ArgValue[] = [];
+  for (let k = 0; k < specs.length; k++) {
+    const spec = specs[k];
+    const tok = tokens[k];
+    if (tok === undefined) {
+      if (!spec.optional) return { ok: false, code: k >= tokens.length ? CME.paramCountShort : CME.invalidInput };
+      values.push(undefined);
+      continue;
+    }
+    if (spec.kind === 'int') {
+      const v = toInt(tok.value);
+      if (v === null) return { ok: false, code: CME.invalidInput };
+      if (spec.values && !spec.values.includes(v)) return { ok: false, code: CME.invalidInput };
+      if (spec.min !== undefined && v < spec.min) return { ok: false, code: CME.invalidInput };
+      if (spec.max !== undefined && v > spec.max) return { ok: false, code: CME.invalidInput };
+      values.push(v);
+    } else {
+      if (spec.quotes === 'required' && !tok.quoted) return { ok: false, code: CME.invalidInput };
+      if (spec.maxLen !== undefined && tok.value.length > spec.maxLen) return { ok: false, code: CME.textTooLong };
+      values.push(tok.value);
+    }
+  }
+  return { ok: true, values, tokens };
+}
+
+/** A decimal integer, quoted or not (`"1"` is accepted by real firmware). */
+export function toInt(s: string): number | null {
+  const t = s.trim();
+  if (!INT_RE.test(t)) return null;
+  const v = Number(t);
+  return Number.isSafeInteger(v) ? v : null;
+}

@@ -1,0 +1,283 @@
+/**
+ * The AT engine: bytes in, bytes out. It owns line assembly, echo, dispatch by name and
+ * form, result framing and the URC queue. It never touches a socket: a transport hands
+ * it bytes with receive() and takes bytes from the sink it attached.
+ *
+ * One command line runs at a time. Bytes that arrive meanwhile wait in the input queue
+ * (AT-REFERENCE §11 #7) and URCs wait in the URC queue until the final result code has
+ * gone out, so a URC never lands inside a response.
+ */
+import type { Logger } from 'pino';
+import { parseArgs } from './args';
+import type { CommandContext, CommandDef, CommandTable, HandlerResult } from './command';
+import { frameBlock, frameFinal, finalName, type FrameSettings } from './format';
+import { LineAssembler, type LineChars } from './lineAssembler';
+import { parseCommandLine, type Invocation } from './parser';
+import { ERROR, OK, isSuccess, type Final } from './result';
+import type { Clock, TimerHandle } from '../clock';
+import { redactLine } from '../log';
+
+export interface EngineHost {
+  /** Current line and framing settings (they change as commands run). */
+  lineSettings(): FrameSettings & LineChars & { echo: boolean };
+  /** Autobaud: until the first `AT`/`at` the module neither answers nor prints anything. */
+  readonly synced: boolean;
+  markSynced(): void;
+  /** A powered-down or frozen module ignores its input. */
+  readonly accepting: boolean;
+}
+
+type Sink = (data: Buffer) => void;
+
+interface DataWait {
+  size: number;
+  chunks: Buffer[];
+  got: number;
+  timer: TimerHandle;
+  resolve: (b: Buffer | null) => void;
+}
+
+export class AtEngine {
+  private readonly assembler = new LineAssembler();
+  private readonly input: Buffer[] = [];
+  private readonly urcQueue: Buffer[] = [];
+  private sink: Sink | null = null;
+  private busy = false;
+  private data: DataWait | null = null;
+  private lastLine = '';
+  private syncPrev = -1;
+  private pumping = false;
+
+  constructor(
+    private readonly table: CommandTable,
+    private readonly host: EngineHost,
+    private readonly ctxFactory: (engine: AtEngine) => CommandContext,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  setSink(sink: Sink | null): void {
+    this.sink = sink;
+  }
+
+  /** True while a command line is executing. */
+  get isBusy(): boolean {
+    return this.busy;
+  }
+
+  /** Forget partial input (power cycle, DTE reconnect with reset). */
+  resetLine(): void {
+    this.assembler.reset();
+    this.input.length = 0;
+    this.urcQueue.length = 0;
+    this.syncPrev = -1;
+  }
+
+  receive(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.input.push(Buffer.from(chunk));
+    this.pump();
+  }
+
+  /** Queues a URC (one line or several framed as one block each). */
+  urc(...lines: string[]): void {
+    if (!this.host.synced) return; // autobaud: nothing is printed before the DTE syncs
+    const bytes = Buffer.from(lines.map((l) => frameBlock([l], this.host.lineSettings())).join(''), 'latin1');
+    this.urcBytes(bytes);
+  }
+
+  /** Unframed unsolicited bytes (RDY-style sequences are framed by the caller). */
+  urcBytes(bytes: Buffer): void {
+    if (this.busy) this.urcQueue.push(bytes);
+    else this.write(bytes);
+  }
+
+  write(data: string | Buffer): void {
+    if (!this.sink || data.length === 0) return;
+    this.sink(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+  }
+
+  // ---- input pump -------------------------------------------------------------------
+
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      let echo: number[] = [];
+      const flushEcho = () => {
+        if (echo.length) this.write(Buffer.from(echo));
+        echo = [];
+      };
+      while (this.input.length > 0) {
+        if (!this.host.accepting) {
+          this.input.length = 0;
+          break;
+        }
+        if (this.busy && !this.data) break;
+        const head = this.input[0];
+        if (this.data) {
+          this.feedData(head);
+          continue;
+        }
+        const byte = head[0];
+        if (head.length === 1) this.input.shift();
+        else this.input[0] = head.subarray(1);
+        const settings = this.host.lineSettings();
+        if (!this.host.synced) {
+          if (this.detectSync(byte)) {
+            this.host.markSynced();
+            for (const b of [0x41, 0x54]) {
+              if (settings.echo) echo.push(b);
+              this.assembler.feed(b, settings);
+            }
+          }
+          continue;
+        }
+        if (settings.echo && byte !== settings.s4) echo.push(byte);
+        const done = this.assembler.feed(byte, settings);
+        if (!done) continue;
+        flushEcho();
+        if (done.kind === 'repeat') this.startLine(this.lastLine);
+        else if (done.kind === 'overflow') this.startLine(null);
+        else {
+          this.lastLine = done.body;
+          this.startLine(done.body);
+        }
+      }
+      flushEcho();
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Autobaud locks on `AT` or `at` (only these two, manual AT+IPR notes). */
+  private detectSync(byte: number): boolean {
+    const ok = (this.syncPrev === 0x41 && byte === 0x54) || (this.syncPrev === 0x61 && byte === 0x74);
+    this.syncPrev = byte;
+    return ok;
+  }
+
+  private feedData(head: Buffer): void {
+    const d = this.data!;
+    const take = Math.min(d.size - d.got, head.length);
+    d.chunks.push(head.subarray(0, take));
+    d.got += take;
+    if (take === head.length) this.input.shift();
+    else this.input[0] = head.subarray(take);
+    if (d.got >= d.size) {
+      this.clock.clearTimeout(d.timer);
+      this.data = null;
+      d.resolve(Buffer.concat(d.chunks));
+    }
+  }
+
+  // ---- execution ------------------------------------------------------------------
+
+  private startLine(body: string | null): void {
+    this.busy = true;
+    const started = this.clock.now();
+    const run: Promise<Final> = body === null ? Promise.resolve(ERROR) : this.execLine(body);
+    run
+      .catch((err: unknown) => {
+        this.log.error({ err, line: body }, 'command handler failed');
+        return ERROR;
+      })
+      .then((final) => {
+        this.log.debug(
+          { dir: 'at', line: body === null ? '<overlong line>' : redactLine('AT' + body), final: finalName(final), ms: this.clock.now() - started },
+          'AT exchange',
+        );
+        this.write(frameFinal(final, this.host.lineSettings()));
+        this.busy = false;
+        this.data = null;
+        const queued = this.urcQueue.splice(0);
+        for (const u of queued) this.write(u);
+        this.pump();
+      });
+  }
+
+  private async execLine(body: string): Promise<Final> {
+    const parsed = parseCommandLine(body);
+    if (!parsed.ok) return ERROR;
+    let final: Final = OK;
+    for (const inv of parsed.invocations) {
+      const f = await this.invoke(inv);
+      if (!isSuccess(f)) return f;
+      if (f.kind !== 'ok') final = f;
+    }
+    return final;
+  }
+
+  private async invoke(inv: Invocation): Promise<Final> {
+    const ctx = this.ctxFactory(this);
+    let def: CommandDef | undefined;
+    let result: HandlerResult;
+    if (inv.basic && /^S\d+$/.test(inv.name)) {
+      def = this.table.get('S');
+      if (!def?.sreg) return ERROR;
+      const reg = Number(inv.name.slice(1));
+      if (inv.form === 'read') result = def.sreg(ctx, reg, undefined);
+      else {
+        const v = inv.args === '' ? 0 : Number(inv.args);
+        result = def.sreg(ctx, reg, v);
+      }
+      return (await result) ?? OK;
+    }
+    def = this.table.get(inv.name);
+    if (!def) return ERROR;
+    if (inv.basic) {
+      if (!def.basic || inv.form !== 'exec') return ERROR;
+      result = def.basic(ctx, inv.args === '' ? undefined : Number(inv.args), inv.args);
+      return (await result) ?? OK;
+    }
+    switch (inv.form) {
+      case 'test':
+        if (!def.test) return ERROR;
+        if (typeof def.test === 'function') result = def.test(ctx);
+        else {
+          if (def.test.length) ctx.info(...def.test);
+          result = OK;
+        }
+        break;
+      case 'read':
+        if (!def.read) return ERROR;
+        result = def.read(ctx);
+        break;
+      case 'exec':
+        if (!def.exec) return ERROR;
+        result = def.exec(ctx);
+        break;
+      case 'write':
+        if (def.writeRaw) result = def.writeRaw(ctx, inv.args);
+        else if (def.write) {
+          const parsed = parseArgs(inv.args, def.write.params);
+          if (!parsed.ok) return { kind: 'cme', code: parsed.code };
+          result = def.write.run(ctx, parsed.values, parsed.tokens);
+        } else return ERROR;
+        break;
+    }
+    return (await result) ?? OK;
+  }
+
+  // ---- context services -------------------------------------------------------------
+
+  info(lines: string[]): void {
+    this.write(frameBlock(lines, this.host.lineSettings()));
+  }
+
+  prompt(size: number, timeoutMs: number): Promise<Buffer | null> {
+    this.write('\r\n> ');
+    if (size <= 0) return Promise.resolve(Buffer.alloc(0));
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(() => {
+        if (this.data?.resolve === resolve) {
+          this.data = null;
+          resolve(null);
+        }
+      }, timeoutMs);
+      this.data = { size, chunks: [], got: 0, timer, resolve };
+      // Bytes may already be waiting (the DTE sent the data right behind the command).
+      queueMicrotask(() => this.pump());
+    });
+  }
+}

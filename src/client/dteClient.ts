@@ -1,0 +1,206 @@
+/**
+ * A small DTE-side client, the way firmware talks to the module: send a command line,
+ * collect the lines up to its final result code; wait for a URC. Used by our tests and
+ * offered to users' tests (`import { DteClient } from 'sim800-emu'`).
+ */
+import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
+
+export interface AtResponse {
+  /** Information lines, without the echo and without the final result code. */
+  lines: string[];
+  /** The final result line: OK, ERROR, +CME ERROR: n, SHUT OK, or '>' for a data prompt. */
+  final: string;
+  /** True for OK (and other success finals such as SHUT OK). */
+  ok: boolean;
+  /** Every byte received for this command, echo included, as latin1 text. */
+  raw: string;
+}
+
+const FINALS = [/^OK$/, /^ERROR$/, /^\+CME ERROR: .+$/, /^\+CMS ERROR: .+$/, /^SHUT OK$/, /^CLOSE OK$/, /^NO CARRIER$/, /^BUSY$/, /^NO ANSWER$/, /^NO DIALTONE$/];
+const isFinal = (line: string) => FINALS.some((re) => re.test(line));
+const SUCCESS = new Set(['OK', 'SHUT OK', 'CLOSE OK']);
+
+interface Waiter {
+  from: number;
+  match: (line: string) => boolean;
+  resolve: (line: string) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class DteClient {
+  /** Every complete line received, in order (empty lines dropped). */
+  readonly lines: string[] = [];
+  private rawText = '';
+  private partial = '';
+  private cursor = 0; // waitFor() consumes lines from here
+  private waiters: Waiter[] = [];
+  private promptSeen = false;
+  private closed = false;
+
+  constructor(readonly stream: Duplex) {
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('close', () => {
+      this.closed = true;
+      for (const w of this.dataWaiters.splice(0)) w();
+      for (const w of this.waiters.splice(0)) {
+        clearTimeout(w.timer);
+        w.reject(new Error('connection closed'));
+      }
+    });
+    stream.on('error', () => undefined);
+  }
+
+  static connectTcp(port: number, host = '127.0.0.1'): Promise<DteClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, host);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        socket.setNoDelay(true);
+        resolve(new DteClient(socket));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  /** All bytes received so far as latin1 text. */
+  get received(): string {
+    return this.rawText;
+  }
+
+  private dataWaiters: (() => void)[] = [];
+
+  /** Resolves when more bytes arrive, the stream closes, or after ms. */
+  private nextData(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(t);
+        const i = self.dataWaiters.indexOf(done);
+        if (i >= 0) self.dataWaiters.splice(i, 1);
+        resolve();
+      }
+      this.dataWaiters.push(done);
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    const text = chunk.toString('latin1');
+    this.rawText += text;
+    this.partial += text;
+    if (this.partial.includes('> ') && /(^|\r\n)> $/.test(this.partial)) this.promptSeen = true;
+    let idx: number;
+    while ((idx = this.partial.search(/[\r\n]/)) >= 0) {
+      const line = this.partial.slice(0, idx);
+      this.partial = this.partial.slice(idx + 1);
+      if (line.length > 0) this.pushLine(line);
+    }
+    for (const w of this.dataWaiters.splice(0)) w();
+  }
+
+  private pushLine(line: string): void {
+    this.lines.push(line);
+    const at = this.lines.length - 1;
+    for (const w of [...this.waiters]) {
+      if (at >= w.from && w.match(line)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        clearTimeout(w.timer);
+        if (w.from === this.cursor || at >= this.cursor) this.cursor = Math.max(this.cursor, at + 1);
+        w.resolve(line);
+      }
+    }
+  }
+
+  /** Sends raw bytes (no CR added). */
+  write(data: string | Buffer): void {
+    this.stream.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+  }
+
+  /**
+   * Sends `line` + CR and resolves with the response once its final result code (or a
+   * `> ` data prompt) arrives. The echo of the line, when on, is left out of `lines`.
+   */
+  async send(line: string, timeoutMs = 10_000): Promise<AtResponse> {
+    if (this.closed) throw new Error('connection closed');
+    const start = this.lines.length;
+    const rawStart = this.rawText.length;
+    this.promptSeen = false;
+    this.write(line + '\r');
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const got = this.lines.slice(start);
+      const finalIdx = got.findIndex(isFinal);
+      if (finalIdx >= 0) {
+        const body = got.slice(0, finalIdx);
+        if (body[0] === line) body.shift();
+        const final = got[finalIdx];
+        this.cursor = Math.max(this.cursor, start + finalIdx + 1);
+        return { lines: body, final, ok: SUCCESS.has(final), raw: this.rawText.slice(rawStart) };
+      }
+      if (this.promptSeen) {
+        const body = got.filter((l) => l !== '> ' && l !== '>' && l !== line);
+        return { lines: body, final: '>', ok: true, raw: this.rawText.slice(rawStart) };
+      }
+      if (this.closed) throw new Error(`connection closed while waiting for the answer to ${line}`);
+      if (Date.now() > deadline) throw new Error(`no final result for ${line} within ${timeoutMs} ms; got ${JSON.stringify(this.rawText.slice(rawStart))}`);
+      await this.nextData(Math.max(1, deadline - Date.now()));
+    }
+  }
+
+  /** Sends a command and throws unless it succeeded; returns its information lines. */
+  async ok(line: string, timeoutMs?: number): Promise<string[]> {
+    const r = await this.send(line, timeoutMs);
+    if (!r.ok) throw new Error(`${line} answered ${r.final}`);
+    return r.lines;
+  }
+
+  /**
+   * Resolves with the next line (not yet consumed by an earlier waitFor) that starts
+   * with `prefix` or matches the pattern.
+   */
+  waitFor(prefix: string | RegExp, timeoutMs = 10_000): Promise<string> {
+    const match = typeof prefix === 'string' ? (l: string) => l.startsWith(prefix) : (l: string) => prefix.test(l);
+    for (let i = this.cursor; i < this.lines.length; i++) {
+      if (match(this.lines[i])) {
+        this.cursor = i + 1;
+        return Promise.resolve(this.lines[i]);
+      }
+    }
+    return new Promise((resolve, reject) => {
+      const w: Waiter = {
+        from: this.cursor,
+        match,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          reject(new Error(`no line matching ${String(prefix)} within ${timeoutMs} ms`));
+        }, timeoutMs),
+      };
+      this.waiters.push(w);
+    });
+  }
+
+  /** Resolves once the raw byte stream contains `text` (after `from`, a received offset). */
+  async waitForRaw(text: string, timeoutMs = 10_000, from = 0): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.rawText.includes(text, from)) {
+      if (Date.now() > deadline) throw new Error(`no ${JSON.stringify(text)} within ${timeoutMs} ms; got ${JSON.stringify(this.rawText.slice(from))}`);
+      if (this.closed) throw new Error('connection closed');
+      await this.nextData(Math.max(1, deadline - Date.now()));
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.closed || this.stream.destroyed) {
+        resolve();
+        return;
+      }
+      this.stream.once('close', () => resolve());
+      this.stream.destroy();
+    });
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * The command table: every family registers its definitions here. Find a command by
+ * its family's file name (basic, identity, network, clock, bearer, ...).
+ */
+import { buildTable, type CommandTable } from '../at/command';
+import { basicCommands } from './basic';
+import { bearerCommands } from './bearer';
+import { clockCommands } from './clock';
+import { identityCommands } from './identity';
+import { networkCommands } from './network';
+
+export function createCommandTable(): CommandTable {
+  return buildTable(basicCommands, identityCommands, networkCommands, clockCommands, bearerCommands);
+}

@@ -1,0 +1,84 @@
+/**
+ * The library entry: startEmulator() builds a modem, its command table and the chosen
+ * transport, and resolves to a handle with the endpoints and stop(). The CLI wraps it.
+ */
+import * as fs from 'node:fs';
+import type { Logger } from 'pino';
+import { createCommandTable } from './commands';
+import { DteClient } from './client/dteClient';
+import { silentLogger } from './log';
+import { mergeModemConfig, type ModemConfig } from './modem/config';
+import { Modem } from './modem/modem';
+import { resolveProfile } from './profile';
+import { InProcessPort } from './transport/inProcess';
+import { TcpTransport, type TcpEndpoint } from './transport/tcp';
+
+export interface EmulatorOptions {
+  /** Listen for the DTE on TCP; `false` for none. Default 127.0.0.1:2323 when no other transport. */
+  tcp?: { host?: string; port?: number } | false;
+  /** Modem identity, SIM, network figures (partial; defaults fill the rest). */
+  modem?: Partial<ModemConfig>;
+  /** Directory for non-volatile state (AT&W profile, files); memory only when absent. */
+  stateDir?: string;
+  /** Power-cycle the modem on every new DTE connection. */
+  resetOnConnect?: boolean;
+  /** Timing profile name: 'instant' (default) or 'realistic'. */
+  profile?: string;
+  logger?: Logger;
+}
+
+export interface EmulatorHandle {
+  readonly modem: Modem;
+  readonly endpoints: { tcp?: TcpEndpoint };
+  /** The line the CLI prints when ready: `sim800-emu ready tcp=HOST:PORT ...`. */
+  readonly readyLine: string;
+  /** An in-process DTE stream attached to the modem (one at a time, like a wire). */
+  openPort(opts?: { reset?: boolean }): InProcessPort;
+  /** An in-process DteClient over openPort(). */
+  connect(opts?: { reset?: boolean }): DteClient;
+  stop(): Promise<void>;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  const log = options.logger ?? silentLogger;
+  const config = mergeModemConfig(options.modem);
+  const profile = resolveProfile(options.profile ?? 'instant');
+  if (options.stateDir) fs.mkdirSync(options.stateDir, { recursive: true });
+  const modem = new Modem({ commands: createCommandTable(), config, profile, log, stateDir: options.stateDir });
+
+  const endpoints: { tcp?: TcpEndpoint } = {};
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    if (options.tcp !== false) {
+      const tcp = new TcpTransport(modem, log, options.resetOnConnect ?? false);
+      endpoints.tcp = await tcp.listen(options.tcp?.host ?? '127.0.0.1', options.tcp?.port ?? 2323);
+      stops.push(() => tcp.close());
+    }
+  } catch (err) {
+    for (const s of stops.reverse()) await s();
+    throw err;
+  }
+
+  const parts = ['sim800-emu ready'];
+  if (endpoints.tcp) parts.push(`tcp=${formatHostPort(endpoints.tcp)}`);
+
+  let stopped = false;
+  const openPort = (opts?: { reset?: boolean }) => new InProcessPort(modem, { reset: opts?.reset ?? options.resetOnConnect });
+  return {
+    modem,
+    endpoints,
+    readyLine: parts.join(' '),
+    openPort,
+    connect: (opts) => new DteClient(openPort(opts)),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const s of stops.reverse()) await s();
+      modem.powerDown();
+    },
+  };
+}
+
+export function formatHostPort(e: TcpEndpoint): string {
+  return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
+}

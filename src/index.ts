@@ -1,0 +1,6 @@
+/** sim800-emu as a library: the emulator, its DTE-side client, and the pieces tests reach for. */
+export { startEmulator, type EmulatorHandle, type EmulatorOptions } from './emulator';
+export { DteClient, type AtResponse } from './client/dteClient';
+export { Modem } from './modem/modem';
+export { DEFAULT_MODEM_CONFIG, type ModemConfig } from './modem/config';
+export { PROFILES, type TimingProfile } from './profile';

@@ -1,0 +1,74 @@
+/**
+ * TCP transport: one DTE at a time, like one wire. A second connection is told why and
+ * closed; the modem's state outlives a reconnect unless resetOnConnect is set.
+ */
+import * as net from 'node:net';
+import type { Logger } from 'pino';
+import type { Modem } from '../modem/modem';
+
+export interface TcpEndpoint {
+  host: string;
+  port: number;
+}
+
+export const BUSY_MESSAGE = 'sim800-emu: another DTE is already connected to this modem (one wire); closing\r\n';
+
+export class TcpTransport {
+  private server: net.Server | null = null;
+  private current: net.Socket | null = null;
+
+  constructor(
+    private readonly modem: Modem,
+    private readonly log: Logger,
+    private readonly resetOnConnect = false,
+  ) {}
+
+  async listen(host: string, port: number): Promise<TcpEndpoint> {
+    const server = net.createServer((socket) => this.onConnection(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.log.error({ err }, 'tcp server error'));
+    const addr = server.address() as net.AddressInfo;
+    return { host: addr.address, port: addr.port };
+  }
+
+  private onConnection(socket: net.Socket): void {
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    socket.setNoDelay(true);
+    if (this.current || this.modem.attachedDte) {
+      this.log.warn({ peer }, 'refused a second DTE connection: one wire, one DTE');
+      socket.on('error', () => undefined);
+      socket.end(BUSY_MESSAGE);
+      return;
+    }
+    this.current = socket;
+    this.log.info({ peer }, 'DTE connected');
+    const detach = this.modem.attach((data) => socket.write(data), { reset: this.resetOnConnect });
+    socket.on('data', (chunk) => this.modem.receive(chunk));
+    const done = () => {
+      if (this.current !== socket) return;
+      this.current = null;
+      detach();
+      this.log.info({ peer }, 'DTE disconnected');
+    };
+    socket.on('close', done);
+    socket.on('error', (err) => {
+      this.log.debug({ err, peer }, 'DTE socket error');
+      done();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.current?.destroy();
+    this.current = null;
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
