@@ -124,9 +124,11 @@ export class AtEngine {
         else this.input[0] = head.subarray(1);
         const settings = this.host.lineSettings();
         if (!this.host.synced) {
+          const prev = this.syncPrev;
           if (this.detectSync(byte)) {
             this.host.markSynced();
-            for (const b of [0x41, 0x54]) {
+            // The sync pair starts the first line; echo it as typed (`at` stays lower case).
+            for (const b of [prev, byte]) {
               if (settings.echo) echo.push(b);
               this.assembler.feed(b, settings);
             }

@@ -1,0 +1,141 @@
+/**
+ * Test harness for the AT layer and the modem commands: an emulator with an in-process
+ * DTE, and helpers that wait until the engine is idle so that tests can assert the exact
+ * bytes a line produced (the DteClient's send() only knows the usual final result codes).
+ */
+import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../src/emulator';
+import { DteClient } from '../../src/client/dteClient';
+import { createCommandTable } from '../../src/commands';
+import { Modem } from '../../src/modem/modem';
+import { mergeModemConfig, type ModemConfig } from '../../src/modem/config';
+import { InProcessPort } from '../../src/transport/inProcess';
+import type { Clock, TimerHandle } from '../../src/clock';
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+export interface Dte {
+  readonly modem: Modem;
+  readonly client: DteClient;
+  /** Writes raw bytes (latin1 string or Buffer). */
+  write(data: string | Buffer): void;
+  /** Resolves once the engine is idle and no byte arrived for a few event-loop turns. */
+  settle(): Promise<void>;
+  /** Sends `line` (CR appended unless `raw`) and resolves with exactly the bytes it produced. */
+  exchange(line: string, opts?: { raw?: boolean }): Promise<string>;
+  /** Bytes received since the last mark()/exchange(). */
+  sinceMark(): string;
+  mark(): void;
+  received(): string;
+  close(): Promise<void>;
+}
+
+function makeDte(modem: Modem, client: DteClient, onClose: () => Promise<void>): Dte {
+  let markAt = 0;
+  const settle = async () => {
+    let stable = 0;
+    let seen = client.received.length;
+    for (let i = 0; i < 10_000 && stable < 4; i++) {
+      await tick();
+      const now = client.received.length;
+      if (now === seen && !modem.engine.isBusy) stable++;
+      else stable = 0;
+      seen = now;
+    }
+  };
+  const dte: Dte = {
+    modem,
+    client,
+    write: (data) => client.write(data),
+    settle,
+    async exchange(line, opts) {
+      await settle();
+      dte.mark();
+      client.write(opts?.raw ? line : line + '\r');
+      await settle();
+      return dte.sinceMark();
+    },
+    sinceMark: () => client.received.slice(markAt),
+    mark: () => {
+      markAt = client.received.length;
+    },
+    received: () => client.received,
+    close: async () => {
+      await client.close();
+      await onClose();
+    },
+  };
+  return dte;
+}
+
+/** An emulator (no TCP) with one in-process DTE attached. */
+export async function startDte(opts: EmulatorOptions = {}): Promise<Dte & { emu: EmulatorHandle }> {
+  const emu = await startEmulator({ tcp: false, ...opts });
+  const client = emu.connect();
+  const dte = makeDte(emu.modem, client, () => emu.stop());
+  await dte.settle();
+  return Object.assign(dte, { emu });
+}
+
+/**
+ * An emulator already synced (autobaud locked by a first `AT`) with echo off, every byte
+ * so far consumed: the usual starting point of a command test.
+ */
+export async function readyDte(opts: EmulatorOptions = {}): Promise<Dte & { emu: EmulatorHandle }> {
+  const dte = await startDte(opts);
+  await dte.exchange('AT');
+  await dte.exchange('ATE0');
+  dte.mark();
+  return dte;
+}
+
+/** A clock that only moves when the test says so (timers fire in order on advance()). */
+export class FakeClock implements Clock {
+  private t = 0;
+  private wall: number;
+  private seq = 0;
+  private timers = new Map<number, { at: number; fn: () => void }>();
+
+  constructor(wallStart = Date.UTC(2024, 5, 1, 12, 0, 0)) {
+    this.wall = wallStart;
+  }
+
+  now(): number {
+    return this.t;
+  }
+  wallNow(): number {
+    return this.wall + this.t;
+  }
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const id = ++this.seq;
+    this.timers.set(id, { at: this.t + Math.max(0, ms), fn });
+    return id as unknown as TimerHandle;
+  }
+  clearTimeout(handle: TimerHandle): void {
+    this.timers.delete(handle as unknown as number);
+  }
+  sleep(ms: number): Promise<void> {
+    return ms <= 0 ? Promise.resolve() : new Promise((r) => this.setTimeout(r, ms));
+  }
+  /** Moves time forward, firing due timers in time order. */
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      let next: [number, { at: number; fn: () => void }] | undefined;
+      for (const e of this.timers) if (e[1].at <= end && (!next || e[1].at < next[1].at)) next = e;
+      if (!next) break;
+      this.timers.delete(next[0]);
+      this.t = next[1].at;
+      next[1].fn();
+    }
+    this.t = end;
+  }
+}
+
+/** A modem on a FakeClock with an in-process DTE, for tests of time (RTC, NITZ). */
+export async function fakeClockDte(modem: Partial<ModemConfig> = {}, clock = new FakeClock()): Promise<Dte & { clock: FakeClock }> {
+  const m = new Modem({ commands: createCommandTable(), config: mergeModemConfig(modem), clock });
+  const client = new DteClient(new InProcessPort(m));
+  const dte = makeDte(m, client, async () => m.powerDown());
+  await dte.settle();
+  return Object.assign(dte, { clock });
+}
