@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import type { Logger } from 'pino';
+import { planBroker } from './broker/setup';
 import { createCommandTable } from './commands';
 import { DteClient } from './client/dteClient';
 import { silentLogger } from './log';
@@ -25,11 +26,18 @@ export interface EmulatorOptions {
   /** Timing profile name: 'instant' (default) or 'realistic'. */
   profile?: string;
   logger?: Logger;
+  /** MQTT routing: 'embedded', 'direct' or an mqtt:// URL (see the MQTT family). */
+  broker?: string;
+  /** Port of the embedded broker; 0 = any free port. */
+  brokerPort?: number;
+  /** Broker address overrides, `host[:port]=host2:port2`. */
+  map?: string[];
 }
 
 export interface EmulatorHandle {
   readonly modem: Modem;
-  readonly endpoints: { tcp?: TcpEndpoint };
+  /** `broker`: the URL every MQTT connection goes to (embedded: the bound port); absent for direct. */
+  readonly endpoints: { tcp?: TcpEndpoint; broker?: string };
   /** The line the CLI prints when ready: `sim800-emu ready tcp=HOST:PORT ...`. */
   readonly readyLine: string;
   /** An in-process DTE stream attached to the modem (one at a time, like a wire). */
@@ -44,10 +52,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const config = mergeModemConfig(options.modem);
   const profile = resolveProfile(options.profile ?? 'instant');
   if (options.stateDir) fs.mkdirSync(options.stateDir, { recursive: true });
-  const modem = new Modem({ commands: createCommandTable(), config, profile, log, stateDir: options.stateDir });
+  // Bad --broker/--map values throw here, before anything listens.
+  const brokerPlan = planBroker(options);
+  const modem = new Modem({ commands: createCommandTable(), config, profile, log, stateDir: options.stateDir, router: brokerPlan.router });
 
-  const endpoints: { tcp?: TcpEndpoint } = {};
+  const endpoints: { tcp?: TcpEndpoint; broker?: string } = {};
   const stops: (() => Promise<void>)[] = [];
+  const broker = await brokerPlan.start(log);
+  endpoints.broker = broker.url;
   try {
     if (options.tcp !== false) {
       const tcp = new TcpTransport(modem, log, options.resetOnConnect ?? false);
@@ -56,11 +68,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
   } catch (err) {
     for (const s of stops.reverse()) await s();
+    await broker.stop();
     throw err;
   }
 
   const parts = ['sim800-emu ready'];
   if (endpoints.tcp) parts.push(`tcp=${formatHostPort(endpoints.tcp)}`);
+  if (broker.url) parts.push(`broker=${broker.url}`);
 
   let stopped = false;
   const openPort = (opts?: { reset?: boolean }) => new InProcessPort(modem, { reset: opts?.reset ?? options.resetOnConnect });
@@ -74,7 +88,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (stopped) return;
       stopped = true;
       for (const s of stops.reverse()) await s();
-      modem.powerDown();
+      modem.powerDown(); // the MQTT session vanishes (the broker sends its will) ...
+      await broker.stop(); // ... before the embedded broker closes
     },
   };
 }

@@ -7,8 +7,9 @@ import { basicCommands } from './basic';
 import { bearerCommands } from './bearer';
 import { clockCommands } from './clock';
 import { identityCommands } from './identity';
+import { mqttCommands } from './mqtt';
 import { networkCommands } from './network';
 
 export function createCommandTable(): CommandTable {
-  return buildTable(basicCommands, identityCommands, networkCommands, clockCommands, bearerCommands);
+  return buildTable(basicCommands, identityCommands, networkCommands, clockCommands, bearerCommands, mqttCommands);
 }

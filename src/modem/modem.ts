@@ -10,6 +10,7 @@ import type { CommandContext, CommandTable } from '../at/command';
 import type { Clock, TimerHandle } from '../clock';
 import { systemClock } from '../clock';
 import { silentLogger } from '../log';
+import type { BrokerRouter } from '../net/routing';
 import { PROFILES, type TimingProfile } from '../profile';
 import { BearerSet, BearerStatus, type Bearer } from './bearer';
 import { DEFAULT_MODEM_CONFIG, type ModemConfig } from './config';
@@ -28,6 +29,8 @@ export interface ModemOptions {
   clock?: Clock;
   log?: Logger;
   stateDir?: string;
+  /** Where AT+SMCONN dials for the configured URL; the URL as is when absent. */
+  router?: BrokerRouter;
 }
 
 export interface ModemEvents {
@@ -46,6 +49,7 @@ export class Modem extends EventEmitter<ModemEvents> {
   readonly engine: AtEngine;
   readonly bearers: BearerSet;
   readonly stateDir?: string;
+  readonly router?: BrokerRouter;
   private readonly store: ProfileStore;
   private readonly timers = new Set<TimerHandle>();
   private sinkAttached = false;
@@ -74,6 +78,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log ?? silentLogger;
     this.stateDir = opts.stateDir;
+    this.router = opts.router;
     this.store = new ProfileStore(opts.stateDir);
     this.settings = this.store.load(factorySettings(this.config.ipr));
     this.rtc = new ModemClock(this.clock);

@@ -1,0 +1,461 @@
+/**
+ * The module's MQTT session (SIM800 MQTT application note): the SMCONF parameters, one
+ * mqtt.js connection to the broker the router picks, the module's own packet-id sequence,
+ * and the URCs that report acks (`+SMSUB/+SMUNSUB/+SMPUB: <id>,<status>`), deliveries
+ * (`+SMPUBLISH`) and link loss (`+SMSTATE: 0`).
+ *
+ * Rules the firmware relies on (docs/mqtt.md):
+ * - every SUB/UNSUB/PUB request ends in exactly one ack URC: on the broker's ack, after
+ *   TIMEOUT, or when the link goes; our own record with its own timer decides, not mqtt.js
+ *   callbacks (those may never fire once a client is ended);
+ * - the URCs of the module's requests come out in request order, and a delivery waits for
+ *   the acks of the requests issued before it arrived (the note's Example 1 order,
+ *   `+SMPUB: 2,0` before `+SMPUBLISH: 1,...`, whichever order the broker sends them in);
+ * - bytes are latin1 on the AT side (one char = one byte) and raw bytes on the MQTT side.
+ */
+import { connect, validateTopics, type IClientOptions, type MqttClient, type Packet } from 'mqtt';
+import type { TimerHandle } from '../clock';
+import { BearerStatus } from '../modem/bearer';
+import type { Modem } from '../modem/modem';
+import { BrokerRouter, brokerUrl } from './routing';
+
+export interface MqttWill {
+  topic: string;
+  message: string;
+  qos: number;
+  retain: number;
+}
+
+/** The AT+SMCONF parameters. Strings hold the AT line's latin1 text. */
+export interface MqttConfig {
+  cid: number;
+  /** '' until AT+SMCONF="URL" sets it. */
+  host: string;
+  port: number;
+  clientId: string;
+  keepalive: number;
+  cleanss: number;
+  username: string;
+  password: string;
+  /** Seconds the module waits for CONNACK and for each ack. */
+  timeout: number;
+  will: MqttWill;
+}
+
+/** Defaults per the note (CID and TIMEOUT are not stated there: docs/mqtt.md, Decisions). */
+export function defaultMqttConfig(): MqttConfig {
+  return {
+    cid: 1,
+    host: '',
+    port: 1883,
+    clientId: '',
+    keepalive: 60,
+    cleanss: 0,
+    username: '',
+    password: '',
+    timeout: 60,
+    will: { topic: '', message: '', qos: 0, retain: 0 },
+  };
+}
+
+/** Why an SM* request failed. The command table (commands/mqtt.ts) maps each to a CME code. */
+export type MqttFailure = 'noBearer' | 'noUrl' | 'wrongState' | 'refused' | 'tls' | 'unreachable' | 'dns' | 'timeout' | 'invalidInput';
+
+type RequestKind = 'SUB' | 'UNSUB' | 'PUB';
+const ACK_URC: Record<RequestKind, string> = { SUB: '+SMSUB', UNSUB: '+SMUNSUB', PUB: '+SMPUB' };
+/** `<status>` of the ack URCs (note: 0 success, 1 timeout, 2 other error). */
+export const AckStatus = { ok: 0, timeout: 1, error: 2 } as const;
+
+/** The note cuts the topic of `+SMPUBLISH` to 128 characters (AT-REFERENCE §6.1). */
+export const URC_TOPIC_MAX = 128;
+
+/** Socket-level failures while connecting, by Node error code. */
+const CONNECT_ERRORS: Readonly<Record<string, MqttFailure>> = {
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+  EAI_FAIL: 'dns',
+  EAI_NONAME: 'dns',
+  ECONNREFUSED: 'unreachable',
+  EHOSTUNREACH: 'unreachable',
+  ENETUNREACH: 'unreachable',
+  ECONNRESET: 'unreachable',
+  EPIPE: 'unreachable',
+  ETIMEDOUT: 'timeout',
+};
+
+function classifyConnectError(err: (Error & { code?: string | number }) | undefined): MqttFailure {
+  if (!err) return 'unreachable'; // closed before CONNACK without a word: a reset
+  if (typeof err.code === 'number') return 'refused'; // CONNACK return code 1..5
+  if (err.message === 'connack timeout') return 'timeout';
+  if (err.code && CONNECT_ERRORS[err.code]) return CONNECT_ERRORS[err.code];
+  if (err.code && /^(ERR_SSL|ERR_TLS|EPROTO|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|ERR_OSSL)/.test(err.code)) return 'tls';
+  return 'unreachable';
+}
+
+const toUtf8 = (latin1: string) => Buffer.from(latin1, 'latin1').toString('utf8');
+const toLatin1 = (utf8: string) => Buffer.from(utf8, 'utf8').toString('latin1');
+const isIp = (host: string) => /^[\d.]+$/.test(host) || host.includes(':');
+const noop = () => undefined;
+
+type IMessageIdProvider = NonNullable<IClientOptions['messageIdProvider']>;
+
+/**
+ * The module's packet-id sequence, handed to mqtt.js so SUBSCRIBE, PUBLISH and UNSUBSCRIBE
+ * share one counter that starts at 1 on every connect (mqtt.js calls clear() on CONNACK).
+ * Ids still in flight are skipped when the counter wraps.
+ */
+class ModuleIds implements IMessageIdProvider {
+  private next = 1;
+  private last: number | null = null;
+  private readonly inUse = new Set<number>();
+  /** Counts allocations, so a caller can tell that mqtt.js took an id synchronously. */
+  allocations = 0;
+
+  allocate(): number | null {
+    for (let n = 0; n < 65535; n++) {
+      const id = this.next;
+      this.next = id >= 65535 ? 1 : id + 1;
+      if (!this.inUse.has(id)) {
+        this.inUse.add(id);
+        this.last = id;
+        this.allocations++;
+        return id;
+      }
+    }
+    return null;
+  }
+  getLastAllocated(): number | null {
+    return this.last;
+  }
+  register(id: number): boolean {
+    if (this.inUse.has(id)) return false;
+    this.inUse.add(id);
+    return true;
+  }
+  deallocate(id: number): void {
+    this.inUse.delete(id);
+  }
+  clear(): void {
+    this.inUse.clear();
+    this.next = 1;
+    this.last = null;
+  }
+}
+
+/** One place in the URC order: an ack not yet known, or a line ready to go. */
+interface Slot {
+  line: string | null;
+}
+
+interface Pending {
+  kind: RequestKind;
+  slot: Slot;
+  timer: TimerHandle;
+}
+
+type Phase = 'idle' | 'connecting' | 'online' | 'closing';
+
+const sessions = new WeakMap<Modem, MqttSession>();
+
+/** The modem's MQTT session, created on first use. */
+export function mqttSession(modem: Modem): MqttSession {
+  let s = sessions.get(modem);
+  if (!s) {
+    s = new MqttSession(modem);
+    sessions.set(modem, s);
+  }
+  return s;
+}
+
+const DIRECT = new BrokerRouter('direct');
+
+export class MqttSession {
+  config: MqttConfig = defaultMqttConfig();
+  /** AT+SMSSL: 0 plain, 1 TLS. */
+  ssl = 0;
+  private phase: Phase = 'idle';
+  private client: MqttClient | null = null;
+  private ids = new ModuleIds();
+  /** The bearer the session rides on (the CID at connect time). */
+  private cid = 0;
+  private readonly pending = new Map<number, Pending>();
+  private outbox: Slot[] = [];
+  /** Aborts a connect in progress (bearer lost, module reset). */
+  private abortConnect: ((f: MqttFailure) => void) | null = null;
+  /** Bumped by every module reset, so late callbacks of an old life do nothing. */
+  private generation = 0;
+  private readonly log;
+
+  constructor(private readonly modem: Modem) {
+    this.log = modem.log.child({ mod: 'mqtt' });
+    modem.on('bearerDown', (cid) => this.onBearerDown(cid));
+    modem.on('reset', () => this.onReset());
+  }
+
+  /** AT+SMSTATE: 1 online, 0 otherwise. O(1): firmware polls it several times a second. */
+  get state(): 0 | 1 {
+    return this.phase === 'online' ? 1 : 0;
+  }
+
+  // ---- connect / disconnect -------------------------------------------------------
+
+  async connect(): Promise<MqttFailure | null> {
+    const cfg = this.config;
+    if (this.phase !== 'idle') return 'wrongState';
+    if (!cfg.host) return 'noUrl';
+    if (!this.bearerUp(cfg.cid)) return 'noBearer';
+    const gen = this.generation;
+    this.phase = 'connecting';
+    await this.modem.clock.sleep(this.modem.profile.mqttConnectMs);
+    if (gen !== this.generation) return 'wrongState';
+    if (!this.bearerUp(cfg.cid)) {
+      this.phase = 'idle';
+      return 'noBearer';
+    }
+    this.cid = cfg.cid;
+    const target = (this.modem.router ?? DIRECT).route({ host: cfg.host, port: cfg.port });
+    const ids = new ModuleIds();
+    const opts: IClientOptions = {
+      host: target.host,
+      port: target.port,
+      protocol: this.ssl ? 'mqtts' : 'mqtt',
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      // Our own TIMEOUT timer decides; mqtt.js' timer is only a backstop behind it.
+      connectTimeout: cfg.timeout * 1000 + 5000,
+      clientId: toUtf8(cfg.clientId),
+      clean: cfg.cleanss === 1,
+      keepalive: cfg.keepalive,
+      username: cfg.username ? toUtf8(cfg.username) : undefined,
+      password: cfg.username && cfg.password ? Buffer.from(cfg.password, 'latin1') : undefined,
+      will: cfg.will.topic
+        ? { topic: toUtf8(cfg.will.topic), payload: Buffer.from(cfg.will.message, 'latin1'), qos: cfg.will.qos as 0 | 1 | 2, retain: cfg.will.retain === 1 }
+        : undefined,
+      messageIdProvider: ids,
+      resubscribe: false,
+      queueQoSZero: false,
+      ...(this.ssl ? { rejectUnauthorized: true, servername: isIp(cfg.host) ? undefined : cfg.host } : {}),
+    };
+    this.log.info({ url: `${cfg.host}:${cfg.port}`, dial: brokerUrl(target), clientId: cfg.clientId, username: cfg.username, tls: this.ssl === 1 }, 'SMCONN');
+
+    return new Promise<MqttFailure | null>((resolve) => {
+      let lastError: (Error & { code?: string | number }) | undefined;
+      let client: MqttClient | null = null;
+      const finish = (failure: MqttFailure | null) => {
+        if (this.abortConnect !== finish) return;
+        this.abortConnect = null;
+        this.modem.clock.clearTimeout(timer);
+        if (failure) {
+          this.log.info({ failure, err: lastError?.message }, 'SMCONN failed');
+          this.drop(client);
+          this.phase = 'idle';
+        } else {
+          this.phase = 'online';
+        }
+        resolve(failure);
+      };
+      this.abortConnect = finish;
+      const timer = this.modem.clock.setTimeout(() => finish('timeout'), cfg.timeout * 1000);
+      try {
+        client = connect(opts);
+      } catch (err) {
+        // mqtt.js refuses some option sets up front (CLEANSS=0 without a CLIENTID).
+        lastError = err as Error;
+        this.client = null;
+        finish('refused');
+        return;
+      }
+      const c = client;
+      this.client = c;
+      this.ids = ids;
+      c.on('error', (err: Error & { code?: string | number }) => {
+        lastError = err;
+        this.log.debug({ err: err.message, code: err.code }, 'mqtt client error');
+        if (this.client === c && this.phase === 'connecting' && typeof err.code === 'number') finish('refused');
+      });
+      c.once('connect', () => {
+        if (this.client === c) finish(null);
+      });
+      c.on('close', () => {
+        if (this.client !== c) return;
+        if (this.phase === 'connecting') finish(classifyConnectError(lastError));
+        else if (this.phase === 'online') this.linkLost(lastError?.message ?? 'broker closed the connection');
+      });
+      c.on('packetreceive', (p: Packet) => {
+        if (this.client === c) this.onPacket(p);
+      });
+      c.on('message', (topic: string, payload: Buffer, packet: { messageId?: number }) => {
+        if (this.client === c) this.onMessage(topic, payload, packet.messageId ?? 0);
+      });
+    });
+  }
+
+  /** AT+SMDISC: a clean DISCONNECT (no will), then the socket closes. */
+  async disconnect(): Promise<MqttFailure | null> {
+    const client = this.client;
+    if (this.phase !== 'online' || !client) return 'wrongState';
+    this.phase = 'closing';
+    // mqtt.js holds DISCONNECT back until its in-flight packets are acked; the module sends
+    // it at once. Our own records stay: acks arriving before the close still count.
+    for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
+    await new Promise<void>((resolve) => {
+      const timer = this.modem.clock.setTimeout(() => client.stream?.destroy(), this.config.timeout * 1000);
+      client.end(false, {}, () => {
+        this.modem.clock.clearTimeout(timer);
+        resolve();
+      });
+    });
+    if (this.client !== client) return null; // reset or bearer loss meanwhile: already cleaned up
+    this.client = null;
+    this.phase = 'idle';
+    this.failPending();
+    this.log.info('SMDISC');
+    return null;
+  }
+
+  // ---- requests -------------------------------------------------------------------
+
+  subscribe(topic: string, qos: number): number | MqttFailure {
+    return this.request('SUB', () => {
+      if (topic === '' || validateTopics([toUtf8(topic)]) !== null) return false;
+      this.client!.subscribe(toUtf8(topic), { qos: qos as 0 | 1 }, noop);
+      return true;
+    });
+  }
+
+  unsubscribe(topic: string): number | MqttFailure {
+    return this.request('UNSUB', () => {
+      if (topic === '' || validateTopics([toUtf8(topic)]) !== null) return false;
+      this.client!.unsubscribe(toUtf8(topic), {}, noop);
+      return true;
+    });
+  }
+
+  publish(topic: string, qos: number, retain: number, message: string): number | MqttFailure {
+    const client = this.client;
+    if (this.phase !== 'online' || !client) return 'wrongState';
+    if (topic === '' || /[+#]/.test(topic)) return 'invalidInput';
+    const payload = Buffer.from(message, 'latin1');
+    if (qos > 0) {
+      return this.request('PUB', () => {
+        client.publish(toUtf8(topic), payload, { qos: qos as 1, retain: retain === 1 }, noop);
+        return true;
+      });
+    }
+    // QoS 0 has no packet id on the wire; the module still numbers the request, and
+    // reports it done at once (nothing will ever acknowledge it).
+    const id = this.ids.allocate();
+    if (id === null) return 'wrongState';
+    this.ids.deallocate(id);
+    client.publish(toUtf8(topic), payload, { qos: 0, retain: retain === 1 }, noop);
+    this.push(`+SMPUB: ${id},${AckStatus.ok}`);
+    return id;
+  }
+
+  /** Hands one request to mqtt.js and opens its record; `send` returns false on a bad topic. */
+  private request(kind: RequestKind, send: () => boolean): number | MqttFailure {
+    if (this.phase !== 'online' || !this.client) return 'wrongState';
+    const before = this.ids.allocations;
+    if (!send()) return 'invalidInput';
+    // mqtt.js takes the id synchronously when connected; anything else is a state problem.
+    const id = this.ids.allocations === before + 1 ? this.ids.getLastAllocated() : null;
+    if (id === null) return 'wrongState';
+    const slot: Slot = { line: null };
+    this.outbox.push(slot);
+    const timer = this.modem.clock.setTimeout(() => this.settle(id, kind, AckStatus.timeout), this.config.timeout * 1000);
+    this.pending.set(id, { kind, slot, timer });
+    return id;
+  }
+
+  // ---- what the broker sends ----------------------------------------------------------
+
+  private onPacket(p: Packet): void {
+    switch (p.cmd) {
+      case 'puback':
+        this.settle(p.messageId, 'PUB', AckStatus.ok);
+        break;
+      case 'suback':
+        // 0x80 in SUBACK: the broker refused the subscription.
+        this.settle(p.messageId, 'SUB', (p.granted as (number | { qos: number })[]).some((g) => (typeof g === 'number' ? g : g.qos) & 0x80) ? AckStatus.error : AckStatus.ok);
+        break;
+      case 'unsuback':
+        this.settle(p.messageId, 'UNSUB', AckStatus.ok);
+        break;
+    }
+  }
+
+  private onMessage(topic: string, payload: Buffer, messageId: number): void {
+    const t = toLatin1(topic).slice(0, URC_TOPIC_MAX);
+    this.push(`+SMPUBLISH: ${messageId},"${t}",${payload.length},"${payload.toString('latin1')}"`);
+  }
+
+  /** Settles a request exactly once; a late ack after a timeout finds no record. */
+  private settle(id: number | undefined, kind: RequestKind, status: number): void {
+    const p = id === undefined ? undefined : this.pending.get(id);
+    if (!p || p.kind !== kind) return;
+    this.modem.clock.clearTimeout(p.timer);
+    this.pending.delete(id!);
+    p.slot.line = `${ACK_URC[kind]}: ${id},${status}`;
+    this.flush();
+  }
+
+  private push(line: string): void {
+    this.outbox.push({ line });
+    this.flush();
+  }
+
+  /** Emits the ready URCs at the head of the order; stops at the first ack not yet known. */
+  private flush(): void {
+    while (this.outbox.length > 0 && this.outbox[0].line !== null) this.modem.urc(this.outbox.shift()!.line!);
+  }
+
+  /** Every open request fails (status 2), in request order. */
+  private failPending(): void {
+    for (const [id, p] of [...this.pending]) this.settle(id, p.kind, AckStatus.error);
+  }
+
+  // ---- losing the link --------------------------------------------------------------
+
+  /** The broker went away (closed, socket error, keepalive): acks fail, then `+SMSTATE: 0`. */
+  private linkLost(reason: string): void {
+    this.log.info({ reason }, 'MQTT link lost');
+    this.drop(this.client);
+    this.client = null;
+    this.phase = 'idle';
+    this.failPending();
+    this.modem.urc('+SMSTATE: 0');
+  }
+
+  private onBearerDown(cid: number): void {
+    if (cid !== this.cid || this.phase === 'idle') return;
+    if (this.phase === 'connecting') this.abortConnect?.('noBearer');
+    else if (this.phase === 'online') this.linkLost(`bearer ${cid} down`);
+    else this.client?.stream?.destroy(); // closing: disconnect() resolves on the close
+  }
+
+  /** Power down or restart: the device vanishes (no DISCONNECT, so the broker sends the will). */
+  private onReset(): void {
+    this.generation++;
+    this.abortConnect?.('wrongState');
+    this.drop(this.client);
+    this.client = null;
+    this.phase = 'idle';
+    for (const p of this.pending.values()) this.modem.clock.clearTimeout(p.timer);
+    this.pending.clear();
+    this.outbox = [];
+    // SMCONF/SMSSL live in RAM on the module: a reboot brings the defaults back.
+    this.config = defaultMqttConfig();
+    this.ssl = 0;
+  }
+
+  /** Closes a connection without DISCONNECT. Our listeners stay, so late errors are caught. */
+  private drop(client: MqttClient | null | undefined): void {
+    if (!client) return;
+    client.stream?.destroy();
+    client.end(true);
+  }
+
+  private bearerUp(cid: number): boolean {
+    return this.modem.bearers.get(cid)?.status === BearerStatus.connected;
+  }
+}

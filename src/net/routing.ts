@@ -1,0 +1,98 @@
+/**
+ * Broker routing: which address the emulator actually dials for the URL the firmware
+ * configured with AT+SMCONF="URL". Firmware built for a production host runs unchanged
+ * because the emulator, not the firmware, decides where the connection goes.
+ *
+ * Order: the first matching --map rule wins (like curl --resolve); otherwise the mode
+ * decides: `embedded` and an override URL send every URL to one broker, `direct` dials
+ * the configured URL as it is.
+ */
+
+export interface BrokerAddress {
+  host: string;
+  port: number;
+}
+
+/** `host[:port]=host2[:port2]`: a rule without a port matches any port; a target without one keeps it. */
+export interface MapRule {
+  host: string;
+  port?: number;
+  to: { host: string; port?: number };
+}
+
+/** `embedded` and `override` send every URL to one broker; `direct` dials the URL as it is. */
+export type BrokerMode = 'embedded' | 'direct' | 'override';
+
+export const DEFAULT_MQTT_PORT = 1883;
+
+export class BrokerRouter {
+  constructor(
+    readonly mode: BrokerMode,
+    readonly rules: readonly MapRule[] = [],
+    private target?: BrokerAddress,
+  ) {}
+
+  /** The embedded broker's address, known once it listens (its port may be 0 = any). */
+  setTarget(target: BrokerAddress): void {
+    this.target = { ...target };
+  }
+
+  /** The address to dial for the configured destination. */
+  route(dest: BrokerAddress): BrokerAddress {
+    const host = dest.host.toLowerCase();
+    const rule = this.rules.find((r) => r.host === host && (r.port === undefined || r.port === dest.port));
+    if (rule) return { host: rule.to.host, port: rule.to.port ?? dest.port };
+    if (this.mode === 'direct') return { ...dest };
+    if (!this.target) throw new Error(`broker routing: no ${this.mode} broker address yet`);
+    return { ...this.target };
+  }
+
+  /** Parses one `--map` rule; throws a one-line Error naming the bad rule. */
+  static parseRule(text: string): MapRule {
+    const bad = (why: string) => new Error(`invalid map rule "${text}": ${why} (expected host[:port]=host:port)`);
+    const eq = text.indexOf('=');
+    if (eq < 0) throw bad('no "="');
+    const from = parseHostPort(text.slice(0, eq).trim());
+    const to = parseHostPort(text.slice(eq + 1).trim());
+    if (!from) throw bad('bad source');
+    if (!to) throw bad('bad target');
+    return { host: from.host.toLowerCase(), port: from.port, to };
+  }
+
+  /** Parses `mqtt://host[:port]` (an override broker); throws a one-line Error. */
+  static parseUrl(text: string): BrokerAddress {
+    const m = /^mqtt:\/\/([^/]+?)\/?$/i.exec(text.trim());
+    const hp = m ? parseHostPort(m[1]) : null;
+    if (!hp) throw new Error(`invalid broker "${text}": expected embedded, direct or mqtt://host:port`);
+    return { host: hp.host, port: hp.port ?? DEFAULT_MQTT_PORT };
+  }
+}
+
+/** `mqtt://host:port`, with brackets for an IPv6 literal. */
+export function brokerUrl(a: BrokerAddress): string {
+  return `mqtt://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+}
+
+/**
+ * `host`, `host:port`, `[v6]:port`. Returns null when malformed or the port is not 1..65535.
+ * Shared with AT+SMCONF="URL" so the device's URL and the rules read the same way.
+ */
+export function parseHostPort(text: string): { host: string; port?: number } | null {
+  let host: string;
+  let portText: string | undefined;
+  const v6 = /^\[([0-9a-fA-F:.]+)\](?::(.*))?$/.exec(text);
+  if (v6) {
+    host = v6[1];
+    portText = v6[2];
+  } else {
+    const colon = text.lastIndexOf(':');
+    if (colon >= 0 && text.indexOf(':') !== colon) return null; // bare IPv6 without brackets
+    host = colon >= 0 ? text.slice(0, colon) : text;
+    portText = colon >= 0 ? text.slice(colon + 1) : undefined;
+  }
+  if (!/^[A-Za-z0-9._:-]+$/.test(host)) return null;
+  if (portText === undefined) return { host };
+  if (!/^\d{1,5}$/.test(portText)) return null;
+  const port = Number(portText);
+  return port >= 1 && port <= 65535 ? { host, port } : null;
+}

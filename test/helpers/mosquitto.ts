@@ -1,0 +1,107 @@
+/**
+ * A real mosquitto for tests: a temp config on a free port, spawned, waited for, killed.
+ * Missing mosquitto is a failure with the fix in the message, never a silent skip.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const CANDIDATES = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/local/bin/mosquitto'];
+
+export function findMosquitto(): string {
+  const found = CANDIDATES.find((p) => fs.existsSync(p)) ?? which('mosquitto');
+  if (!found) throw new Error('mosquitto not found: install it (Debian: apt-get install mosquitto) to run the broker tests');
+  return found;
+}
+
+function which(name: string): string | undefined {
+  const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() || undefined : undefined;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, log: () => string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`mosquitto exited with ${child.exitCode}: ${log()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port} within ${timeoutMs} ms: ${log()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export interface Mosquitto {
+  port: number;
+  url: string;
+  /** Stops it (SIGTERM, then waits for the exit). */
+  stop(): Promise<void>;
+}
+
+export interface MosquittoOptions {
+  /** `user:password` pairs: the broker then refuses anonymous clients. */
+  users?: Record<string, string>;
+  port?: number;
+}
+
+export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosquitto> {
+  const bin = findMosquitto();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sim800-mosq-'));
+  const port = opts.port ?? (await freePort());
+  const conf = [`listener ${port} 127.0.0.1`, 'persistence false', 'max_queued_messages 10000', 'max_inflight_messages 0', 'log_dest stderr', 'log_type error'];
+  if (opts.users) {
+    const pw = path.join(dir, 'passwd');
+    for (const [i, [user, pass]] of Object.entries(opts.users).entries()) {
+      const r = spawnSync('mosquitto_passwd', [...(i === 0 ? ['-c'] : []), '-b', pw, user, pass], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`mosquitto_passwd failed (apt-get install mosquitto): ${r.stderr || r.error}`);
+    }
+    fs.chmodSync(pw, 0o644);
+    conf.push('allow_anonymous false', `password_file ${pw}`);
+  } else {
+    conf.push('allow_anonymous true');
+  }
+  // Running as root: keep root so mosquitto can read its files in the temp dir.
+  if (process.getuid?.() === 0) conf.push('user root');
+  const confPath = path.join(dir, 'mosquitto.conf');
+  fs.writeFileSync(confPath, conf.join('\n') + '\n');
+  let stderr = '';
+  const child = spawn(bin, ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  try {
+    await waitForPort(port, child, () => stderr);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((r) => child.once('exit', () => r()));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
