@@ -38,6 +38,11 @@ export interface ModemEvents {
   bearerDown: [cid: number];
   /** The module is gone: power down or restart. Sessions must end without URCs. */
   reset: [];
+  /**
+   * Every PDP context goes down (detach, radio off). Families with contexts of their own
+   * (the TCP/IP stack) deactivate them and set `active` so that one +PDP: DEACT is shown.
+   */
+  pdpDown: [report: { active: boolean }];
 }
 
 export class Modem extends EventEmitter<ModemEvents> {
@@ -217,9 +222,13 @@ export class Modem extends EventEmitter<ModemEvents> {
   /** SIM ready and radio on: register, then Call Ready / SMS Ready and network time. */
   private networkUp(): void {
     if (this.cfun !== 1 || this.sim !== 'READY') return;
-    this.updateRegistration(this.urc.bind(this));
+    const urc = this.urc.bind(this);
+    const wasRegistered = this.isRegistered;
+    this.updateRegistration(urc, false);
     if (this.settings.ciurc === 1) this.urc('Call Ready');
     this.urc('SMS Ready');
+    // Module logs show NITZ after the ready URCs: Call Ready, SMS Ready, *PSUTTZ, DST, +CIEV.
+    if (this.isRegistered && !wasRegistered && this.settings.clts === 1) this.networkTime(urc);
   }
 
   /** AT+CFUN=<fun>: notices before OK go to `notice`; what follows later is URCs. */
@@ -241,7 +250,7 @@ export class Modem extends EventEmitter<ModemEvents> {
   }
 
   /** Recomputes registration and attach from radio, SIM and network; emits +CREG/+CGREG. */
-  updateRegistration(notice: Notice): void {
+  updateRegistration(notice: Notice, nitz = true): void {
     const canRegister = this.cfun === 1 && this.sim === 'READY';
     const stat = canRegister ? (this.networkAvailable ? 1 : 2) : 0;
     if (stat === this.regStat) return;
@@ -251,7 +260,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     if (this.settings.cgregN > 0) notice(this.cregLine('+CGREG', this.settings.cgregN, false));
     if (this.isRegistered && !wasRegistered) {
       this.attached = true;
-      if (this.settings.clts === 1) this.networkTime(notice);
+      if (nitz && this.settings.clts === 1) this.networkTime(notice);
     } else if (!this.isRegistered && wasRegistered) {
       this.setAttached(false, notice);
     }
@@ -295,11 +304,14 @@ export class Modem extends EventEmitter<ModemEvents> {
   bearerBlocker(): 'radio' | 'sim' | 'network' | null {
     if (this.cfun !== 1) return 'radio';
     if (this.sim !== 'READY') return 'sim';
-    if (!this.isRegistered || !this.attached) return 'network';
+    // No attach needed: activating a context attaches first (27.007 10.1.10), which is
+    // what lets TinyGSM open the bearer right after its own AT+CGATT=0.
+    if (!this.isRegistered) return 'network';
     return null;
   }
 
   openBearer(b: Bearer): void {
+    this.attached = true;
     b.status = BearerStatus.connected;
     b.ip = this.bearers.allocateIp();
   }
@@ -325,7 +337,9 @@ export class Modem extends EventEmitter<ModemEvents> {
   private dropAllBearers(notice: Notice): void {
     let any = false;
     for (const b of this.bearers.open()) any = this.dropBearer(b.cid, notice) || any;
-    if (any) notice('+PDP: DEACT');
+    const report = { active: false };
+    this.emit('pdpDown', report);
+    if (any || report.active) notice('+PDP: DEACT');
   }
 
   // ---- profile --------------------------------------------------------------------

@@ -10,8 +10,11 @@ import { Modem } from '../../src/modem/modem';
 import { mergeModemConfig, type ModemConfig } from '../../src/modem/config';
 import { InProcessPort } from '../../src/transport/inProcess';
 import type { Clock, TimerHandle } from '../../src/clock';
+import { PROFILES } from '../../src/profile';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
+/** A timer turn as well: handlers defer work with setTimeout(0) (AT+CFUN=1,1 restarts after OK). */
+const timerTick = () => new Promise<void>((r) => setTimeout(r, 0));
 
 export interface Dte {
   readonly modem: Modem;
@@ -35,7 +38,7 @@ function makeDte(modem: Modem, client: DteClient, onClose: () => Promise<void>):
     let stable = 0;
     let seen = client.received.length;
     for (let i = 0; i < 10_000 && stable < 4; i++) {
-      await tick();
+      await (stable === 2 ? timerTick() : tick());
       const now = client.received.length;
       if (now === seen && !modem.engine.isBusy) stable++;
       else stable = 0;
@@ -131,9 +134,17 @@ export class FakeClock implements Clock {
   }
 }
 
-/** A modem on a FakeClock with an in-process DTE, for tests of time (RTC, NITZ). */
-export async function fakeClockDte(modem: Partial<ModemConfig> = {}, clock = new FakeClock()): Promise<Dte & { clock: FakeClock }> {
-  const m = new Modem({ commands: createCommandTable(), config: mergeModemConfig(modem), clock });
+/** A modem on a FakeClock with an in-process DTE, for tests of time (RTC, NITZ, delays). */
+export async function fakeClockDte(
+  opts: { modem?: Partial<ModemConfig>; profile?: 'instant' | 'realistic'; clock?: FakeClock } = {},
+): Promise<Dte & { clock: FakeClock }> {
+  const clock = opts.clock ?? new FakeClock();
+  const m = new Modem({
+    commands: createCommandTable(),
+    config: mergeModemConfig(opts.modem),
+    clock,
+    profile: PROFILES[opts.profile ?? 'instant'],
+  });
   const client = new DteClient(new InProcessPort(m));
   const dte = makeDte(m, client, async () => m.powerDown());
   await dte.settle();
