@@ -13,7 +13,7 @@ import type { CommandContext, CommandDef, CommandTable, HandlerResult } from './
 import { frameBlock, frameFinal, finalName, type FrameSettings } from './format';
 import { LineAssembler, type LineChars } from './lineAssembler';
 import { parseCommandLine, type Invocation } from './parser';
-import { ERROR, OK, isSuccess, type Final } from './result';
+import { ERROR, NONE, OK, isSuccess, type Final } from './result';
 import type { Clock, TimerHandle } from '../clock';
 import { redactLine } from '../log';
 
@@ -203,9 +203,13 @@ export class AtEngine {
     if (!parsed.ok) return ERROR;
     let final: Final = OK;
     for (const inv of parsed.invocations) {
-      const f = await this.invoke(inv);
-      if (!isSuccess(f)) return f;
-      if (f.kind !== 'ok') final = f;
+      // A command that ends in its own text (SHUT OK) or in nothing (AT+CIFSR's bare
+      // address) may be followed by more: its text becomes information and the last
+      // command's result ends the line. TinyGSM's AT+CIFSR;E0 depends on this OK.
+      if (final.kind === 'text') this.info([final.text]);
+      final = await this.invoke(inv);
+      if (!isSuccess(final)) return final;
+      if (!this.host.accepting) return NONE; // powered down mid-line (AT+CPOWD)
     }
     return final;
   }

@@ -15,6 +15,7 @@ export type Final =
 
 export const OK: Final = { kind: 'ok' };
 export const ERROR: Final = { kind: 'error' };
+export const NONE: Final = { kind: 'none' };
 export const cme = (code: number): Final => ({ kind: 'cme', code });
 export const text = (t: string): Final => ({ kind: 'text', text: t });
 

@@ -6,10 +6,11 @@ import { buildTable, type CommandTable } from '../at/command';
 import { basicCommands } from './basic';
 import { bearerCommands } from './bearer';
 import { clockCommands } from './clock';
+import { compatCommands } from './compat';
 import { identityCommands } from './identity';
 import { mqttCommands } from './mqtt';
 import { networkCommands } from './network';
 
 export function createCommandTable(): CommandTable {
-  return buildTable(basicCommands, identityCommands, networkCommands, clockCommands, bearerCommands, mqttCommands);
+  return buildTable(basicCommands, identityCommands, networkCommands, clockCommands, bearerCommands, mqttCommands, compatCommands);
 }
