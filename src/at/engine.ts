@@ -47,6 +47,8 @@ export class AtEngine {
   private lastLine = '';
   private syncPrev = -1;
   private pumping = false;
+  /** Bumped by resetLine(): a line started before a power cycle must not answer after it. */
+  private generation = 0;
 
   constructor(
     private readonly table: CommandTable,
@@ -67,10 +69,14 @@ export class AtEngine {
 
   /** Forget partial input (power cycle, DTE reconnect with reset). */
   resetLine(): void {
+    this.generation++;
     this.assembler.reset();
     this.input.length = 0;
     this.urcQueue.length = 0;
     this.syncPrev = -1;
+    this.busy = false;
+    if (this.data) this.clock.clearTimeout(this.data.timer);
+    this.data = null;
   }
 
   receive(chunk: Buffer): void {
@@ -177,6 +183,7 @@ export class AtEngine {
 
   private startLine(body: string | null): void {
     this.busy = true;
+    const generation = this.generation;
     const started = this.clock.now();
     const run: Promise<Final> = body === null ? Promise.resolve(ERROR) : this.execLine(body);
     run
@@ -185,6 +192,8 @@ export class AtEngine {
         return ERROR;
       })
       .then((final) => {
+        // The module lost power (or restarted) while the line ran: its answer is gone.
+        if (generation !== this.generation) return;
         this.log.debug(
           { dir: 'at', line: body === null ? '<overlong line>' : redactLine('AT' + body), final: finalName(final), ms: this.clock.now() - started },
           'AT exchange',
@@ -201,8 +210,10 @@ export class AtEngine {
   private async execLine(body: string): Promise<Final> {
     const parsed = parseCommandLine(body);
     if (!parsed.ok) return ERROR;
+    const generation = this.generation;
     let final: Final = OK;
     for (const inv of parsed.invocations) {
+      if (generation !== this.generation) return NONE; // power cycled mid-line
       // A command that ends in its own text (SHUT OK) or in nothing (AT+CIFSR's bare
       // address) may be followed by more: its text becomes information and the last
       // command's result ends the line. TinyGSM's AT+CIFSR;E0 depends on this OK.
@@ -215,7 +226,19 @@ export class AtEngine {
   }
 
   private async invoke(inv: Invocation): Promise<Final> {
-    const ctx = this.ctxFactory(this);
+    const base = this.ctxFactory(this);
+    const generation = this.generation;
+    // A handler still running after a power cycle prints nothing into the new session.
+    const live = () => generation === this.generation;
+    const ctx: CommandContext = {
+      ...base,
+      info: (...lines) => {
+        if (live()) base.info(...lines);
+      },
+      raw: (data) => {
+        if (live()) base.raw(data);
+      },
+    };
     let def: CommandDef | undefined;
     let result: HandlerResult;
     if (inv.basic && /^S\d+$/.test(inv.name)) {

@@ -194,6 +194,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.cancelTimers();
     this.powered = false;
     this.emit('reset');
+    this.engine.resetLine();
     this.schedule(this.profile.restartMs, () => this.powerOn());
   }
 
@@ -201,6 +202,7 @@ export class Modem extends EventEmitter<ModemEvents> {
   powerDown(): void {
     this.cancelTimers();
     this.emit('reset');
+    this.engine.resetLine(); // a running command and queued URCs die with the power
     this.bearers.reset();
     this.powered = false;
     this.regStat = 0;

@@ -222,3 +222,44 @@ describe('AT+CPOWD', () => {
     expect(await dte.exchange('AT')).toBe('\r\nOK\r\n');
   });
 });
+
+describe('power lost while a command runs', () => {
+  it('the running command never answers; after power-on only the new session speaks', async () => {
+    const { FakeClock } = await import('../helpers/dte');
+    const clock = new FakeClock();
+    dte = await fakeClockDte({ modem: { ipr: 115200 }, profile: 'realistic', clock });
+    clock.advance(10_000);
+    await dte.exchange('ATE0');
+    dte.mark();
+    dte.write('AT+SAPBR=1,1\r'); // 1280 ms on the realistic profile
+    await dte.settle();
+    expect(dte.modem.engine.isBusy).toBe(true);
+    dte.modem.urc('+QUEUED: 1');
+    dte.modem.powerDown();
+    clock.advance(2_000);
+    await dte.settle();
+    expect(dte.sinceMark()).toBe('');
+    dte.modem.powerOn();
+    clock.advance(10_000);
+    await dte.settle();
+    expect(dte.sinceMark()).toBe(POWER_UP);
+    expect(await dte.exchange('AT')).toBe('AT\r\r\nOK\r\n');
+    expect(await dte.exchange('AT+SAPBR=2,1')).toBe('AT+SAPBR=2,1\r\r\n+SAPBR: 1,3,"0.0.0.0"\r\n\r\nOK\r\n');
+  });
+
+  it('a restart during a slow command: the old answer does not leak into the new session', async () => {
+    const { FakeClock } = await import('../helpers/dte');
+    const clock = new FakeClock();
+    dte = await fakeClockDte({ modem: { ipr: 115200 }, profile: 'realistic', clock });
+    clock.advance(10_000);
+    await dte.exchange('ATE0');
+    dte.mark();
+    dte.write('AT+SAPBR=1,1\r');
+    await dte.settle();
+    dte.modem.restart();
+    clock.advance(500 + 1500); // restart, then boot: RDY and +CFUN; the old 1280 ms passed too
+    await dte.settle();
+    expect(dte.sinceMark()).toBe('\r\nRDY\r\n\r\n+CFUN: 1\r\n');
+    expect(dte.modem.engine.isBusy).toBe(false);
+  });
+});
