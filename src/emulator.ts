@@ -12,11 +12,14 @@ import { mergeModemConfig, type ModemConfig } from './modem/config';
 import { Modem } from './modem/modem';
 import { resolveProfile } from './profile';
 import { InProcessPort } from './transport/inProcess';
+import { StdioTransport, type StdioPair } from './transport/stdio';
 import { TcpTransport, type TcpEndpoint } from './transport/tcp';
 
 export interface EmulatorOptions {
   /** Listen for the DTE on TCP; `false` for none. Default 127.0.0.1:2323 when no other transport. */
   tcp?: { host?: string; port?: number } | false;
+  /** The DTE on a stream pair (the CLI's --stdio). Turns the default TCP listener off; one wire, so not with `tcp`. */
+  stdio?: StdioPair;
   /** Modem identity, SIM, network figures (partial; defaults fill the rest). */
   modem?: Partial<ModemConfig>;
   /** Directory for non-volatile state (AT&W profile, files); memory only when absent. */
@@ -58,12 +61,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const endpoints: { tcp?: TcpEndpoint; broker?: string } = {};
   const stops: (() => Promise<void>)[] = [];
+  if (options.stdio && options.tcp) throw new Error('stdio and tcp cannot both attach to one modem: it has one wire');
   const broker = await brokerPlan.start(log);
   endpoints.broker = broker.url;
   try {
-    if (options.tcp !== false) {
+    if (options.stdio) {
+      const stdio = new StdioTransport(modem, options.stdio, log);
+      stdio.open({ reset: options.resetOnConnect });
+      stops.push(async () => stdio.close());
+    }
+    // TCP is the default wire only when no other one is named.
+    if (options.tcp === undefined ? !options.stdio : options.tcp !== false) {
+      const at = options.tcp || {};
       const tcp = new TcpTransport(modem, log, options.resetOnConnect ?? false);
-      endpoints.tcp = await tcp.listen(options.tcp?.host ?? '127.0.0.1', options.tcp?.port ?? 2323);
+      endpoints.tcp = await tcp.listen(at.host ?? '127.0.0.1', at.port ?? 2323);
       stops.push(() => tcp.close());
     }
   } catch (err) {
@@ -73,6 +84,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   const parts = ['sim800-emu ready'];
+  if (options.stdio) parts.push('stdio');
   if (endpoints.tcp) parts.push(`tcp=${formatHostPort(endpoints.tcp)}`);
   if (broker.url) parts.push(`broker=${broker.url}`);
 

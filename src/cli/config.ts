@@ -1,0 +1,200 @@
+/**
+ * The CLI's settings: values from the command line and from a JSON config file, checked
+ * and merged (flags win), then turned into EmulatorOptions. Pure: no process, no I/O
+ * except reading the config file, so every rule here is unit-testable.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { EmulatorOptions } from '../emulator';
+import { LOG_LEVELS, type LogLevel } from '../log';
+import { mergeModemConfig, type ModemConfig } from '../modem/config';
+import { PROFILES } from '../profile';
+
+/** A problem with how the CLI was called: one line on stderr, exit code 2. */
+export class UsageError extends Error {}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export const DEFAULT_TCP: HostPort = { host: '127.0.0.1', port: 2323 };
+
+/** Everything the CLI can be told; undefined means "not said here". */
+export interface CliSettings {
+  tcp?: HostPort;
+  stdio?: boolean;
+  stateDir?: string;
+  profile?: string;
+  logLevel?: LogLevel;
+  resetOnConnect?: boolean;
+  broker?: string;
+  brokerPort?: number;
+  map?: string[];
+  modem?: Partial<ModemConfig>;
+}
+
+/** Commander's option values, as strings (validation happens here, not in commander). */
+export interface RawFlags {
+  tcp?: string | true;
+  stdio?: boolean;
+  config?: string;
+  stateDir?: string;
+  logLevel?: string;
+  profile?: string;
+  resetOnConnect?: boolean;
+  broker?: string;
+  brokerPort?: string;
+  map?: string[];
+}
+
+// ---- single values ------------------------------------------------------------------
+
+/** `port`, `host:port` or `[v6]:port`; a bare port means 127.0.0.1. */
+export function parseHostPort(value: string, label: string): HostPort {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):)?(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`${label}: "${value}" is not [host:]port`);
+  const host = m[1] ? m[1].replace(/^\[(.*)\]$/, '$1') : DEFAULT_TCP.host;
+  return { host, port };
+}
+
+function parsePort(value: string | number, label: string): number {
+  const n = typeof value === 'number' ? value : /^\d{1,5}$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${label}: "${value}" is not a port number (0..65535, 0 = any free port)`);
+  return n;
+}
+
+function checkLogLevel(value: string, label: string): LogLevel {
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) throw new UsageError(`${label}: "${value}" is not one of ${LOG_LEVELS.join(', ')}`);
+  return value as LogLevel;
+}
+
+function checkProfile(value: string, label: string): string {
+  if (!(value in PROFILES)) throw new UsageError(`${label}: "${value}" is not one of ${Object.keys(PROFILES).join(', ')}`);
+  return value;
+}
+
+function checkModem(value: unknown, label: string): Partial<ModemConfig> {
+  try {
+    mergeModemConfig(value);
+  } catch (err) {
+    throw new UsageError(`${label}: ${(err as Error).message}`);
+  }
+  return value as Partial<ModemConfig>;
+}
+
+// ---- the command line ---------------------------------------------------------------
+
+/** Checks the command-line values; the config file is read separately (loadConfigFile). */
+export function settingsFromFlags(flags: RawFlags): CliSettings {
+  if (flags.stdio && flags.tcp !== undefined) {
+    throw new UsageError('--stdio and --tcp cannot be used together: one modem has one wire');
+  }
+  const s: CliSettings = {};
+  if (flags.tcp !== undefined) s.tcp = flags.tcp === true ? { ...DEFAULT_TCP } : parseHostPort(flags.tcp, '--tcp');
+  if (flags.stdio) s.stdio = true;
+  if (flags.stateDir !== undefined) s.stateDir = nonEmpty(flags.stateDir, '--state-dir');
+  if (flags.logLevel !== undefined) s.logLevel = checkLogLevel(flags.logLevel, '--log-level');
+  if (flags.profile !== undefined) s.profile = checkProfile(flags.profile, '--profile');
+  if (flags.resetOnConnect) s.resetOnConnect = true;
+  if (flags.broker !== undefined) s.broker = nonEmpty(flags.broker, '--broker');
+  if (flags.brokerPort !== undefined) s.brokerPort = parsePort(flags.brokerPort, '--broker-port');
+  if (flags.map !== undefined && flags.map.length > 0) s.map = flags.map.map((m) => nonEmpty(m, '--map'));
+  return s;
+}
+
+function nonEmpty(value: string, label: string): string {
+  if (value.trim() === '') throw new UsageError(`${label}: the value is empty`);
+  return value;
+}
+
+// ---- the config file ----------------------------------------------------------------
+
+type KeyCheck = (value: unknown, label: string, dir: string) => Partial<CliSettings>;
+
+const str = (value: unknown, label: string): string => {
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`${label} must be a non-empty string`);
+  return value;
+};
+
+/** One checker per allowed key: the table is the file format. */
+const FILE_KEYS: Record<string, KeyCheck> = {
+  tcp: (v, l) => ({ tcp: parseHostPort(str(v, l), l) }),
+  // Relative to the config file, so a file and its state dir can move together.
+  stateDir: (v, l, dir) => ({ stateDir: path.resolve(dir, str(v, l)) }),
+  profile: (v, l) => ({ profile: checkProfile(str(v, l), l) }),
+  logLevel: (v, l) => ({ logLevel: checkLogLevel(str(v, l), l) }),
+  resetOnConnect: (v, l) => {
+    if (typeof v !== 'boolean') throw new UsageError(`${l} must be true or false`);
+    return { resetOnConnect: v };
+  },
+  broker: (v, l) => ({ broker: str(v, l) }),
+  brokerPort: (v, l) => {
+    if (typeof v !== 'number') throw new UsageError(`${l} must be a number`);
+    return { brokerPort: parsePort(v, l) };
+  },
+  map: (v, l) => {
+    if (!Array.isArray(v)) throw new UsageError(`${l} must be an array of strings`);
+    return { map: v.map((m, i) => str(m, `${l}[${i}]`)) };
+  },
+  modem: (v, l) => ({ modem: checkModem(v, l) }),
+};
+
+/** Parses a config file's text; `name` labels every error so the user knows where to look. */
+export function parseConfigText(text: string, name: string, dir = '.'): CliSettings {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${name}: invalid JSON: ${(err as Error).message.replace(/\s+/g, ' ')}`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError(`${name}: must hold a JSON object`);
+  let out: CliSettings = {};
+  for (const [key, value] of Object.entries(data)) {
+    const check = FILE_KEYS[key];
+    if (!check) throw new UsageError(`${name}: unknown key "${key}" (known: ${Object.keys(FILE_KEYS).join(', ')})`);
+    out = { ...out, ...check(value, `${name}: "${key}"`, dir) };
+  }
+  return out;
+}
+
+export function loadConfigFile(file: string): CliSettings {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--config: cannot read "${file}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseConfigText(text, file, path.dirname(path.resolve(file)));
+}
+
+// ---- merging ------------------------------------------------------------------------
+
+/**
+ * Flags override the file. A transport named on the command line replaces the file's:
+ * `--stdio` with a file that sets `tcp` means stdio only (one wire).
+ */
+export function mergeSettings(file: CliSettings, flags: CliSettings): CliSettings {
+  const merged: CliSettings = { ...file };
+  for (const [k, v] of Object.entries(flags)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
+  if (flags.stdio) delete merged.tcp;
+  return merged;
+}
+
+/** The library's options for these settings (logger added by the caller). */
+export function toEmulatorOptions(s: CliSettings): EmulatorOptions {
+  const opts: EmulatorOptions = {
+    stateDir: s.stateDir,
+    profile: s.profile,
+    resetOnConnect: s.resetOnConnect,
+    modem: s.modem,
+    broker: s.broker,
+    brokerPort: s.brokerPort,
+    map: s.map,
+  };
+  // With stdio the TCP listener stays off unless asked for (and asking is refused above).
+  if (s.tcp) opts.tcp = s.tcp;
+  else if (s.stdio) opts.tcp = false;
+  return opts;
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+/**
+ * The `sim800-emu` binary: flags and config file → startEmulator() → one ready line.
+ * Contract for scripts (docs/cli.md): exactly one line on stdout when ready (on stderr
+ * with --stdio, where stdout is the wire); logs on stderr; usage errors are one stderr
+ * line and exit 2; SIGINT/SIGTERM (and stdin's end with --stdio) stop cleanly, exit 0.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { startEmulator, type EmulatorHandle } from '../emulator';
+import { createLogger, LOG_LEVELS } from '../log';
+import { PROFILES } from '../profile';
+import { loadConfigFile, mergeSettings, settingsFromFlags, toEmulatorOptions, UsageError, type CliSettings, type RawFlags } from './config';
+
+const NAME = 'sim800-emu';
+
+function packageVersion(): string {
+  // dist/cli/main.js and src/cli/main.ts both sit two levels below package.json.
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function buildProgram(): Command {
+  const collect = (value: string, prev: string[] = []) => [...prev, value];
+  return new Command(NAME)
+    .description('SIM800 GSM/GPRS modem emulator: firmware talks AT to it over TCP or stdio (a socat pty)')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
+    .option('--tcp [host:port]', 'listen for the DTE on TCP; a bare port means 127.0.0.1 (default 127.0.0.1:2323 when no transport is named; port 0 = any free port)')
+    .option('--stdio', 'the modem\'s bytes on stdin/stdout (for socat EXEC:); the ready line then goes to stderr')
+    .option('--config <file>', 'JSON config file; flags override it')
+    .option('--state-dir <dir>', 'keep non-volatile state (AT&W profile, files) in this directory')
+    .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(', ')} (default info)`)
+    .option('--profile <name>', `timing profile: ${Object.keys(PROFILES).join(', ')} (default instant)`)
+    .option('--reset-on-connect', 'power-cycle the modem on every new DTE connection')
+    .option('--broker <target>', 'MQTT routing: embedded, direct or mqtt://host:port')
+    .option('--broker-port <n>', 'port of the embedded broker (0 = any free port)')
+    .option('--map <rule>', 'broker address override host[:port]=host2:port2 (repeatable)', collect)
+    .helpOption('-h, --help', 'print this help and exit')
+    .exitOverride()
+    // Commander's own messages are re-printed by fail() as one line; nothing else here.
+    .configureOutput({ outputError: () => undefined });
+}
+
+/** One line on stderr, whatever the message held. */
+function fail(message: string): void {
+  const text = message.replace(/^error:\s*/i, '').replace(/\s*\n\s*/g, ' ').trim();
+  process.stderr.write(`${NAME}: ${text}\n`);
+}
+
+/** Parses argv into checked settings; throws UsageError or CommanderError. */
+function resolveSettings(argv: string[]): CliSettings {
+  const program = buildProgram();
+  program.parse(argv, { from: 'user' });
+  const flags = program.opts<RawFlags & { config?: string }>();
+  const fromFlags = settingsFromFlags(flags);
+  const fromFile = flags.config !== undefined ? loadConfigFile(flags.config) : {};
+  return mergeSettings(fromFile, fromFlags);
+}
+
+/** Resolves when the emulator should stop: a signal, or stdin's end when stdin is the wire. */
+function untilShutdown(stdio: boolean): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    if (!stdio) return;
+    if (process.stdin.readableEnded) resolve('stdin closed');
+    else process.stdin.once('end', () => resolve('stdin closed'));
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let settings: CliSettings;
+  try {
+    settings = resolveSettings(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return 0; // --help, --version
+      fail(err.message);
+      return 2;
+    }
+    if (err instanceof UsageError) {
+      fail(err.message);
+      return 2;
+    }
+    throw err;
+  }
+
+  const log = createLogger(settings.logLevel ?? 'info');
+  const stdio = settings.stdio === true;
+  let emu: EmulatorHandle;
+  try {
+    emu = await startEmulator({
+      ...toEmulatorOptions(settings),
+      stdio: stdio ? { input: process.stdin, output: process.stdout } : undefined,
+      logger: log,
+    });
+  } catch (err) {
+    fail((err as Error).message);
+    // A value the library rejected is a usage error; a socket that cannot listen is not.
+    return (err as NodeJS.ErrnoException).code ? 1 : 2;
+  }
+
+  // With --stdio, stdout is the wire: the ready line must not land in the firmware's input.
+  (stdio ? process.stderr : process.stdout).write(`${emu.readyLine}\n`);
+  log.info({ ready: emu.readyLine }, 'emulator ready');
+
+  const why = await untilShutdown(stdio);
+  log.info({ why }, 'stopping');
+  await emu.stop();
+  log.flush();
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      fail(`unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      process.exit(1);
+    },
+  );
+}
