@@ -1,6 +1,7 @@
 /**
  * Radio, SIM, registration and power status: CFUN, CPIN, CSQ, CREG, CGREG, CGATT, COPS,
- * CBC, CSCLK, CBATCHK, CIURC (AT-REFERENCE §3.3, §4).
+ * CBC, CSCLK, CIURC (AT-REFERENCE §3.3, §4). CBATCHK and the other settings libraries
+ * send once live in compat.ts.
  */
 import type { CommandDef } from '../at/command';
 import { CME } from '../at/cme';
