@@ -129,6 +129,18 @@ describe('acks that do not come', () => {
     expect(await d.dte.ok('AT+SMSTATE?')).toEqual(['+SMSTATE: 0']);
     expect((await d.dte.send('AT+SMPUB="t",1,0,"c"')).final).toBe('+CME ERROR: 767');
   });
+
+  it('AT+SMDISC with a publish in flight: DISCONNECT goes out at once, the publish ends in status 2', async () => {
+    fake = await startFakeBroker('connackOnly');
+    const d = await device({ broker: fake.url });
+    expect((await smconn(d)).final).toBe('OK');
+    await d.dte.ok('AT+SMPUB="t",1,0,"a"');
+    const from = d.mark();
+    await d.dte.ok('AT+SMDISC');
+    await d.dte.waitFor('+SMPUB: 1,');
+    expect(d.since(from)).toBe('AT+SMDISC\r\r\nOK\r\n\r\n+SMPUB: 1,2\r\n');
+    expect(fake.received).toEqual(['CONNECT', 'PUBLISH', 'DISCONNECT']);
+  });
 });
 
 describe('+SMSTATE: 0 when the session drops', () => {
