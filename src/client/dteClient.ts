@@ -193,6 +193,24 @@ export class DteClient {
     }
   }
 
+  /**
+   * Resolves with the match once the bytes received from offset `at` start with `re`
+   * (an anchored match: nothing may come before it). For byte-exact transcripts.
+   */
+  async waitForMatchAt(re: RegExp, at: number, timeoutMs = 10_000): Promise<RegExpExecArray> {
+    const sticky = new RegExp(re.source, re.flags.replace('g', '') + (re.sticky ? '' : 'y'));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      sticky.lastIndex = at;
+      const m = sticky.exec(this.rawText);
+      if (m) return m;
+      const got = JSON.stringify(this.rawText.slice(at));
+      if (this.closed) throw new Error(`connection closed; got ${got}`);
+      if (Date.now() > deadline) throw new Error(`no match within ${timeoutMs} ms; got ${got}`);
+      await this.nextData(Math.max(1, deadline - Date.now()));
+    }
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => {
       if (this.closed || this.stream.destroyed) {
