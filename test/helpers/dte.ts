@@ -72,7 +72,9 @@ function makeDte(modem: Modem, client: DteClient, onClose: () => Promise<void>):
 
 /** An emulator (no TCP) with one in-process DTE attached. */
 export async function startDte(opts: EmulatorOptions = {}): Promise<Dte & { emu: EmulatorHandle }> {
-  const emu = await startEmulator({ tcp: false, ...opts });
+  // brokerPort 0: the embedded MQTT broker would otherwise take 127.0.0.1:1883, which
+  // parallel Jest workers (or a system mosquitto) already hold.
+  const emu = await startEmulator({ tcp: false, brokerPort: 0, ...opts });
   const client = emu.connect();
   const dte = makeDte(emu.modem, client, () => emu.stop());
   await dte.settle();
