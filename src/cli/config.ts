@@ -51,7 +51,7 @@ export interface RawFlags {
 // ---- single values ------------------------------------------------------------------
 
 /** `port`, `host:port` or `[v6]:port`; a bare port means 127.0.0.1. */
-export function parseHostPort(value: string, label: string): HostPort {
+export function parseListenAddress(value: string, label: string): HostPort {
   const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):)?(\d{1,5})$/.exec(value.trim());
   const port = m ? Number(m[2]) : NaN;
   if (!m || port > 65535) throw new UsageError(`${label}: "${value}" is not [host:]port`);
@@ -92,7 +92,7 @@ export function settingsFromFlags(flags: RawFlags): CliSettings {
     throw new UsageError('--stdio and --tcp cannot be used together: one modem has one wire');
   }
   const s: CliSettings = {};
-  if (flags.tcp !== undefined) s.tcp = flags.tcp === true ? { ...DEFAULT_TCP } : parseHostPort(flags.tcp, '--tcp');
+  if (flags.tcp !== undefined) s.tcp = flags.tcp === true ? { ...DEFAULT_TCP } : parseListenAddress(flags.tcp, '--tcp');
   if (flags.stdio) s.stdio = true;
   if (flags.stateDir !== undefined) s.stateDir = nonEmpty(flags.stateDir, '--state-dir');
   if (flags.logLevel !== undefined) s.logLevel = checkLogLevel(flags.logLevel, '--log-level');
@@ -120,7 +120,7 @@ const str = (value: unknown, label: string): string => {
 
 /** One checker per allowed key: the table is the file format. */
 const FILE_KEYS: Record<string, KeyCheck> = {
-  tcp: (v, l) => ({ tcp: parseHostPort(str(v, l), l) }),
+  tcp: (v, l) => ({ tcp: parseListenAddress(str(v, l), l) }),
   // Relative to the config file, so a file and its state dir can move together.
   stateDir: (v, l, dir) => ({ stateDir: path.resolve(dir, str(v, l)) }),
   profile: (v, l) => ({ profile: checkProfile(str(v, l), l) }),

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { startEmulator, type EmulatorHandle } from '../emulator';
+import type { EmulatorHandle } from '../emulator';
 import { createLogger, LOG_LEVELS } from '../log';
 import { PROFILES } from '../profile';
 import { loadConfigFile, mergeSettings, settingsFromFlags, toEmulatorOptions, UsageError, type CliSettings, type RawFlags } from './config';
@@ -90,6 +90,9 @@ export async function main(argv: string[]): Promise<number> {
   const stdio = settings.stdio === true;
   let emu: EmulatorHandle;
   try {
+    // Loaded only now: --help, --version and usage errors answer without loading the
+    // broker and MQTT stacks.
+    const { startEmulator } = await import('../emulator');
     emu = await startEmulator({
       ...toEmulatorOptions(settings),
       stdio: stdio ? { input: process.stdin, output: process.stdout } : undefined,
