@@ -70,6 +70,13 @@ describe('config file', () => {
     expect(s.stateDir).toBe(path.join(path.dirname(EXAMPLE), 'sim800-state'));
   });
 
+  it('docs/cli.md shows the same example file', () => {
+    const doc = fs.readFileSync(path.resolve(__dirname, '..', '..', 'docs', 'cli.md'), 'utf8');
+    const block = /```json\n([\s\S]*?)```/.exec(doc);
+    expect(block).not.toBeNull();
+    expect(JSON.parse(block![1])).toEqual(JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')));
+  });
+
   it.each([
     ['{"tcp": "127.0.0.1:1", "colour": 1}', 'c.json: unknown key "colour" (known: tcp, stateDir, profile, logLevel, resetOnConnect, broker, brokerPort, map, modem)'],
     ['{"tcp": "abc"}', 'c.json: "tcp": "abc" is not [host:]port'],
