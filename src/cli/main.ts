@@ -88,6 +88,8 @@ export async function main(argv: string[]): Promise<number> {
 
   const log = createLogger(settings.logLevel ?? 'info');
   const stdio = settings.stdio === true;
+  // Listening from here on: a signal during start-up still ends in a clean stop.
+  const shutdown = untilShutdown(stdio);
   let emu: EmulatorHandle;
   try {
     // Loaded only now: --help, --version and usage errors answer without loading the
@@ -108,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
   (stdio ? process.stderr : process.stdout).write(`${emu.readyLine}\n`);
   log.info({ ready: emu.readyLine }, 'emulator ready');
 
-  const why = await untilShutdown(stdio);
+  const why = await shutdown;
   log.info({ why }, 'stopping');
   await emu.stop();
   log.flush();
