@@ -1,6 +1,7 @@
 /**
  * One clock drives every timer (command latency, bearer activation, MQTT timeouts,
- * pacing), so tests can swap in a virtual one and a profile can stretch or shrink time.
+ * pacing, faults, scenarios), so tests can swap in a virtual one and a profile can
+ * stretch or shrink time.
  */
 export type TimerHandle = { readonly __timer: unique symbol } | NodeJS.Timeout;
 
@@ -21,3 +22,88 @@ export const systemClock: Clock = {
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
   sleep: (ms) => (ms <= 0 ? Promise.resolve() : new Promise((r) => setTimeout(r, ms))),
 };
+
+interface VirtualTimer {
+  at: number;
+  fn: () => void;
+}
+
+/** One turn of the real event loop: I/O callbacks and promise chains get to run. */
+const macrotask = () => new Promise<void>((r) => setImmediate(r));
+
+/**
+ * A clock that only moves when told to. Due timers fire in time order (first scheduled
+ * first on a tie), and timers scheduled while advancing fire too when they fall inside
+ * the window. `advance` is synchronous; `advanceAsync` and `runAll` give the event loop
+ * a turn after every timer, so a promise chain that sleeps again (a handler awaiting a
+ * delay, then another) is followed to its end.
+ */
+export class VirtualClock implements Clock {
+  private t = 0;
+  private seq = 0;
+  private readonly timers = new Map<number, VirtualTimer>();
+
+  constructor(private readonly wallStart = Date.UTC(2024, 5, 1, 12, 0, 0)) {}
+
+  now(): number {
+    return this.t;
+  }
+  wallNow(): number {
+    return this.wallStart + this.t;
+  }
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const id = ++this.seq;
+    this.timers.set(id, { at: this.t + Math.max(0, ms), fn });
+    return id as unknown as TimerHandle;
+  }
+  clearTimeout(handle: TimerHandle): void {
+    this.timers.delete(handle as unknown as number);
+  }
+  sleep(ms: number): Promise<void> {
+    return ms <= 0 ? Promise.resolve() : new Promise((r) => this.setTimeout(r, ms));
+  }
+
+  /** Timers not yet fired. */
+  get pending(): number {
+    return this.timers.size;
+  }
+
+  /** Moves time forward by ms, firing due timers in time order. */
+  advance(ms: number): void {
+    const end = this.t + ms;
+    while (this.fireNext(end));
+    this.t = end;
+  }
+
+  /** Like advance(), with an event-loop turn after each timer. */
+  async advanceAsync(ms: number): Promise<void> {
+    const end = this.t + ms;
+    await macrotask();
+    while (this.fireNext(end)) await macrotask();
+    this.t = end;
+  }
+
+  /**
+   * Fires every timer, including those scheduled meanwhile, until none is left or
+   * `maxTimers` fired (a periodic timer would otherwise run forever). Returns how many fired.
+   */
+  async runAll(maxTimers = 10_000): Promise<number> {
+    let n = 0;
+    await macrotask();
+    while (n < maxTimers && this.fireNext(Infinity)) {
+      n++;
+      await macrotask();
+    }
+    return n;
+  }
+
+  private fireNext(limit: number): boolean {
+    let next: [number, VirtualTimer] | undefined;
+    for (const e of this.timers) if (e[1].at <= limit && (!next || e[1].at < next[1].at)) next = e;
+    if (!next) return false;
+    this.timers.delete(next[0]);
+    this.t = Math.max(this.t, next[1].at);
+    next[1].fn();
+    return true;
+  }
+}

@@ -25,6 +25,20 @@ export interface EngineHost {
   markSynced(): void;
   /** A powered-down or frozen module ignores its input. */
   readonly accepting: boolean;
+  /** How long a command line takes before it answers (the timing profile); 0 = at once. */
+  commandDelay?(): number;
+  /** Sees every exchange and URC, already redacted (the AT log). */
+  record?(r: AtRecord): void;
+}
+
+/** One entry of the AT log: a command line with its final result, or a URC. */
+export interface AtRecord {
+  dir: 'cmd' | 'urc';
+  line: string;
+  /** The final result's name (`OK`, `+CME ERROR: 767`, ...), for a command. */
+  final?: string;
+  /** How long the command took, on the modem's clock. */
+  ms?: number;
 }
 
 type Sink = (data: Buffer) => void;
@@ -88,6 +102,7 @@ export class AtEngine {
   /** Queues a URC (one line or several framed as one block each). */
   urc(...lines: string[]): void {
     if (!this.host.synced) return; // autobaud: nothing is printed before the DTE syncs
+    for (const line of lines) this.host.record?.({ dir: 'urc', line });
     const bytes = Buffer.from(lines.map((l) => frameBlock([l], this.host.lineSettings())).join(''), 'latin1');
     this.urcBytes(bytes);
   }
@@ -185,7 +200,10 @@ export class AtEngine {
     this.busy = true;
     const generation = this.generation;
     const started = this.clock.now();
-    const run: Promise<Final> = body === null ? Promise.resolve(ERROR) : this.execLine(body);
+    // The profile's command latency: the module answers tens of ms after the CR.
+    const delay = body === null ? 0 : (this.host.commandDelay?.() ?? 0);
+    const exec = (b: string) => (delay > 0 ? this.clock.sleep(delay).then(() => this.execLine(b)) : this.execLine(b));
+    const run: Promise<Final> = body === null ? Promise.resolve(ERROR) : exec(body);
     run
       .catch((err: unknown) => {
         this.log.error({ err, line: body }, 'command handler failed');
@@ -194,10 +212,9 @@ export class AtEngine {
       .then((final) => {
         // The module lost power (or restarted) while the line ran: its answer is gone.
         if (generation !== this.generation) return;
-        this.log.debug(
-          { dir: 'at', line: body === null ? '<overlong line>' : redactLine('AT' + body), final: finalName(final), ms: this.clock.now() - started },
-          'AT exchange',
-        );
+        const record: AtRecord = { dir: 'cmd', line: body === null ? '<overlong line>' : redactLine('AT' + body), final: finalName(final), ms: this.clock.now() - started };
+        this.log.debug({ ...record, dir: 'at' }, 'AT exchange');
+        this.host.record?.(record);
         this.write(frameFinal(final, this.host.lineSettings()));
         this.busy = false;
         this.data = null;

@@ -25,7 +25,7 @@ async function open(ctx: CommandContext, b: Bearer): Promise<Final | void> {
   const m = ctx.modem;
   if (b.status === BearerStatus.connected) return cme(CME.notAllowed);
   b.status = BearerStatus.connecting;
-  await m.clock.sleep(m.profile.bearerOpenMs);
+  await m.clock.sleep(m.timing.delay('bearerOpenMs'));
   if (m.bearerBlocker() !== null) {
     b.status = BearerStatus.closed;
     return cme(CME.notAllowed);
@@ -37,7 +37,7 @@ async function close(ctx: CommandContext, b: Bearer): Promise<Final | void> {
   const m = ctx.modem;
   if (b.status !== BearerStatus.connected) return cme(CME.notAllowed);
   b.status = BearerStatus.closing;
-  await m.clock.sleep(m.profile.bearerCloseMs);
+  await m.clock.sleep(m.timing.delay('bearerCloseMs'));
   m.closeBearer(b);
 }
 

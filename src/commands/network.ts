@@ -39,14 +39,18 @@ export const networkCommands: CommandDef[] = [
         { kind: 'int', name: 'fun', values: [0, 1, 4] },
         { kind: 'int', name: 'rst', min: 0, max: 1, optional: true },
       ],
-      run(ctx, [fun, rst]) {
+      async run(ctx, [fun, rst]) {
         const m = ctx.modem;
         if (rst === 1) {
           // OK goes out first; then the module reboots into the new functionality.
           m.clock.setTimeout(() => m.restart(), 0);
           return;
         }
+        if (fun === m.cfun) return;
+        // The radio takes its time: the notices after cfunMs, the OK later (T#358).
+        await m.clock.sleep(m.timing.delay('cfunMs'));
         m.setFunctionality(fun as number, (line) => ctx.info(line));
+        await m.clock.sleep(m.timing.delay('cfunOkMs'));
       },
     },
   },

@@ -5,13 +5,14 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { AtEngine } from '../at/engine';
+import { AtEngine, type AtRecord } from '../at/engine';
 import type { CommandContext, CommandTable } from '../at/command';
 import type { Clock, TimerHandle } from '../clock';
 import { systemClock } from '../clock';
 import { silentLogger } from '../log';
-import type { BrokerRouter } from '../net/routing';
-import { PROFILES, type TimingProfile } from '../profile';
+import type { BrokerAddress, BrokerRouter } from '../net/routing';
+import { PROFILES, Timing, type TimingProfile } from '../profile';
+import { DEFAULT_SEED, seededRandom } from '../random';
 import { BearerSet, BearerStatus, type Bearer } from './bearer';
 import { DEFAULT_MODEM_CONFIG, type ModemConfig } from './config';
 import { ModemClock } from './modemClock';
@@ -31,6 +32,23 @@ export interface ModemOptions {
   stateDir?: string;
   /** Where AT+SMCONN dials for the configured URL; the URL as is when absent. */
   router?: BrokerRouter;
+  /** Seeds the timing jitter (and nothing else: faults take their own streams). */
+  seed?: number;
+}
+
+/**
+ * Where fault injection hooks into the module's two wires (src/faults/): the UART
+ * (bytes from and to the DTE) and the MQTT link (the address a connection dials).
+ */
+export interface WireTap {
+  /** Bytes from the DTE before the engine sees them; may change, hold or drop them. */
+  rx(data: Buffer): Buffer;
+  /** Bytes to the DTE; `send` puts them on the wire (now or later, or never). */
+  tx(data: Buffer, send: (data: Buffer) => void): void;
+}
+export interface LinkDialer {
+  /** The address to dial instead of `to` (a fault proxy in front of it). */
+  dial(to: BrokerAddress): Promise<BrokerAddress>;
 }
 
 export interface ModemEvents {
@@ -43,11 +61,17 @@ export interface ModemEvents {
    * (the TCP/IP stack) deactivate them and set `active` so that one +PDP: DEACT is shown.
    */
   pdpDown: [report: { active: boolean }];
+  /** One AT exchange or URC, for the AT log (control API, scenarios). */
+  at: [record: AtRecord];
+  /** A DTE attached to the wire. */
+  attach: [];
 }
 
 export class Modem extends EventEmitter<ModemEvents> {
   readonly config: ModemConfig;
   readonly profile: TimingProfile;
+  /** The profile's delays with seeded jitter: every delay the module shows comes from here. */
+  readonly timing: Timing;
   readonly clock: Clock;
   readonly log: Logger;
   readonly rtc: ModemClock;
@@ -75,11 +99,15 @@ export class Modem extends EventEmitter<ModemEvents> {
   simInserted: boolean;
   /** Scratch space for command families that keep state (CIP status, FS, MQTT). */
   readonly ext: Record<string, unknown> = {};
+  /** Fault hooks (src/faults/); null: bytes and connections pass untouched. */
+  tap: WireTap | null = null;
+  link: LinkDialer | null = null;
 
   constructor(opts: ModemOptions) {
     super();
     this.config = opts.config ?? DEFAULT_MODEM_CONFIG;
     this.profile = opts.profile ?? PROFILES.instant;
+    this.timing = new Timing(this.profile, seededRandom(opts.seed ?? DEFAULT_SEED, 'timing'));
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log ?? silentLogger;
     this.stateDir = opts.stateDir;
@@ -106,6 +134,8 @@ export class Modem extends EventEmitter<ModemEvents> {
         get accepting() {
           return self.powered && !self.frozen;
         },
+        commandDelay: () => this.timing.delay('commandMs'),
+        record: (r) => this.emit('at', r),
       },
       (engine) => this.context(engine),
       this.clock,
@@ -122,8 +152,9 @@ export class Modem extends EventEmitter<ModemEvents> {
   attach(sink: (data: Buffer) => void, opts: { reset?: boolean } = {}): () => void {
     if (this.sinkAttached) throw new Error('a DTE is already attached to this modem');
     this.sinkAttached = true;
-    this.engine.setSink(sink);
+    this.engine.setSink((data) => (this.tap ? this.tap.tx(data, sink) : sink(data)));
     if (opts.reset || !this.powered) this.powerOn();
+    this.emit('attach');
     return () => {
       this.sinkAttached = false;
       this.engine.setSink(null);
@@ -135,7 +166,7 @@ export class Modem extends EventEmitter<ModemEvents> {
   }
 
   receive(data: Buffer): void {
-    this.engine.receive(data);
+    this.engine.receive(this.tap ? this.tap.rx(data) : data);
   }
 
   urc(...lines: string[]): void {
@@ -179,12 +210,12 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.attached = false;
     this.bearers.reset();
     this.rtc.resetToEpoch();
-    this.schedule(this.profile.bootMs, () => {
+    this.schedule(this.timing.delay('bootMs'), () => {
       this.urc('RDY');
       this.urc('+CFUN: 1');
-      this.schedule(this.profile.simReadyMs, () => {
+      this.schedule(this.timing.delay('simReadyMs'), () => {
         this.initSim(this.urc.bind(this));
-        this.schedule(this.profile.registerMs, () => this.networkUp());
+        this.schedule(this.timing.delay('registerMs'), () => this.networkUp());
       });
     });
   }
@@ -195,11 +226,16 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.powered = false;
     this.emit('reset');
     this.engine.resetLine();
-    this.schedule(this.profile.restartMs, () => this.powerOn());
+    this.schedule(this.timing.delay('restartMs'), () => this.powerOn());
   }
 
-  /** AT+CPOWD and power faults: the module stops answering until powered again. */
-  powerDown(): void {
+  /**
+   * AT+CPOWD and power faults: the module stops answering until powered again. Its last
+   * words (`NORMAL POWER DOWN`) go out at once, even in the middle of a command: that
+   * command never answers.
+   */
+  powerDown(lastWords?: string): void {
+    if (lastWords && this.powered && this.synced) this.engine.info([lastWords]);
     this.cancelTimers();
     this.emit('reset');
     this.engine.resetLine(); // a running command and queued URCs die with the power
@@ -248,7 +284,27 @@ export class Modem extends EventEmitter<ModemEvents> {
       return;
     }
     if (this.sim === 'NOT READY') this.initSim(notice);
-    this.schedule(this.profile.registerMs, () => this.networkUp());
+    this.schedule(this.timing.delay('registerMs'), () => this.networkUp());
+  }
+
+  /**
+   * The SIM is pulled out or pushed back (a fault). Removal: `+CPIN: NOT READY` (manual
+   * URC table), registration and bearers go; reinsertion: the SIM is read again
+   * (`+CPIN: READY`), then registration, Call Ready, SMS Ready as at power-up.
+   */
+  setSimInserted(inserted: boolean): void {
+    if (inserted === this.simInserted) return;
+    this.simInserted = inserted;
+    if (!this.powered || this.cfun === 0) return; // read again at power-up or CFUN=1
+    const urc = this.urc.bind(this);
+    if (!inserted) {
+      if (this.sim === 'READY') urc('+CPIN: NOT READY');
+      this.sim = 'NOT INSERTED';
+      this.updateRegistration(urc);
+      return;
+    }
+    this.initSim(urc);
+    this.schedule(this.timing.delay('registerMs'), () => this.networkUp());
   }
 
   /** Recomputes registration and attach from radio, SIM and network; emits +CREG/+CGREG. */

@@ -9,8 +9,8 @@ import { createCommandTable } from '../../src/commands';
 import { Modem } from '../../src/modem/modem';
 import { mergeModemConfig, type ModemConfig } from '../../src/modem/config';
 import { InProcessPort } from '../../src/transport/inProcess';
-import type { Clock, TimerHandle } from '../../src/clock';
-import { PROFILES } from '../../src/profile';
+import { VirtualClock as FakeClock } from '../../src/clock';
+import { PROFILES, type TimingProfile } from '../../src/profile';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 /** A timer turn as well: handlers defer work with setTimeout(0) (AT+CFUN=1,1 restarts after OK). */
@@ -93,48 +93,17 @@ export async function readyDte(opts: EmulatorOptions = {}): Promise<Dte & { emu:
   return dte;
 }
 
-/** A clock that only moves when the test says so (timers fire in order on advance()). */
-export class FakeClock implements Clock {
-  private t = 0;
-  private wall: number;
-  private seq = 0;
-  private timers = new Map<number, { at: number; fn: () => void }>();
+/**
+ * A clock that only moves when the test says so: the library's VirtualClock (timers fire
+ * in order on advance(); advanceAsync()/runAll() also let promise chains run between them).
+ */
+export { VirtualClock as FakeClock } from '../../src/clock';
 
-  constructor(wallStart = Date.UTC(2024, 5, 1, 12, 0, 0)) {
-    this.wall = wallStart;
-  }
-
-  now(): number {
-    return this.t;
-  }
-  wallNow(): number {
-    return this.wall + this.t;
-  }
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.t + Math.max(0, ms), fn });
-    return id as unknown as TimerHandle;
-  }
-  clearTimeout(handle: TimerHandle): void {
-    this.timers.delete(handle as unknown as number);
-  }
-  sleep(ms: number): Promise<void> {
-    return ms <= 0 ? Promise.resolve() : new Promise((r) => this.setTimeout(r, ms));
-  }
-  /** Moves time forward, firing due timers in time order. */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const e of this.timers) if (e[1].at <= end && (!next || e[1].at < next[1].at)) next = e;
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.t = next[1].at;
-      next[1].fn();
-    }
-    this.t = end;
-  }
-}
+/**
+ * The profile's transition figures, exactly: no jitter, and commands and CFUN answering at
+ * once, so a test can step the clock to the millisecond where a URC is due.
+ */
+const exactFigures = (p: TimingProfile): TimingProfile => ({ ...p, jitter: 0, commandMs: 0, cfunMs: 0, cfunOkMs: 0 });
 
 /** A modem on a FakeClock with an in-process DTE, for tests of time (RTC, NITZ, delays). */
 export async function fakeClockDte(
@@ -145,7 +114,7 @@ export async function fakeClockDte(
     commands: createCommandTable(),
     config: mergeModemConfig(opts.modem),
     clock,
-    profile: PROFILES[opts.profile ?? 'instant'],
+    profile: exactFigures(PROFILES[opts.profile ?? 'instant']),
   });
   const client = new DteClient(new InProcessPort(m));
   const dte = makeDte(m, client, async () => m.powerDown());
