@@ -48,6 +48,7 @@ export const CME = {
   simBusy: 14,
   memoryFull: 20,
   notFound: 22,
+  memoryFailure: 23,
   textTooLong: 24,
   noNetwork: 30,
   networkTimeout: 31,

@@ -7,10 +7,11 @@ import { basicCommands } from './basic';
 import { bearerCommands } from './bearer';
 import { clockCommands } from './clock';
 import { compatCommands } from './compat';
+import { fsCommands } from './fs';
 import { identityCommands } from './identity';
 import { mqttCommands } from './mqtt';
 import { networkCommands } from './network';
 
 export function createCommandTable(): CommandTable {
-  return buildTable(basicCommands, identityCommands, networkCommands, clockCommands, bearerCommands, mqttCommands, compatCommands);
+  return buildTable(basicCommands, identityCommands, networkCommands, clockCommands, bearerCommands, mqttCommands, compatCommands, fsCommands);
 }
