@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import type { Logger } from 'pino';
+import type { AzureHub, AzureHubOptions } from './broker/azureHub';
 import { planBroker } from './broker/setup';
 import { createCommandTable } from './commands';
 import { DteClient } from './client/dteClient';
@@ -35,6 +36,8 @@ export interface EmulatorOptions {
   brokerPort?: number;
   /** Broker address overrides, `host[:port]=host2:port2`. */
   map?: string[];
+  /** Make the embedded broker an Azure IoT Hub stand-in for these devices (docs/azure.md). */
+  azureHub?: AzureHubOptions;
 }
 
 export interface EmulatorHandle {
@@ -43,6 +46,8 @@ export interface EmulatorHandle {
   readonly endpoints: { tcp?: TcpEndpoint; broker?: string };
   /** The line the CLI prints when ready: `sim800-emu ready tcp=HOST:PORT ...`. */
   readonly readyLine: string;
+  /** The Azure IoT Hub stand-in (with `azureHub`): sendC2D(), and events for what devices send. */
+  readonly azureHub?: AzureHub;
   /** An in-process DTE stream attached to the modem (one at a time, like a wire). */
   openPort(opts?: { reset?: boolean }): InProcessPort;
   /** An in-process DteClient over openPort(). */
@@ -94,6 +99,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     modem,
     endpoints,
     readyLine: parts.join(' '),
+    azureHub: broker.azureHub,
     openPort,
     connect: (opts) => new DteClient(openPort(opts)),
     async stop() {

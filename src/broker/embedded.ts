@@ -11,12 +11,15 @@ import { createBroker, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { silentLogger } from '../log';
 import { brokerUrl, type BrokerAddress } from '../net/routing';
+import type { AzureHub } from './azureHub';
 
 export interface EmbeddedBrokerOptions {
   host?: string;
   /** 0 = any free port. */
   port?: number;
   log?: Logger;
+  /** The Azure IoT Hub stand-in's checks (broker/azureHub.ts). */
+  azureHub?: AzureHub;
 }
 
 export class EmbeddedBroker {
@@ -42,6 +45,7 @@ export class EmbeddedBroker {
     const host = opts.host ?? '127.0.0.1';
     const log = (opts.log ?? silentLogger).child({ mod: 'broker' });
     const aedes = createBroker();
+    opts.azureHub?.attach(aedes);
     aedes.on('clientError', (client: Client, err: Error) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
     aedes.on('connectionError', (_client: Client, err: Error) => log.debug({ err: err.message }, 'connection error'));
     const server = net.createServer((socket) => {

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { BrokerRouter, brokerUrl } from '../net/routing';
+import { AzureHub, checkAzureHubOptions, type AzureHubOptions } from './azureHub';
 import { EmbeddedBroker } from './embedded';
 
 export interface BrokerOptions {
@@ -15,11 +16,15 @@ export interface BrokerOptions {
   brokerPort?: number;
   /** Rewrites `host[:port]=host2:port2`, applied before the mode. */
   map?: readonly string[];
+  /** Run the embedded broker as an Azure IoT Hub stand-in with these devices. */
+  azureHub?: AzureHubOptions;
 }
 
 export interface RunningBroker {
   /** Where every connection goes (embedded: the bound port; override: its URL); undefined for direct. */
   url?: string;
+  /** The hub stand-in, when asked for. */
+  azureHub?: AzureHub;
   stop(): Promise<void>;
 }
 
@@ -34,6 +39,10 @@ export function planBroker(opts: BrokerOptions): BrokerPlan {
   const port = opts.brokerPort ?? 1883;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid broker port "${opts.brokerPort}": expected 0..65535`);
   const none = async () => undefined;
+  if (opts.azureHub) {
+    if (choice !== 'embedded') throw new Error('the Azure IoT Hub stand-in runs in the embedded broker: --azure-hub needs --broker embedded');
+    checkAzureHubOptions(opts.azureHub);
+  }
 
   if (choice === 'direct') return { router: new BrokerRouter('direct', rules), start: async () => ({ stop: none }) };
   if (choice !== 'embedded') {
@@ -44,9 +53,10 @@ export function planBroker(opts: BrokerOptions): BrokerPlan {
   return {
     router,
     async start(log) {
-      const broker = await EmbeddedBroker.start({ port, log });
+      const azureHub = opts.azureHub && new AzureHub(opts.azureHub, log);
+      const broker = await EmbeddedBroker.start({ port, log, azureHub });
       router.setTarget(broker.address);
-      return { url: broker.url, stop: () => broker.stop() };
+      return { url: broker.url, azureHub, stop: () => broker.stop() };
     },
   };
 }

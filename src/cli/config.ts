@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { checkAzureHubOptions, parseDeviceList, type AzureDevice, type AzureHubOptions } from '../broker/azureHub';
 import type { EmulatorOptions } from '../emulator';
 import { LOG_LEVELS, type LogLevel } from '../log';
 import { mergeModemConfig, type ModemConfig } from '../modem/config';
@@ -32,6 +33,7 @@ export interface CliSettings {
   brokerPort?: number;
   map?: string[];
   modem?: Partial<ModemConfig>;
+  azureHub?: AzureHubOptions;
 }
 
 /** Commander's option values, as strings (validation happens here, not in commander). */
@@ -46,6 +48,8 @@ export interface RawFlags {
   broker?: string;
   brokerPort?: string;
   map?: string[];
+  azureHub?: string[];
+  azureHubHost?: string;
 }
 
 // ---- single values ------------------------------------------------------------------
@@ -76,12 +80,17 @@ function checkProfile(value: string, label: string): string {
 }
 
 function checkModem(value: unknown, label: string): Partial<ModemConfig> {
+  usage(label, () => mergeModemConfig(value));
+  return value as Partial<ModemConfig>;
+}
+
+/** Runs a library check, turning its Error into a UsageError labelled with where the value came from. */
+function usage<T>(label: string, check: () => T): T {
   try {
-    mergeModemConfig(value);
+    return check();
   } catch (err) {
     throw new UsageError(`${label}: ${(err as Error).message}`);
   }
-  return value as Partial<ModemConfig>;
 }
 
 // ---- the command line ---------------------------------------------------------------
@@ -101,8 +110,15 @@ export function settingsFromFlags(flags: RawFlags): CliSettings {
   if (flags.broker !== undefined) s.broker = nonEmpty(flags.broker, '--broker');
   if (flags.brokerPort !== undefined) s.brokerPort = parsePort(flags.brokerPort, '--broker-port');
   if (flags.map !== undefined && flags.map.length > 0) s.map = flags.map.map((m) => nonEmpty(m, '--map'));
+  if (flags.azureHubHost !== undefined && !flags.azureHub?.length) throw new UsageError('--azure-hub-host needs --azure-hub');
+  if (flags.azureHub !== undefined && flags.azureHub.length > 0) {
+    const devices = flags.azureHub.flatMap((list) => usage('--azure-hub', () => parseDeviceList(list)));
+    s.azureHub = checkHub({ devices, hostName: flags.azureHubHost }, '--azure-hub');
+  }
   return s;
 }
+
+const checkHub = (opts: AzureHubOptions, label: string): AzureHubOptions => usage(label, () => checkAzureHubOptions(opts));
 
 function nonEmpty(value: string, label: string): string {
   if (value.trim() === '') throw new UsageError(`${label}: the value is empty`);
@@ -139,6 +155,14 @@ const FILE_KEYS: Record<string, KeyCheck> = {
     return { map: v.map((m, i) => str(m, `${l}[${i}]`)) };
   },
   modem: (v, l) => ({ modem: checkModem(v, l) }),
+  // { "devices": ["id:key", {"id": ..., "key": ...}], "hostName": "..." }
+  azureHub: (v, l) => {
+    const o = v as { devices?: unknown; hostName?: unknown } | null;
+    if (typeof o !== 'object' || o === null || !Array.isArray(o.devices)) throw new UsageError(`${l} must be an object with a "devices" array`);
+    if (o.hostName !== undefined && typeof o.hostName !== 'string') throw new UsageError(`${l}: "hostName" must be a string`);
+    const devices = o.devices.flatMap((d: unknown): AzureDevice[] => (typeof d === 'string' ? usage(l, () => parseDeviceList(d)) : [d as AzureDevice]));
+    return { azureHub: checkHub({ devices, hostName: o.hostName }, l) };
+  },
 };
 
 /** Parses a config file's text; `name` labels every error so the user knows where to look. */
@@ -192,6 +216,7 @@ export function toEmulatorOptions(s: CliSettings): EmulatorOptions {
     broker: s.broker,
     brokerPort: s.brokerPort,
     map: s.map,
+    azureHub: s.azureHub,
   };
   // With stdio the TCP listener stays off unless asked for (and asking is refused above).
   if (s.tcp) opts.tcp = s.tcp;

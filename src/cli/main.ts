@@ -36,6 +36,8 @@ function buildProgram(): Command {
     .option('--broker <target>', 'MQTT routing: embedded, direct or mqtt://host:port')
     .option('--broker-port <n>', 'port of the embedded broker (0 = any free port)')
     .option('--map <rule>', 'broker address override host[:port]=host2:port2 (repeatable)', collect)
+    .option('--azure-hub <id:key,...>', 'make the embedded broker an Azure IoT Hub stand-in for these devices (repeatable)', collect)
+    .option('--azure-hub-host <name>', 'the hub\'s host name the stand-in insists on (default: the one in each device\'s SAS token)')
     .helpOption('-h, --help', 'print this help and exit')
     .exitOverride()
     // Commander's own messages are re-printed by fail() as one line; nothing else here.

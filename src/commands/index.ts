@@ -3,6 +3,7 @@
  * its family's file name (basic, identity, network, clock, bearer, ...).
  */
 import { buildTable, type CommandTable } from '../at/command';
+import { azureCommands } from './azure';
 import { basicCommands } from './basic';
 import { bearerCommands } from './bearer';
 import { clockCommands } from './clock';
@@ -13,5 +14,5 @@ import { mqttCommands } from './mqtt';
 import { networkCommands } from './network';
 
 export function createCommandTable(): CommandTable {
-  return buildTable(basicCommands, identityCommands, networkCommands, clockCommands, bearerCommands, mqttCommands, compatCommands, fsCommands);
+  return buildTable(basicCommands, identityCommands, networkCommands, clockCommands, bearerCommands, mqttCommands, azureCommands, compatCommands, fsCommands);
 }

@@ -61,7 +61,8 @@ const TAGS: Readonly<Record<string, TagDef>> = {
   CLEANSS: { params: [int('cleanss', 0, 1)], set: (c, [v]) => void (c.cleanss = v as number), show: (c) => `CLEANSS: ${c.cleanss}` },
   USERNAME: { params: [str('username', 256)], set: (c, [v]) => void (c.username = v as string), show: (c) => `USERNAME: ${quoted(c.username)}` },
   // Listed like the module does; the engine's log redaction keeps it out of logs.
-  PASSWORD: { params: [str('password', 512)], set: (c, [v]) => void (c.password = v as string), show: (c) => `PASSWORD: ${quoted(c.password)}` },
+  // A password of the firmware's own replaces the SAS token AT+SAZURECONF would sign.
+  PASSWORD: { params: [str('password', 512)], set: (c, [v]) => void ((c.password = v as string), (c.azure = null)), show: (c) => `PASSWORD: ${quoted(c.password)}` },
   // Seconds; a wide range because EWF firmware sends 1000.
   TIMEOUT: { params: [int('timeout', 1, 65535)], set: (c, [v]) => void (c.timeout = v as number), show: (c) => `TIMEOUT: ${c.timeout}` },
   TOPIC: { params: [str('topic', 128)], set: (c, [v]) => void (c.will.topic = v as string), show: (c) => `TOPIC: ${quoted(c.will.topic)}` },

@@ -32,6 +32,8 @@ export interface ModemConfig {
   ipPool: string;
   /** UART rate before any AT+IPR was saved: 0 = autobaud (the factory default). */
   ipr: number;
+  /** The api-version AT+SAZURECONF puts into the hub's MQTT user name (docs/azure.md). */
+  azureApiVersion: string;
 }
 
 export const DEFAULT_MODEM_CONFIG: ModemConfig = {
@@ -56,6 +58,7 @@ export const DEFAULT_MODEM_CONFIG: ModemConfig = {
   dst: 0,
   ipPool: '10.89.193.0/24',
   ipr: 0,
+  azureApiVersion: '2018-06-30',
 };
 
 /** Checks a partial config from a file or the library; throws an Error naming the problem. */
@@ -87,6 +90,7 @@ export function mergeModemConfig(partial: unknown): ModemConfig {
     const v = out[k] as number;
     if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`modem setting "${k}" must be an integer in ${lo}..${hi}`);
   }
+  if (!/^[A-Za-z0-9.-]{1,32}$/.test(out.azureApiVersion)) throw new Error('modem setting "azureApiVersion" must be a version like 2018-06-30');
   if (!IPR_RATES.includes(out.ipr)) throw new Error(`modem setting "ipr" must be one of ${IPR_RATES.join(', ')}`);
   parseIpPool(out.ipPool);
   return out;

@@ -18,6 +18,7 @@ import type { TimerHandle } from '../clock';
 import { BearerStatus } from '../modem/bearer';
 import type { Modem } from '../modem/modem';
 import { BrokerRouter, brokerUrl } from './routing';
+import { createSasToken } from './sas';
 
 export interface MqttWill {
   topic: string;
@@ -40,6 +41,20 @@ export interface MqttConfig {
   /** Seconds the module waits for CONNACK and for each ack. */
   timeout: number;
   will: MqttWill;
+  /**
+   * Set by AT+SAZURECONF: while set, PASSWORD is a SAS token signed at each SMCONN with
+   * the module clock + `lifetime` as its expiry (docs/azure.md). SMCONF="PASSWORD" clears it.
+   */
+  azure: AzureSigning | null;
+}
+
+export interface AzureSigning {
+  host: string;
+  deviceId: string;
+  /** The device key, base64. */
+  key: string;
+  /** Seconds the token stays valid, counted from the module clock at SMCONN. */
+  lifetime: number;
 }
 
 /** Defaults per the note (CID and TIMEOUT are not stated there: docs/mqtt.md, Decisions). */
@@ -55,6 +70,7 @@ export function defaultMqttConfig(): MqttConfig {
     password: '',
     timeout: 60,
     will: { topic: '', message: '', qos: 0, retain: 0 },
+    azure: null,
   };
 }
 
@@ -213,6 +229,7 @@ export class MqttSession {
       return 'noBearer';
     }
     this.cid = cfg.cid;
+    if (cfg.azure) cfg.password = createSasToken({ ...cfg.azure, expiry: this.modem.rtc.utcSeconds() + cfg.azure.lifetime });
     const target = (this.modem.router ?? DIRECT).route({ host: cfg.host, port: cfg.port });
     const ids = new ModuleIds();
     const opts: IClientOptions = {
