@@ -202,7 +202,11 @@ export class AzureHub extends EventEmitter<AzureHubEvents> {
     return null;
   }
 
-  /** The subscription to grant (QoS at most 1), or null for SUBACK 0x80. */
+  /**
+   * The subscription to grant, or null for SUBACK 0x80. QoS 2 is stored as 1 (the hub has
+   * no QoS 2); aedes still echoes the requested 2 in its SUBACK, which a SIM800 never sees
+   * (SMSUB takes QoS 0..1).
+   */
   private checkSubscribe(client: Client, sub: Subscription): Subscription | null {
     if (sub.topic !== `${c2dPrefix(client.id)}#`) return null;
     return { ...sub, qos: Math.min(sub.qos, 1) as 0 | 1 };
