@@ -7,7 +7,9 @@
  * CONNACK codes (MQTT 3.1.1): 2 the client id is not a device id at all; 4 the user name
  * or the password is malformed (not `<host>/<id>/?api-version=…`, not a SAS token, a
  * user name for another device or hub); 5 well-formed but not authorized (unknown device,
- * token for another resource or a policy, expired, wrong signature).
+ * token for another resource or a policy, expired, wrong signature). With `tlsOnly` (the
+ * embedded broker has a TLS listener) a plain connection is dropped without a CONNACK, as
+ * the hub's TLS-only endpoint drops an MQTT CONNECT that is not a TLS handshake.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -55,12 +57,13 @@ export interface D2CMessage {
 
 export interface Refusal {
   clientId: string;
-  returnCode: 2 | 4 | 5;
+  /** The CONNACK code; null when the connection was dropped without one (plain MQTT to a TLS-only hub). */
+  returnCode: 2 | 4 | 5 | null;
   reason: string;
 }
 
 export interface AzureHubEvents {
-  connected: [deviceId: string];
+  connected: [deviceId: string, how: { tls: boolean }];
   refused: [refusal: Refusal];
   message: [message: D2CMessage];
   /** A device broke the hub's rules after connecting (publish to a foreign topic, QoS 2); the hub closed it. */
@@ -120,11 +123,14 @@ type Aedes = import('aedes').default;
 /** aedes keeps its connected clients by id (not in its typings). */
 const clientsOf = (aedes: Aedes) => (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
 
+const isTls = (client: Client) => (client.conn as { encrypted?: boolean }).encrypted === true;
 const eventsTopic = (id: string) => `devices/${id}/messages/events/`;
 const c2dPrefix = (id: string) => `devices/${id}/messages/devicebound/`;
 
 export class AzureHub extends EventEmitter<AzureHubEvents> {
   readonly hostName?: string;
+  /** Devices must come over TLS (set when the embedded broker has its TLS listener). */
+  tlsOnly = false;
   private readonly keys = new Map<string, string>();
   private aedes: Aedes | null = null;
   /** C2D messages for devices not subscribed yet (the hub's cloud-to-device queue). */
@@ -147,16 +153,20 @@ export class AzureHub extends EventEmitter<AzureHubEvents> {
   /** Installs the hub's checks on the broker. */
   attach(aedes: Aedes): void {
     this.aedes = aedes;
+    aedes.preConnect = (client, packet, done) => {
+      if (!this.tlsOnly || isTls(client)) return done(null, true);
+      // An error here makes aedes close the socket without a CONNACK.
+      this.refuse({ clientId: packet.clientId, returnCode: null, reason: 'plain MQTT: the hub takes TLS only' });
+      done(new Error('TLS only'), false);
+    };
     aedes.authenticate = (client, username, password, done) => {
       const r = this.authenticate(client.id, username, password?.toString('utf8'));
       if (r === null) {
         this.log.info({ deviceId: client.id }, 'device connected');
-        this.emit('connected', client.id);
+        this.emit('connected', client.id, { tls: isTls(client) });
         return done(null, true);
       }
-      const refusal: Refusal = { clientId: client.id, ...r };
-      this.log.info(refusal, 'CONNECT refused');
-      this.emit('refused', refusal);
+      this.refuse({ clientId: client.id, ...r });
       done(Object.assign(new Error(r.reason), { returnCode: r.returnCode }) as AuthenticateError, false);
     };
     aedes.authorizePublish = (client, packet, done) => {
@@ -171,6 +181,11 @@ export class AzureHub extends EventEmitter<AzureHubEvents> {
     aedes.on('subscribe', (subs: Subscription[], client: Client) => {
       if (subs.some((s) => s.topic === `${c2dPrefix(client.id)}#`)) this.flushQueue(client.id);
     });
+  }
+
+  private refuse(refusal: Refusal): void {
+    this.log.info(refusal, 'CONNECT refused');
+    this.emit('refused', refusal);
   }
 
   /** null when the device may connect, else the CONNACK code and why. */
