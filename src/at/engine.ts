@@ -25,6 +25,8 @@ export interface EngineHost {
   markSynced(): void;
   /** A powered-down or frozen module ignores its input. */
   readonly accepting: boolean;
+  /** The module has power: a frozen one still finishes the line it runs, a dead one does not. */
+  readonly powered?: boolean;
   /** How long a command line takes before it answers (the timing profile); 0 = at once. */
   commandDelay?(): number;
   /** Sees every exchange and URC, already redacted (the AT log). */
@@ -237,7 +239,7 @@ export class AtEngine {
       if (final.kind === 'text') this.info([final.text]);
       final = await this.invoke(inv);
       if (!isSuccess(final)) return final;
-      if (!this.host.accepting) return NONE; // powered down mid-line (AT+CPOWD)
+      if (!(this.host.powered ?? this.host.accepting)) return NONE; // powered down mid-line (AT+CPOWD)
     }
     return final;
   }

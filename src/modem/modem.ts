@@ -48,7 +48,7 @@ export interface WireTap {
 }
 export interface LinkDialer {
   /** The address to dial instead of `to` (a fault proxy in front of it). */
-  dial(to: BrokerAddress): Promise<BrokerAddress>;
+  dial(to: BrokerAddress, timeoutMs: number): Promise<BrokerAddress>;
 }
 
 export interface ModemEvents {
@@ -96,6 +96,8 @@ export class Modem extends EventEmitter<ModemEvents> {
   ber: number;
   /** The radio network is there (faults take it away). */
   networkAvailable = true;
+  /** The network accepts PDP activation (a fault can refuse it while registered). */
+  gprsAvailable = true;
   simInserted: boolean;
   /** Scratch space for command families that keep state (CIP status, FS, MQTT). */
   readonly ext: Record<string, unknown> = {};
@@ -133,6 +135,9 @@ export class Modem extends EventEmitter<ModemEvents> {
         },
         get accepting() {
           return self.powered && !self.frozen;
+        },
+        get powered() {
+          return self.powered;
         },
         commandDelay: () => this.timing.delay('commandMs'),
         record: (r) => this.emit('at', r),
@@ -364,7 +369,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     if (this.sim !== 'READY') return 'sim';
     // No attach needed: activating a context attaches first (27.007 10.1.10), which is
     // what lets TinyGSM open the bearer right after its own AT+CGATT=0.
-    if (!this.isRegistered) return 'network';
+    if (!this.isRegistered || !this.gprsAvailable) return 'network';
     return null;
   }
 

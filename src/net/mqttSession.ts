@@ -167,6 +167,26 @@ interface Pending {
   kind: RequestKind;
   slot: Slot;
   timer: TimerHandle;
+  /** SUB/UNSUB: the filter, so the subscription list follows the broker's acks. */
+  topic?: string;
+  qos?: number;
+}
+
+/** What the control API shows of the session (`GET /state`); the password masked. */
+export interface MqttSnapshot {
+  state: 0 | 1;
+  phase: string;
+  url: string;
+  cid: number;
+  clientId: string;
+  username: string;
+  password: string;
+  keepalive: number;
+  cleanss: number;
+  timeout: number;
+  ssl: number;
+  subscriptions: { topic: string; qos: number }[];
+  inFlight: { id: number; kind: string }[];
 }
 
 type Phase = 'idle' | 'connecting' | 'online' | 'closing';
@@ -195,6 +215,8 @@ export class MqttSession {
   /** The bearer the session rides on (the CID at connect time). */
   private cid = 0;
   private readonly pending = new Map<number, Pending>();
+  /** Filters the broker acknowledged (topic → QoS), latin1 as the AT side wrote them. */
+  readonly subscriptions = new Map<string, number>();
   private outbox: Slot[] = [];
   /** Aborts a connect in progress (bearer lost, module reset). */
   private abortConnect: ((f: MqttFailure) => void) | null = null;
@@ -213,6 +235,25 @@ export class MqttSession {
     return this.phase === 'online' ? 1 : 0;
   }
 
+  snapshot(): MqttSnapshot {
+    const c = this.config;
+    return {
+      state: this.state,
+      phase: this.phase,
+      url: c.host ? `${c.host}:${c.port}` : '',
+      cid: c.cid,
+      clientId: c.clientId,
+      username: c.username,
+      password: c.password ? '***' : '',
+      keepalive: c.keepalive,
+      cleanss: c.cleanss,
+      timeout: c.timeout,
+      ssl: this.ssl,
+      subscriptions: [...this.subscriptions].map(([topic, qos]) => ({ topic, qos })),
+      inFlight: [...this.pending].map(([id, p]) => ({ id, kind: p.kind })),
+    };
+  }
+
   // ---- connect / disconnect -------------------------------------------------------
 
   async connect(): Promise<MqttFailure | null> {
@@ -222,7 +263,7 @@ export class MqttSession {
     if (!this.bearerUp(cfg.cid)) return 'noBearer';
     const gen = this.generation;
     this.phase = 'connecting';
-    await this.modem.clock.sleep(this.modem.profile.mqttConnectMs);
+    await this.modem.clock.sleep(this.modem.timing.delay('mqttConnectMs'));
     if (gen !== this.generation) return 'wrongState';
     if (!this.bearerUp(cfg.cid)) {
       this.phase = 'idle';
@@ -230,7 +271,25 @@ export class MqttSession {
     }
     this.cid = cfg.cid;
     if (cfg.azure) cfg.password = createSasToken({ ...cfg.azure, expiry: this.modem.rtc.utcSeconds() + cfg.azure.lifetime });
-    const target = (this.modem.router ?? DIRECT).route({ host: cfg.host, port: cfg.port });
+    const routed = (this.modem.router ?? DIRECT).route({ host: cfg.host, port: cfg.port });
+    // With fault injection on, the connection passes a fault proxy in front of the broker;
+    // it dials the broker first, so a refused port or an unknown host fails here.
+    let target = routed;
+    if (this.modem.link) {
+      try {
+        target = await this.modem.link.dial(routed, cfg.timeout * 1000);
+      } catch (err) {
+        if (gen !== this.generation) return 'wrongState';
+        this.phase = 'idle';
+        this.log.info({ err: (err as Error).message }, 'SMCONN failed');
+        return classifyConnectError(err as Error & { code?: string });
+      }
+      if (gen !== this.generation) return 'wrongState';
+      if (!this.bearerUp(cfg.cid)) {
+        this.phase = 'idle';
+        return 'noBearer';
+      }
+    }
     const ids = new ModuleIds();
     const opts: IClientOptions = {
       host: target.host,
@@ -253,7 +312,7 @@ export class MqttSession {
       queueQoSZero: false,
       ...(this.ssl ? { rejectUnauthorized: true, servername: isIp(cfg.host) ? undefined : cfg.host } : {}),
     };
-    this.log.info({ url: `${cfg.host}:${cfg.port}`, dial: brokerUrl(target), clientId: cfg.clientId, username: cfg.username, tls: this.ssl === 1 }, 'SMCONN');
+    this.log.info({ url: `${cfg.host}:${cfg.port}`, dial: brokerUrl(routed), clientId: cfg.clientId, username: cfg.username, tls: this.ssl === 1 }, 'SMCONN');
 
     return new Promise<MqttFailure | null>((resolve) => {
       let lastError: (Error & { code?: string | number }) | undefined;
@@ -294,7 +353,9 @@ export class MqttSession {
         if (this.client === c && this.phase === 'connecting' && typeof err.code === 'number') finish('refused');
       });
       c.once('connect', () => {
-        if (this.client === c) finish(null);
+        if (this.client !== c) return;
+        if (cfg.cleanss === 1) this.subscriptions.clear(); // a clean session starts with none
+        finish(null);
       });
       c.on('close', () => {
         if (this.client !== c) return;
@@ -336,19 +397,28 @@ export class MqttSession {
   // ---- requests -------------------------------------------------------------------
 
   subscribe(topic: string, qos: number): number | MqttFailure {
-    return this.request('SUB', () => {
-      if (topic === '' || validateTopics([toUtf8(topic)]) !== null) return false;
-      this.client!.subscribe(toUtf8(topic), { qos: qos as 0 | 1 }, noop);
-      return true;
-    });
+    return this.request(
+      'SUB',
+      () => {
+        if (topic === '' || validateTopics([toUtf8(topic)]) !== null) return false;
+        this.client!.subscribe(toUtf8(topic), { qos: qos as 0 | 1 }, noop);
+        return true;
+      },
+      topic,
+      qos,
+    );
   }
 
   unsubscribe(topic: string): number | MqttFailure {
-    return this.request('UNSUB', () => {
-      if (topic === '' || validateTopics([toUtf8(topic)]) !== null) return false;
-      this.client!.unsubscribe(toUtf8(topic), {}, noop);
-      return true;
-    });
+    return this.request(
+      'UNSUB',
+      () => {
+        if (topic === '' || validateTopics([toUtf8(topic)]) !== null) return false;
+        this.client!.unsubscribe(toUtf8(topic), {}, noop);
+        return true;
+      },
+      topic,
+    );
   }
 
   publish(topic: string, qos: number, retain: number, message: string): number | MqttFailure {
@@ -373,7 +443,7 @@ export class MqttSession {
   }
 
   /** Hands one request to mqtt.js and opens its record; `send` returns false on a bad topic. */
-  private request(kind: RequestKind, send: () => boolean): number | MqttFailure {
+  private request(kind: RequestKind, send: () => boolean, topic?: string, qos?: number): number | MqttFailure {
     if (this.phase !== 'online' || !this.client) return 'wrongState';
     const before = this.ids.allocations;
     if (!send()) return 'invalidInput';
@@ -383,7 +453,7 @@ export class MqttSession {
     const slot: Slot = { line: null };
     this.outbox.push(slot);
     const timer = this.modem.clock.setTimeout(() => this.settle(id, kind, AckStatus.timeout), this.config.timeout * 1000);
-    this.pending.set(id, { kind, slot, timer });
+    this.pending.set(id, { kind, slot, timer, topic, qos });
     return id;
   }
 
@@ -415,6 +485,10 @@ export class MqttSession {
     if (!p || p.kind !== kind) return;
     this.modem.clock.clearTimeout(p.timer);
     this.pending.delete(id!);
+    if (status === AckStatus.ok && p.topic !== undefined) {
+      if (kind === 'SUB') this.subscriptions.set(p.topic, p.qos ?? 0);
+      else this.subscriptions.delete(p.topic);
+    }
     p.slot.line = `${ACK_URC[kind]}: ${id},${status}`;
     this.flush();
   }
@@ -463,6 +537,7 @@ export class MqttSession {
     for (const p of this.pending.values()) this.modem.clock.clearTimeout(p.timer);
     this.pending.clear();
     this.outbox = [];
+    this.subscriptions.clear();
     // SMCONF/SMSSL live in RAM on the module: a reboot brings the defaults back.
     this.config = defaultMqttConfig();
     this.ssl = 0;

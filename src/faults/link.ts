@@ -1,0 +1,295 @@
+/**
+ * The MQTT link's fault proxy. Every connection the module's MQTT session makes passes
+ * through a loopback proxy in front of the real broker, so the faults of the network
+ * path act on real sockets without touching the broker or mqtt.js:
+ * - broker down: a new connection is refused (ECONNREFUSED: SMCONN → 161) and live ones
+ *   are cut (the session sees its link go: `+SMSTATE: 0`; the broker sends the will);
+ * - broker refusing: the proxy answers CONNECT with a refusing CONNACK (SMCONN → 767);
+ * - broker slow: packets wait `ms` on the modem's clock, in order (acks past TIMEOUT
+ *   give status 1);
+ * - packet loss: whole MQTT packets vanish, seeded.
+ *
+ * The upstream socket is opened in dial(), before the session connects to the proxy, so
+ * a DNS failure or a refused port surfaces with its own error code (160, 161) as it
+ * would without the proxy. A TLS link is passed as raw bytes: delays and cuts apply,
+ * packet loss and refusals need plain MQTT to see packets (a TLS CONNECT is refused by
+ * closing the connection instead).
+ */
+import { EventEmitter } from 'node:events';
+import * as net from 'node:net';
+import type { Logger } from 'pino';
+import type { Clock, TimerHandle } from '../clock';
+import type { LinkDialer } from '../modem/modem';
+import type { BrokerAddress } from '../net/routing';
+import type { Random } from '../random';
+import { connack, describePacket, PacketSplitter, type PacketInfo } from './mqttPackets';
+
+/** `up`: module → broker; `down`: broker → module. */
+export type Direction = 'up' | 'down' | 'both';
+type Way = 'up' | 'down';
+
+export interface LinkState {
+  broker: null | 'down' | { refuse: number };
+  delay: { ms: number; direction: Direction } | null;
+  loss: { rate: number; direction: Direction } | null;
+}
+
+export interface LinkPacket {
+  dir: Way;
+  info: PacketInfo;
+  dropped: boolean;
+}
+
+export interface LinkCounters {
+  connections: number;
+  refused: number;
+  up: number;
+  down: number;
+  dropped: number;
+  delayed: number;
+}
+
+const applies = (d: Direction, way: Way) => d === 'both' || d === way;
+
+function errno(code: string, message: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code });
+}
+
+/** One direction of a proxied connection: lose, delay, then write in order. */
+class Channel {
+  private splitter: PacketSplitter | null = null;
+  private lastRelease = 0;
+  private readonly timers = new Set<TimerHandle>();
+
+  constructor(
+    private readonly link: FaultLink,
+    private readonly way: Way,
+    private readonly to: net.Socket,
+  ) {}
+
+  /** Plain MQTT: split into packets; anything else (TLS) passes as chunks. */
+  framing(mqtt: boolean): void {
+    this.splitter = mqtt ? new PacketSplitter() : null;
+  }
+
+  get busy(): boolean {
+    return this.timers.size > 0;
+  }
+
+  feed(chunk: Buffer): void {
+    if (!this.splitter) return this.pass(chunk, null);
+    for (const p of this.splitter.push(chunk)) this.pass(p, describePacket(p));
+  }
+
+  private pass(bytes: Buffer, info: PacketInfo | null): void {
+    const { state, counters } = this.link;
+    counters[this.way]++;
+    if (info && state.loss && applies(state.loss.direction, this.way) && this.link.random.chance(state.loss.rate)) {
+      counters.dropped++;
+      this.link.emit('packet', { dir: this.way, info, dropped: true });
+      return;
+    }
+    const delay = state.delay && applies(state.delay.direction, this.way) ? state.delay.ms : 0;
+    const now = this.link.clock.now();
+    // Order holds even when the delay shrinks: nothing overtakes a packet still waiting.
+    const at = Math.max(now + delay, this.lastRelease);
+    this.lastRelease = at;
+    const deliver = () => {
+      if (info) this.link.emit('packet', { dir: this.way, info, dropped: false });
+      if (!this.to.destroyed) this.to.write(bytes);
+    };
+    if (at <= now && !this.busy) return deliver();
+    counters.delayed++;
+    const h = this.link.clock.setTimeout(() => {
+      this.timers.delete(h);
+      deliver();
+      if (!this.busy) this.onIdle?.();
+    }, at - now);
+    this.timers.add(h);
+  }
+
+  /** Called once the last delayed packet went out. */
+  private onIdle: (() => void) | null = null;
+
+  /** Ends the far side after what is still waiting (a normal close). */
+  endAfterQueue(): void {
+    if (!this.busy) this.to.end();
+    else this.onIdle = () => this.to.end();
+  }
+
+  drop(): void {
+    for (const h of this.timers) this.link.clock.clearTimeout(h);
+    this.timers.clear();
+  }
+}
+
+interface Waiting {
+  upstream: net.Socket | null;
+  refuse?: number;
+}
+
+export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements LinkDialer {
+  state: LinkState = { broker: null, delay: null, loss: null };
+  readonly counters: LinkCounters = { connections: 0, refused: 0, up: 0, down: 0, dropped: 0, delayed: 0 };
+  private listening: Promise<BrokerAddress> | null = null;
+  private server: net.Server | null = null;
+  private waiting: Waiting[] = [];
+  private readonly cuts = new Set<() => void>();
+
+  constructor(
+    readonly clock: Clock,
+    readonly random: Random,
+    private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  /** Connections through the proxy right now. */
+  get open(): number {
+    return this.cuts.size;
+  }
+
+  async dial(to: BrokerAddress, timeoutMs = 60_000): Promise<BrokerAddress> {
+    if (this.state.broker === 'down') {
+      this.counters.refused++;
+      throw errno('ECONNREFUSED', `connect ECONNREFUSED ${to.host}:${to.port} (fault: brokerDown)`);
+    }
+    const proxy = await this.listen();
+    // A dial whose client never came (mqtt.js refused its options) leaves nothing behind.
+    for (const w of this.waiting.splice(0)) w.upstream?.destroy();
+    const broker = this.state.broker as LinkState['broker']; // may have changed while listening
+    if (broker && broker !== 'down') {
+      this.waiting.push({ upstream: null, refuse: broker.refuse });
+      return proxy;
+    }
+    const upstream = await this.connectUpstream(to, timeoutMs);
+    const w: Waiting = { upstream };
+    upstream.once('close', () => {
+      const i = this.waiting.indexOf(w);
+      if (i >= 0) this.waiting.splice(i, 1);
+    });
+    this.waiting.push(w);
+    return proxy;
+  }
+
+  /** Cuts every live connection at once (no DISCONNECT either way). */
+  cutAll(): void {
+    for (const cut of [...this.cuts]) cut();
+    for (const w of this.waiting.splice(0)) w.upstream?.destroy();
+  }
+
+  async close(): Promise<void> {
+    this.cutAll();
+    const server = this.server;
+    this.server = null;
+    this.listening = null;
+    if (server) await new Promise<void>((r) => server.close(() => r()));
+  }
+
+  private listen(): Promise<BrokerAddress> {
+    if (!this.listening) {
+      this.listening = new Promise((resolve, reject) => {
+        const server = net.createServer((s) => this.onConnection(s));
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+          server.off('error', reject);
+          server.on('error', (err) => this.log.error({ err: err.message }, 'fault link listener error'));
+          this.server = server;
+          resolve({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
+        });
+      });
+    }
+    return this.listening;
+  }
+
+  private connectUpstream(to: BrokerAddress, timeoutMs: number): Promise<net.Socket> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ host: to.host, port: to.port });
+      const timer = this.clock.setTimeout(() => {
+        s.destroy();
+        reject(errno('ETIMEDOUT', `connect ETIMEDOUT ${to.host}:${to.port}`));
+      }, timeoutMs);
+      s.once('connect', () => {
+        this.clock.clearTimeout(timer);
+        s.off('error', reject);
+        s.on('error', () => undefined); // handled by the pair's close
+        s.setNoDelay(true);
+        resolve(s);
+      });
+      s.once('error', (err) => {
+        this.clock.clearTimeout(timer);
+        reject(err);
+      });
+    });
+  }
+
+  private onConnection(device: net.Socket): void {
+    device.setNoDelay(true);
+    device.on('error', () => undefined);
+    const w = this.waiting.shift();
+    if (!w || this.state.broker === 'down') {
+      w?.upstream?.destroy();
+      device.destroy();
+      return;
+    }
+    this.counters.connections++;
+    if (!w.upstream) return this.refuse(device, w.refuse ?? 5);
+    this.pair(device, w.upstream);
+  }
+
+  /** Answers the first bytes (CONNECT) with a refusing CONNACK; a TLS hello is just closed. */
+  private refuse(device: net.Socket, code: number): void {
+    this.counters.refused++;
+    device.once('data', (chunk: Buffer) => {
+      if (chunk[0] >> 4 === 1) device.end(connack(code));
+      else device.destroy();
+    });
+  }
+
+  private pair(device: net.Socket, broker: net.Socket): void {
+    const up = new Channel(this, 'up', broker);
+    const down = new Channel(this, 'down', device);
+    let framed = false;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      up.drop();
+      down.drop();
+      this.cuts.delete(cut);
+    };
+    const cut = () => {
+      finish();
+      device.destroy();
+      broker.destroy();
+    };
+    this.cuts.add(cut);
+    device.on('data', (chunk: Buffer) => {
+      if (!framed) {
+        framed = true;
+        const mqtt = chunk[0] >> 4 === 1; // CONNECT first: plain MQTT; TLS starts with 0x16
+        up.framing(mqtt);
+        down.framing(mqtt);
+      }
+      up.feed(chunk);
+    });
+    broker.on('data', (chunk: Buffer) => down.feed(chunk));
+    // A normal close travels on after the packets still waiting; the pair is done when
+    // both sockets are closed.
+    const closed = () => {
+      if (device.destroyed && broker.destroyed) finish();
+    };
+    for (const [from, channel] of [[device, up], [broker, down]] as const) {
+      let ended = false;
+      const end = () => {
+        if (!ended) channel.endAfterQueue();
+        ended = true;
+      };
+      from.once('end', end);
+      from.once('close', () => {
+        end();
+        closed();
+      });
+    }
+  }
+}

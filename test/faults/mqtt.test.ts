@@ -1,0 +1,168 @@
+/**
+ * The faults of the network path against a real broker (the embedded aedes), exact URCs:
+ * the link cut and refused, refusing CONNACKs, slow acks past TIMEOUT, lost packets,
+ * and the bearer/registration faults taking an MQTT session down.
+ */
+import { FaultController } from '../../src/faults';
+import { Observer, online, startDevice, type Device } from '../helpers/mqtt';
+
+let dev: Device;
+let faults: FaultController;
+let obs: Observer | undefined;
+afterEach(async () => {
+  await obs?.close();
+  obs = undefined;
+  await faults?.close();
+  await dev?.stop();
+});
+
+async function device(conf: string[] = ['AT+SMCONF="CLEANSS",1']): Promise<void> {
+  dev = await startDevice();
+  faults = new FaultController(dev.emu.modem, { seed: 3 });
+  await dev.dte.ok('ATE0;+CMEE=1');
+  await online(dev.dte, conf);
+  obs = await Observer.connect(dev.emu.endpoints.broker!);
+}
+
+/** Waits until the bytes since `from` end with `tail`, then returns them all. */
+async function until(from: number, tail: string, ms = 5000): Promise<string> {
+  await dev.dte.waitForRaw(tail, ms, from);
+  return dev.since(from);
+}
+
+describe('brokerDown', () => {
+  it('cuts the live link (+SMSTATE: 0, the broker sends the will); SMCONN gets 161 until it clears', async () => {
+    await device(['AT+SMCONF="CLEANSS",1', 'AT+SMCONF="TOPIC","will/t"', 'AT+SMCONF="MESSAGE","gone"']);
+    await obs!.subscribe('will/t');
+    const at = dev.mark();
+    faults.inject('brokerDown');
+    expect(await until(at, '+SMSTATE: 0\r\n')).toBe('\r\n+SMSTATE: 0\r\n');
+    expect((await obs!.waitFor((m) => m.topic === 'will/t')).payload.toString()).toBe('gone');
+    expect(await dev.dte.ok('AT+SMSTATE?')).toEqual(['+SMSTATE: 0']);
+    expect((await dev.dte.send('AT+SMCONN')).final).toBe('+CME ERROR: 161');
+    expect(faults.link.counters.refused).toBe(1);
+    faults.clear('brokerDown');
+    expect((await dev.dte.send('AT+SMCONN')).final).toBe('OK');
+    expect(await dev.dte.ok('AT+SMSTATE?')).toEqual(['+SMSTATE: 1']);
+  });
+
+  it('requests in flight end with status 2 before +SMSTATE: 0', async () => {
+    await device();
+    faults.inject('brokerSlow', { ms: 60_000 });
+    const at = dev.mark();
+    await dev.dte.ok('AT+SMSUB="a",1');
+    await dev.dte.ok('AT+SMPUB="a",1,0,"x"');
+    faults.inject('brokerDown');
+    expect(await until(at, '+SMSTATE: 0\r\n')).toBe('\r\nOK\r\n\r\nOK\r\n\r\n+SMSUB: 1,2\r\n\r\n+SMPUB: 2,2\r\n\r\n+SMSTATE: 0\r\n');
+  });
+});
+
+describe('brokerRefuse', () => {
+  it.each([
+    [5, '+CME ERROR: 767'],
+    [2, '+CME ERROR: 767'],
+  ])('CONNACK code %i → %s; a live session is left alone', async (code, final) => {
+    await device();
+    faults.inject('brokerRefuse', { code });
+    expect(await dev.dte.ok('AT+SMSTATE?')).toEqual(['+SMSTATE: 1']);
+    await dev.dte.ok('AT+SMDISC');
+    expect((await dev.dte.send('AT+SMCONN')).final).toBe(final);
+    expect(await dev.dte.ok('AT+SMSTATE?')).toEqual(['+SMSTATE: 0']);
+    faults.clear('brokerRefuse');
+    expect((await dev.dte.send('AT+SMCONN')).final).toBe('OK');
+  });
+});
+
+describe('brokerSlow', () => {
+  it('an ack later than TIMEOUT: +SMPUB: <id>,1, though the broker got the message; the late ack changes nothing', async () => {
+    await device(['AT+SMCONF="CLEANSS",1', 'AT+SMCONF="TIMEOUT",1']);
+    await obs!.subscribe('slow/t');
+    faults.inject('brokerSlow', { ms: 1500 });
+    const at = dev.mark();
+    const t0 = Date.now();
+    await dev.dte.ok('AT+SMPUB="slow/t",1,0,"late"');
+    expect(await until(at, '+SMPUB: 1,1\r\n')).toBe('\r\nOK\r\n\r\n+SMPUB: 1,1\r\n');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
+    expect((await obs!.waitFor((m) => m.topic === 'slow/t')).payload.toString()).toBe('late');
+    await new Promise((r) => setTimeout(r, 700)); // the PUBACK arrives now, after the timeout
+    expect(dev.since(at)).toBe('\r\nOK\r\n\r\n+SMPUB: 1,1\r\n');
+    faults.clear('brokerSlow');
+    await dev.dte.ok('AT+SMPUB="slow/t",1,0,"fast"');
+    expect(await dev.dte.waitFor('+SMPUB:')).toBe('+SMPUB: 2,0');
+  });
+
+  it('a delay under TIMEOUT only slows things down, in order', async () => {
+    await device(['AT+SMCONF="CLEANSS",1', 'AT+SMCONF="TIMEOUT",5']);
+    faults.inject('brokerSlow', { ms: 300, direction: 'both' });
+    const at = dev.mark();
+    await dev.dte.ok('AT+SMSUB="s/t",1');
+    await dev.dte.ok('AT+SMPUB="s/t",1,0,"one"');
+    expect(await until(at, '"one"\r\n')).toBe('\r\nOK\r\n\r\nOK\r\n\r\n+SMSUB: 1,0\r\n\r\n+SMPUB: 2,0\r\n\r\n+SMPUBLISH: 1,"s/t",3,"one"\r\n');
+    expect(faults.link.counters.delayed).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('packetLoss', () => {
+  it('rate 1 up: the PUBLISH never reaches the broker, status 1 after TIMEOUT', async () => {
+    await device(['AT+SMCONF="CLEANSS",1', 'AT+SMCONF="TIMEOUT",1']);
+    await obs!.subscribe('lost/t');
+    faults.inject('packetLoss', { rate: 1, direction: 'up' });
+    await dev.dte.ok('AT+SMPUB="lost/t",1,0,"x"');
+    expect(await dev.dte.waitFor('+SMPUB:')).toBe('+SMPUB: 1,1');
+    expect(obs!.messages).toEqual([]);
+    expect(faults.link.counters.dropped).toBe(1);
+  });
+
+  it('rate 1 down: the SUBACK is lost, +SMSUB: 1,1; nothing delivered', async () => {
+    await device(['AT+SMCONF="CLEANSS",1', 'AT+SMCONF="TIMEOUT",1']);
+    faults.inject('packetLoss', { rate: 1, direction: 'down' });
+    await dev.dte.ok('AT+SMSUB="d/t",1');
+    expect(await dev.dte.waitFor('+SMSUB:')).toBe('+SMSUB: 1,1');
+  });
+
+  it('the link tap sees what passed and what was lost', async () => {
+    await device();
+    const seen: string[] = [];
+    faults.link.on('packet', (p) => seen.push(`${p.dir} ${p.info.type}${p.dropped ? ' lost' : ''}`));
+    faults.inject('packetLoss', { rate: 1, direction: 'down' });
+    await dev.dte.ok('AT+SMPUB="q0",0,0,"z"');
+    await dev.dte.ok('AT+SMPUB="q1",1,0,"z"');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(seen).toEqual(['up PUBLISH', 'up PUBLISH', 'down PUBACK lost']);
+  });
+});
+
+describe('network faults under a session', () => {
+  it('bearerDrop: +SAPBR 1: DEACT, then +SMSTATE: 0; the broker sends the will', async () => {
+    await device(['AT+SMCONF="CLEANSS",1', 'AT+SMCONF="TOPIC","will/b"', 'AT+SMCONF="MESSAGE","bye"']);
+    await obs!.subscribe('will/b');
+    const at = dev.mark();
+    faults.inject('bearerDrop');
+    expect(await until(at, '+SMSTATE: 0\r\n')).toBe('\r\n+SAPBR 1: DEACT\r\n\r\n+SMSTATE: 0\r\n');
+    expect((await obs!.waitFor((m) => m.topic === 'will/b')).payload.toString()).toBe('bye');
+    expect((await dev.dte.send('AT+SMCONN')).final).toBe('+CME ERROR: 148');
+  });
+
+  it('registrationLost: +CREG: 2, DEACT, +SMSTATE: 0, +PDP: DEACT; back: reconnect works', async () => {
+    await device();
+    await dev.dte.ok('AT+CREG=1');
+    const at = dev.mark();
+    faults.inject('registrationLost');
+    expect(await until(at, '+PDP: DEACT\r\n')).toBe('\r\n+CREG: 2\r\n\r\n+SAPBR 1: DEACT\r\n\r\n+SMSTATE: 0\r\n\r\n+PDP: DEACT\r\n');
+    faults.clear('registrationLost');
+    await dev.dte.waitFor('+CREG: 1');
+    await dev.dte.ok('AT+SAPBR=1,1');
+    expect((await dev.dte.send('AT+SMCONN')).final).toBe('OK');
+  });
+
+  it('reboot: the session ends without a word (no +SMSTATE), the broker sends the will', async () => {
+    await device(['AT+SMCONF="CLEANSS",1', 'AT+SMCONF="TOPIC","will/r"', 'AT+SMCONF="MESSAGE","rb"']);
+    await obs!.subscribe('will/r');
+    const at = dev.mark();
+    faults.inject('reboot');
+    await obs!.waitFor((m) => m.topic === 'will/r');
+    expect(dev.since(at)).not.toContain('+SMSTATE');
+    await dev.dte.ok('AT');
+    expect(await dev.dte.ok('AT+SMSTATE?')).toEqual(['+SMSTATE: 0']);
+  });
+});
