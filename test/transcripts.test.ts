@@ -83,6 +83,27 @@ describe('the transcript runner itself', () => {
     expect(() => parseTranscript('AT', 'x.txt')).toThrow(/x\.txt:1: cannot read "AT"/);
   });
 
+  it('fills {{NAME}} values before reading, and refuses a name without one', () => {
+    const t = parseTranscript('> AT+FSWRITE=C:\\A,0,{{LEN}},10\n>> {{DATA}}\n', 'x.txt', { LEN: '5', DATA: 'ab\\r\\n' });
+    expect(t.steps.map((s) => (s.kind === 'send' ? s.bytes : s.kind))).toEqual(['AT+FSWRITE=C:\\A,0,5,10\r', 'ab\r\n']);
+    expect(() => parseTranscript('> AT{{X}}', 'x.txt')).toThrow('x.txt: no value for {{X}}');
+  });
+
+  it('runs @actions in order with their arguments, and fails on one the run lacks', async () => {
+    const calls: string[] = [];
+    const emu = await startEmulator({ tcp: false, brokerPort: 0 });
+    const client = emu.connect();
+    try {
+      const t = parseTranscript('> AT\n< AT\\r\\r\\nOK\\r\\n\n@note a b=1\n> AT\n< AT\\r\\r\\nOK\\r\\n\n', 'case.txt');
+      await runTranscript(t, client, { actions: { note: async (args) => void calls.push(args) } });
+      expect(calls).toEqual(['a b=1']);
+      await expect(runTranscript(parseTranscript('@other\n', 'case.txt'), client)).rejects.toThrow('case.txt:1: no action "@other" in this run');
+    } finally {
+      await client.close();
+      await emu.stop();
+    }
+  });
+
   it('sends "> " lines verbatim with CR and ">> " lines as escaped bytes', () => {
     const t = parseTranscript('> AT+FSCREATE=C:\\USER\\A.TXT\n>> A/\\x08\\r\\n\n', 'x.txt');
     expect(t.steps.map((s) => (s.kind === 'send' ? s.bytes : s.kind))).toEqual(['AT+FSCREATE=C:\\USER\\A.TXT\r', 'A/\b\r\n']);

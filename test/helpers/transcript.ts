@@ -15,7 +15,9 @@ export type Step =
   | { kind: 'send'; bytes: string; at: string }
   | { kind: 'expect'; re: RegExp; source: string; at: string }
   | { kind: 'quiet'; ms: number; at: string }
-  | { kind: 'timeout'; ms: number; at: string };
+  | { kind: 'timeout'; ms: number; at: string }
+  /** `@name args`: a step the test supplies (RunOptions.actions), e.g. the hub sending a message. */
+  | { kind: 'action'; name: string; args: string; at: string };
 
 export interface Transcript {
   name: string;
@@ -69,7 +71,15 @@ function decode(text: string, at: string, allowPlaceholders: boolean): { literal
   return { literal, regex };
 }
 
-export function parseTranscript(text: string, name: string): Transcript {
+/**
+ * Parses a transcript. `vars` fills `{{NAME}}` anywhere in the text before it is read
+ * (values a test only knows at run time, such as a generated certificate and its length).
+ */
+export function parseTranscript(text: string, name: string, vars: Readonly<Record<string, string>> = {}): Transcript {
+  text = text.replace(/\{\{(\w+)\}\}/g, (m, v: string) => {
+    if (!(v in vars)) throw new Error(`${name}: no value for ${m}`);
+    return vars[v];
+  });
   const steps: Step[] = [];
   let pending: { regex: string; source: string[]; at: string } | null = null;
   const flush = () => {
@@ -93,7 +103,10 @@ export function parseTranscript(text: string, name: string): Transcript {
     else if (/^@(quiet|timeout) \d+$/.test(line)) {
       const [word, ms] = line.slice(1).split(' ');
       steps.push({ kind: word as 'quiet' | 'timeout', ms: Number(ms), at });
-    } else throw new Error(`${at}: cannot read "${line}" (lines start with "> ", ">> ", "< ", "@quiet N", "@timeout N" or "#")`);
+    } else if (/^@[a-z][\w-]*( |$)/.test(line)) {
+      const sp = line.indexOf(' ');
+      steps.push({ kind: 'action', name: line.slice(1, sp < 0 ? undefined : sp), args: sp < 0 ? '' : line.slice(sp + 1), at });
+    } else throw new Error(`${at}: cannot read "${line}" (lines start with "> ", ">> ", "< ", "@quiet N", "@timeout N", "@action args" or "#")`);
   });
   flush();
   return { name, steps };
@@ -112,6 +125,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Quiet time at the end during which no further byte may arrive. */
   settleMs?: number;
+  /** What `@name args` lines do; a name without an entry fails the transcript. */
+  actions?: Readonly<Record<string, (args: string) => Promise<void>>>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -146,6 +161,13 @@ export async function runTranscript(t: Transcript, client: DteClient, opts: RunO
       case 'timeout':
         timeoutMs = step.ms;
         break;
+      case 'action': {
+        const action = opts.actions?.[step.name];
+        if (!action) throw new Error(`${step.at}: no action "@${step.name}" in this run`);
+        leftover(step.at, 'before this action');
+        await action(step.args);
+        break;
+      }
     }
   }
   await sleep(opts.settleMs ?? 50);
