@@ -38,16 +38,30 @@ export interface EmulatorOptions {
   map?: string[];
   /** Make the embedded broker an Azure IoT Hub stand-in for these devices (docs/azure.md). */
   azureHub?: AzureHubOptions;
+  /**
+   * Port of the embedded broker's TLS listener (docs/tls.md); 0 = any free port, false =
+   * none. Default 8883, or 0 when brokerPort is 0.
+   */
+  brokerTlsPort?: number | false;
+  /** The TLS listener's CA as PEM; default: generated (kept in stateDir when given). */
+  brokerCa?: { cert: string; key: string };
+  /** Write the TLS listener's CA certificate (PEM) to this file at start, for firmware to load. */
+  exportCa?: string;
 }
 
 export interface EmulatorHandle {
   readonly modem: Modem;
   /** `broker`: the URL every MQTT connection goes to (embedded: the bound port); absent for direct. */
-  readonly endpoints: { tcp?: TcpEndpoint; broker?: string };
+  readonly endpoints: { tcp?: TcpEndpoint; broker?: string; brokerTls?: string };
   /** The line the CLI prints when ready: `sim800-emu ready tcp=HOST:PORT ...`. */
   readonly readyLine: string;
   /** The Azure IoT Hub stand-in (with `azureHub`): sendC2D(), and events for what devices send. */
   readonly azureHub?: AzureHub;
+  /**
+   * The CA certificate (PEM) the embedded broker's TLS listener chains to: what firmware
+   * loads with AT+FSWRITE and AT+SSLSETROOT. Undefined without a TLS listener.
+   */
+  readonly brokerCaPem?: string;
   /** An in-process DTE stream attached to the modem (one at a time, like a wire). */
   openPort(opts?: { reset?: boolean }): InProcessPort;
   /** An in-process DteClient over openPort(). */
@@ -64,12 +78,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const brokerPlan = planBroker(options);
   const modem = new Modem({ commands: createCommandTable(), config, profile, log, stateDir: options.stateDir, router: brokerPlan.router });
 
-  const endpoints: { tcp?: TcpEndpoint; broker?: string } = {};
+  const endpoints: { tcp?: TcpEndpoint; broker?: string; brokerTls?: string } = {};
   const stops: (() => Promise<void>)[] = [];
   if (options.stdio && options.tcp) throw new Error('stdio and tcp cannot both attach to one modem: it has one wire');
   const broker = await brokerPlan.start(log);
   endpoints.broker = broker.url;
+  endpoints.brokerTls = broker.tlsUrl;
   try {
+    if (options.exportCa !== undefined) {
+      if (!broker.ca) throw new Error('--export-ca needs the embedded broker with its TLS listener');
+      try {
+        fs.writeFileSync(options.exportCa, broker.ca().certPem);
+      } catch (err) {
+        throw new Error(`--export-ca: cannot write "${options.exportCa}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+    }
     if (options.stdio) {
       const stdio = new StdioTransport(modem, options.stdio, log);
       stdio.open({ reset: options.resetOnConnect });
@@ -92,6 +115,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (options.stdio) parts.push('stdio');
   if (endpoints.tcp) parts.push(`tcp=${formatHostPort(endpoints.tcp)}`);
   if (broker.url) parts.push(`broker=${broker.url}`);
+  if (broker.tlsUrl) parts.push(`broker-tls=${broker.tlsUrl}`);
 
   let stopped = false;
   const openPort = (opts?: { reset?: boolean }) => new InProcessPort(modem, { reset: opts?.reset ?? options.resetOnConnect });
@@ -100,6 +124,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     endpoints,
     readyLine: parts.join(' '),
     azureHub: broker.azureHub,
+    get brokerCaPem() {
+      return broker.ca?.().certPem;
+    },
     openPort,
     connect: (opts) => new DteClient(openPort(opts)),
     async stop() {

@@ -28,11 +28,12 @@ export const silentLogger: Logger = pino({ level: 'silent' });
 
 /**
  * Masks secret arguments inside an AT command line: SMCONF PASSWORD values, the
- * SAZURECONF device key, SAPBR PWD values.
+ * SAZURECONF device key, SAPBR PWD values, the SSLSETCERT password.
  */
 export function redactLine(line: string): string {
   return line
     .replace(/(\+SMCONF\s*=\s*"?PASSWORD"?\s*,\s*)("(?:[^"\\]|\\.)*"|[^;]*)/gi, '$1***')
     .replace(/(\+SAZURECONF\s*=\s*(?:"[^"]*"|[^,;]*)\s*,\s*(?:"[^"]*"|[^,;]*)\s*,\s*)("[^"]*"|[^,;]*)/gi, '$1***')
-    .replace(/(\+SAPBR\s*=\s*3\s*,\s*\d+\s*,\s*"?PWD"?\s*,\s*)("[^"]*"|[^;]*)/gi, '$1***');
+    .replace(/(\+SAPBR\s*=\s*3\s*,\s*\d+\s*,\s*"?PWD"?\s*,\s*)("[^"]*"|[^;]*)/gi, '$1***')
+    .replace(/(\+SSLSETCERT\s*=\s*(?:"[^"]*"|[^,;]*)\s*,\s*)("[^"]*"|[^;]*)/gi, '$1***');
 }

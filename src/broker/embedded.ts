@@ -1,17 +1,21 @@
 /**
- * The embedded broker: aedes on a plain TCP listener, so the emulator works out of the
- * box with no broker installed.
+ * The embedded broker: aedes on a plain TCP listener, and on a TLS listener whose server
+ * certificates come from the emulator's CA (broker/ca.ts), so the emulator works out of
+ * the box with no broker installed.
  *
  * aedes 0.51 on purpose: aedes 1.x is ESM-only and does not load under Jest + ts-jest
  * (CommonJS), which the whole test suite runs on; 0.51 is CommonJS and speaks MQTT 3.1.1,
  * all a SIM800 needs (docs/mqtt.md, Decisions).
  */
 import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
+import * as tls from 'node:tls';
 import { createBroker, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { silentLogger } from '../log';
 import { brokerUrl, type BrokerAddress } from '../net/routing';
 import type { AzureHub } from './azureHub';
+import type { CertificateAuthority } from './ca';
 
 export interface EmbeddedBrokerOptions {
   host?: string;
@@ -20,6 +24,49 @@ export interface EmbeddedBrokerOptions {
   log?: Logger;
   /** The Azure IoT Hub stand-in's checks (broker/azureHub.ts). */
   azureHub?: AzureHub;
+  /**
+   * A TLS listener as well: its port (0 = any free port) and the CA that signs its
+   * certificates, asked for on the first TLS connection (making a CA takes a moment).
+   */
+  tls?: { port: number; ca: () => CertificateAuthority };
+}
+
+type Aedes = ReturnType<typeof createBroker>;
+
+async function listen(server: net.Server, host: string, port: number, what: string): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(`embedded broker: cannot listen on ${host}:${port}${what}: ${e.code ?? e.message}`);
+  }
+}
+
+/**
+ * TLS on a plain net.Server: each connection is wrapped in a server TLSSocket whose
+ * certificate matches the name the client asked for (SNI), or localhost/127.0.0.1/::1.
+ */
+function tlsListener(opts: NonNullable<EmbeddedBrokerOptions['tls']>, log: Logger, handle: (socket: Duplex) => void): net.Server {
+  return net.createServer((raw) => {
+    raw.setNoDelay(true);
+    let ca: CertificateAuthority;
+    try {
+      ca = opts.ca();
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'broker CA unavailable: TLS connection closed');
+      raw.destroy();
+      return;
+    }
+    const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: ca.contextFor(''), SNICallback: ca.sniCallback });
+    socket.on('error', (err) => log.debug({ err: err.message }, 'TLS client error'));
+    handle(socket);
+  });
 }
 
 export class EmbeddedBroker {
@@ -27,18 +74,26 @@ export class EmbeddedBroker {
   private closed = false;
 
   private constructor(
-    private readonly aedes: ReturnType<typeof createBroker>,
-    private readonly server: net.Server,
+    private readonly aedes: Aedes,
+    private readonly servers: net.Server[],
     readonly address: BrokerAddress,
+    /** The TLS listener's address, when there is one. */
+    readonly tlsAddress?: BrokerAddress,
   ) {
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
+    for (const server of servers) {
+      server.on('connection', (socket) => {
+        this.sockets.add(socket);
+        socket.once('close', () => this.sockets.delete(socket));
+      });
+    }
   }
 
   get url(): string {
     return brokerUrl(this.address);
+  }
+
+  get tlsUrl(): string | undefined {
+    return this.tlsAddress && brokerUrl(this.tlsAddress, 'mqtts');
   }
 
   static async start(opts: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
@@ -48,40 +103,40 @@ export class EmbeddedBroker {
     opts.azureHub?.attach(aedes);
     aedes.on('clientError', (client: Client, err: Error) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
     aedes.on('connectionError', (_client: Client, err: Error) => log.debug({ err: err.message }, 'connection error'));
-    const server = net.createServer((socket) => {
-      socket.setNoDelay(true);
+    const handle = (socket: Duplex) => {
       const client = aedes.handle(socket);
       // aedes starts each connection's packet ids at a random number; mosquitto (and the
       // SIM800 note's capture, `+SMPUBLISH: 1,...`) start at 1. Same numbering here.
       (client as unknown as { _nextId: number })._nextId = 1;
+    };
+    const server = net.createServer((socket) => {
+      socket.setNoDelay(true);
+      handle(socket);
     });
+    const tlsServer = opts.tls && tlsListener(opts.tls, log, handle);
+    const servers = tlsServer ? [server, tlsServer] : [server];
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(opts.port ?? 1883, host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
+      await listen(server, host, opts.port ?? 1883, '');
+      if (tlsServer) await listen(tlsServer, host, opts.tls!.port, ' (TLS)');
     } catch (err) {
+      for (const s of servers) if (s.listening) s.close();
       await new Promise<void>((r) => aedes.close(() => r()));
-      const e = err as NodeJS.ErrnoException;
-      throw new Error(`embedded broker: cannot listen on ${host}:${opts.port ?? 1883}: ${e.code ?? e.message}`);
+      throw err;
     }
-    server.on('error', (err) => log.error({ err: err.message }, 'broker listener error'));
-    const bound = server.address() as net.AddressInfo;
-    const broker = new EmbeddedBroker(aedes, server, { host, port: bound.port });
-    log.info({ url: broker.url }, 'embedded broker listening');
+    for (const s of servers) s.on('error', (err) => log.error({ err: err.message }, 'broker listener error'));
+    const bound = (s: net.Server): BrokerAddress => ({ host, port: (s.address() as net.AddressInfo).port });
+    const broker = new EmbeddedBroker(aedes, servers, bound(server), tlsServer && bound(tlsServer));
+    log.info({ url: broker.url, tls: broker.tlsUrl }, 'embedded broker listening');
     return broker;
   }
 
-  /** Closes the listener, every client connection and aedes itself. */
+  /** Closes the listeners, every client connection and aedes itself. */
   async stop(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const serverClosed = new Promise<void>((r) => this.server.close(() => r()));
+    const serversClosed = Promise.all(this.servers.map((server) => new Promise<void>((r) => server.close(() => r()))));
     await new Promise<void>((r) => this.aedes.close(() => r()));
     for (const s of this.sockets) s.destroy();
-    await serverClosed;
+    await serversClosed;
   }
 }

@@ -1,12 +1,15 @@
 /**
- * Turns the emulator's broker options (--broker, --broker-port, --map) into a router and,
+ * Turns the emulator's broker options (--broker, --broker-port, --broker-tls-port,
+ * --broker-ca-cert/--broker-ca-key, --map) into a router and,
  * for the embedded mode, the broker itself. planBroker() checks every option before
  * anything listens, so a bad flag fails fast with a one-line message; start() then
  * starts what the plan needs.
  */
+import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { BrokerRouter, brokerUrl } from '../net/routing';
 import { AzureHub, checkAzureHubOptions, type AzureHubOptions } from './azureHub';
+import { CertificateAuthority, type PemPair } from './ca';
 import { EmbeddedBroker } from './embedded';
 
 export interface BrokerOptions {
@@ -18,6 +21,15 @@ export interface BrokerOptions {
   map?: readonly string[];
   /** Run the embedded broker as an Azure IoT Hub stand-in with these devices. */
   azureHub?: AzureHubOptions;
+  /**
+   * Port of the embedded broker's TLS listener; 0 = any free port, false = no TLS
+   * listener. Default 8883, or 0 when brokerPort is 0 (tests run side by side).
+   */
+  brokerTlsPort?: number | false;
+  /** The TLS listener's CA (PEM); default: one generated on first use. */
+  brokerCa?: PemPair;
+  /** A generated CA is kept in `<stateDir>/broker-ca/`, so a root firmware stored stays valid. */
+  stateDir?: string;
 }
 
 export interface RunningBroker {
@@ -25,6 +37,10 @@ export interface RunningBroker {
   url?: string;
   /** The hub stand-in, when asked for. */
   azureHub?: AzureHub;
+  /** The embedded broker's TLS listener, `mqtts://host:port`. */
+  tlsUrl?: string;
+  /** The CA behind the TLS listener (made or loaded on the first call). */
+  ca?: () => CertificateAuthority;
   stop(): Promise<void>;
 }
 
@@ -39,6 +55,15 @@ export function planBroker(opts: BrokerOptions): BrokerPlan {
   const port = opts.brokerPort ?? 1883;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid broker port "${opts.brokerPort}": expected 0..65535`);
   const none = async () => undefined;
+  const tlsPort = opts.brokerTlsPort ?? (port === 0 ? 0 : 8883);
+  if (tlsPort !== false && (!Number.isInteger(tlsPort) || tlsPort < 0 || tlsPort > 65535)) {
+    throw new Error(`invalid broker TLS port "${opts.brokerTlsPort}": expected 0..65535 or off`);
+  }
+  if (opts.brokerCa && choice !== 'embedded') throw new Error('a broker CA is for the embedded broker\'s TLS listener: it needs --broker embedded');
+  // The user's CA is checked now (one line on a bad file); a generated one waits for its first use.
+  const given = opts.brokerCa && CertificateAuthority.fromPem(opts.brokerCa);
+  const stateDir = opts.stateDir;
+  const ca = lazy(() => given ?? (stateDir ? CertificateAuthority.loadOrCreate(path.join(stateDir, 'broker-ca')) : CertificateAuthority.generate()));
   if (opts.azureHub) {
     if (choice !== 'embedded') throw new Error('the Azure IoT Hub stand-in runs in the embedded broker: --azure-hub needs --broker embedded');
     checkAzureHubOptions(opts.azureHub);
@@ -54,9 +79,19 @@ export function planBroker(opts: BrokerOptions): BrokerPlan {
     router,
     async start(log) {
       const azureHub = opts.azureHub && new AzureHub(opts.azureHub, log);
-      const broker = await EmbeddedBroker.start({ port, log, azureHub });
+      const tls = tlsPort === false ? undefined : { port: tlsPort, ca };
+      // The real hub is TLS only: with a TLS listener there, the stand-in is too.
+      if (azureHub) azureHub.tlsOnly = tls !== undefined;
+      const broker = await EmbeddedBroker.start({ port, log, azureHub, tls });
       router.setTarget(broker.address);
-      return { url: broker.url, azureHub, stop: () => broker.stop() };
+      if (broker.tlsAddress) router.setTlsTarget(broker.tlsAddress);
+      return { url: broker.url, tlsUrl: broker.tlsUrl, ca: tls && ca, azureHub, stop: () => broker.stop() };
     },
   };
+}
+
+/** Makes the value on the first call and keeps it. */
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
 }

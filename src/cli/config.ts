@@ -31,6 +31,12 @@ export interface CliSettings {
   resetOnConnect?: boolean;
   broker?: string;
   brokerPort?: number;
+  /** false: no TLS listener. */
+  brokerTlsPort?: number | false;
+  /** Files holding the embedded broker's CA certificate and key (PEM). */
+  brokerCaCert?: string;
+  brokerCaKey?: string;
+  exportCa?: string;
   map?: string[];
   modem?: Partial<ModemConfig>;
   azureHub?: AzureHubOptions;
@@ -47,6 +53,10 @@ export interface RawFlags {
   resetOnConnect?: boolean;
   broker?: string;
   brokerPort?: string;
+  brokerTlsPort?: string;
+  brokerCaCert?: string;
+  brokerCaKey?: string;
+  exportCa?: string;
   map?: string[];
   azureHub?: string[];
   azureHubHost?: string;
@@ -67,6 +77,13 @@ function parsePort(value: string | number, label: string): number {
   const n = typeof value === 'number' ? value : /^\d{1,5}$/.test(value.trim()) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${label}: "${value}" is not a port number (0..65535, 0 = any free port)`);
   return n;
+}
+
+/** A port, or `off` (false in a config file) for no TLS listener. */
+function parseTlsPort(value: string | number | false, label: string): number | false {
+  if (value === false || value === 'off') return false;
+  if (typeof value === 'string' && !/^\d{1,5}$/.test(value.trim())) throw new UsageError(`${label}: "${value}" is not a port number (0..65535, 0 = any free port) or off`);
+  return parsePort(value, label);
 }
 
 function checkLogLevel(value: string, label: string): LogLevel {
@@ -109,6 +126,10 @@ export function settingsFromFlags(flags: RawFlags): CliSettings {
   if (flags.resetOnConnect) s.resetOnConnect = true;
   if (flags.broker !== undefined) s.broker = nonEmpty(flags.broker, '--broker');
   if (flags.brokerPort !== undefined) s.brokerPort = parsePort(flags.brokerPort, '--broker-port');
+  if (flags.brokerTlsPort !== undefined) s.brokerTlsPort = parseTlsPort(flags.brokerTlsPort, '--broker-tls-port');
+  if (flags.brokerCaCert !== undefined) s.brokerCaCert = nonEmpty(flags.brokerCaCert, '--broker-ca-cert');
+  if (flags.brokerCaKey !== undefined) s.brokerCaKey = nonEmpty(flags.brokerCaKey, '--broker-ca-key');
+  if (flags.exportCa !== undefined) s.exportCa = nonEmpty(flags.exportCa, '--export-ca');
   if (flags.map !== undefined && flags.map.length > 0) s.map = flags.map.map((m) => nonEmpty(m, '--map'));
   if (flags.azureHubHost !== undefined && !flags.azureHub?.length) throw new UsageError('--azure-hub-host needs --azure-hub');
   if (flags.azureHub !== undefined && flags.azureHub.length > 0) {
@@ -150,6 +171,14 @@ const FILE_KEYS: Record<string, KeyCheck> = {
     if (typeof v !== 'number') throw new UsageError(`${l} must be a number`);
     return { brokerPort: parsePort(v, l) };
   },
+  brokerTlsPort: (v, l) => {
+    if (typeof v !== 'number' && v !== false) throw new UsageError(`${l} must be a number or false`);
+    return { brokerTlsPort: parseTlsPort(v, l) };
+  },
+  // Files relative to the config file, like stateDir.
+  brokerCaCert: (v, l, dir) => ({ brokerCaCert: path.resolve(dir, str(v, l)) }),
+  brokerCaKey: (v, l, dir) => ({ brokerCaKey: path.resolve(dir, str(v, l)) }),
+  exportCa: (v, l, dir) => ({ exportCa: path.resolve(dir, str(v, l)) }),
   map: (v, l) => {
     if (!Array.isArray(v)) throw new UsageError(`${l} must be an array of strings`);
     return { map: v.map((m, i) => str(m, `${l}[${i}]`)) };
@@ -206,6 +235,20 @@ export function mergeSettings(file: CliSettings, flags: CliSettings): CliSetting
   return merged;
 }
 
+/** The CA files named by --broker-ca-cert and --broker-ca-key (both or neither). */
+function readBrokerCa(s: CliSettings): EmulatorOptions['brokerCa'] {
+  if (s.brokerCaCert === undefined && s.brokerCaKey === undefined) return undefined;
+  if (s.brokerCaCert === undefined || s.brokerCaKey === undefined) throw new UsageError('--broker-ca-cert and --broker-ca-key go together');
+  const read = (file: string, label: string) => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`${label}: cannot read "${file}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  return { cert: read(s.brokerCaCert, '--broker-ca-cert'), key: read(s.brokerCaKey, '--broker-ca-key') };
+}
+
 /** The library's options for these settings (logger added by the caller). */
 export function toEmulatorOptions(s: CliSettings): EmulatorOptions {
   const opts: EmulatorOptions = {
@@ -215,6 +258,9 @@ export function toEmulatorOptions(s: CliSettings): EmulatorOptions {
     modem: s.modem,
     broker: s.broker,
     brokerPort: s.brokerPort,
+    brokerTlsPort: s.brokerTlsPort,
+    brokerCa: readBrokerCa(s),
+    exportCa: s.exportCa,
     map: s.map,
     azureHub: s.azureHub,
   };

@@ -12,7 +12,8 @@ import { fsCommands } from './fs';
 import { identityCommands } from './identity';
 import { mqttCommands } from './mqtt';
 import { networkCommands } from './network';
+import { sslCommands } from './ssl';
 
 export function createCommandTable(): CommandTable {
-  return buildTable(basicCommands, identityCommands, networkCommands, clockCommands, bearerCommands, mqttCommands, azureCommands, compatCommands, fsCommands);
+  return buildTable(basicCommands, identityCommands, networkCommands, clockCommands, bearerCommands, mqttCommands, azureCommands, compatCommands, fsCommands, sslCommands);
 }

@@ -19,6 +19,7 @@ import { BearerStatus } from '../modem/bearer';
 import type { Modem } from '../modem/modem';
 import { BrokerRouter, brokerUrl } from './routing';
 import { createSasToken } from './sas';
+import { tlsClientOptions } from './tls';
 
 export interface MqttWill {
   topic: string;
@@ -110,7 +111,6 @@ function classifyConnectError(err: (Error & { code?: string | number }) | undefi
 
 const toUtf8 = (latin1: string) => Buffer.from(latin1, 'latin1').toString('utf8');
 const toLatin1 = (utf8: string) => Buffer.from(utf8, 'utf8').toString('latin1');
-const isIp = (host: string) => /^[\d.]+$/.test(host) || host.includes(':');
 const noop = () => undefined;
 
 type IMessageIdProvider = NonNullable<IClientOptions['messageIdProvider']>;
@@ -271,7 +271,14 @@ export class MqttSession {
     }
     this.cid = cfg.cid;
     if (cfg.azure) cfg.password = createSasToken({ ...cfg.azure, expiry: this.modem.rtc.utcSeconds() + cfg.azure.lifetime });
-    const routed = (this.modem.router ?? DIRECT).route({ host: cfg.host, port: cfg.port });
+    // TLS as the module does it: only the AT+SSLSETROOT root, the configured host checked (net/tls.ts).
+    const tls = this.ssl ? tlsClientOptions(this.modem, cfg.host) : null;
+    if (tls && !tls.ok) {
+      this.log.info({ failure: 'tls', err: tls.reason }, 'SMCONN failed');
+      this.phase = 'idle';
+      return 'tls';
+    }
+    const routed = (this.modem.router ?? DIRECT).route({ host: cfg.host, port: cfg.port }, this.ssl === 1);
     // With fault injection on, the connection passes a fault proxy in front of the broker;
     // it dials the broker first, so a refused port or an unknown host fails here.
     let target = routed;
@@ -310,9 +317,9 @@ export class MqttSession {
       messageIdProvider: ids,
       resubscribe: false,
       queueQoSZero: false,
-      ...(this.ssl ? { rejectUnauthorized: true, servername: isIp(cfg.host) ? undefined : cfg.host } : {}),
+      ...tls?.options,
     };
-    this.log.info({ url: `${cfg.host}:${cfg.port}`, dial: brokerUrl(routed), clientId: cfg.clientId, username: cfg.username, tls: this.ssl === 1 }, 'SMCONN');
+    this.log.info({ url: `${cfg.host}:${cfg.port}`, dial: brokerUrl(routed, this.ssl ? 'mqtts' : 'mqtt'), clientId: cfg.clientId, username: cfg.username, tls: this.ssl === 1 }, 'SMCONN');
 
     return new Promise<MqttFailure | null>((resolve) => {
       let lastError: (Error & { code?: string | number }) | undefined;
@@ -347,6 +354,13 @@ export class MqttSession {
       (c.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
       this.client = c;
       this.ids = ids;
+      // Once TCP is up, a connection that ends before its TLS handshake completes is a
+      // TLS failure (767), not an unreachable broker: a plain listener resets a ClientHello.
+      let handshaking = false;
+      if (tls) {
+        c.stream?.once('connect', () => (handshaking = true));
+        c.stream?.once('secureConnect', () => (handshaking = false));
+      }
       c.on('error', (err: Error & { code?: string | number }) => {
         lastError = err;
         this.log.debug({ err: err.message, code: err.code }, 'mqtt client error');
@@ -359,7 +373,7 @@ export class MqttSession {
       });
       c.on('close', () => {
         if (this.client !== c) return;
-        if (this.phase === 'connecting') finish(classifyConnectError(lastError));
+        if (this.phase === 'connecting') finish(handshaking ? 'tls' : classifyConnectError(lastError));
         else if (this.phase === 'online') this.linkLost(lastError?.message ?? 'broker closed the connection');
       });
       c.on('packetreceive', (p: Packet) => {

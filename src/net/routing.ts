@@ -5,7 +5,9 @@
  *
  * Order: the first matching --map rule wins (like curl --resolve); otherwise the mode
  * decides: `embedded` and an override URL send every URL to one broker, `direct` dials
- * the configured URL as it is.
+ * the configured URL as it is. In embedded mode a TLS session (AT+SMSSL=1) goes to the
+ * broker's TLS listener and a plain one to its plain listener, whatever port the URL
+ * names: production TLS ports vary (8883, 8884, 443 ...).
  */
 
 export interface BrokerAddress {
@@ -30,6 +32,7 @@ export class BrokerRouter {
     readonly mode: BrokerMode,
     readonly rules: readonly MapRule[] = [],
     private target?: BrokerAddress,
+    private tlsTarget?: BrokerAddress,
   ) {}
 
   /** The embedded broker's address, known once it listens (its port may be 0 = any). */
@@ -37,14 +40,20 @@ export class BrokerRouter {
     this.target = { ...target };
   }
 
-  /** The address to dial for the configured destination. */
-  route(dest: BrokerAddress): BrokerAddress {
+  /** The embedded broker's TLS listener, when it has one. */
+  setTlsTarget(target: BrokerAddress): void {
+    this.tlsTarget = { ...target };
+  }
+
+  /** The address to dial for the configured destination (`tls`: the session is AT+SMSSL=1). */
+  route(dest: BrokerAddress, tls = false): BrokerAddress {
     const host = dest.host.toLowerCase();
     const rule = this.rules.find((r) => r.host === host && (r.port === undefined || r.port === dest.port));
     if (rule) return { host: rule.to.host, port: rule.to.port ?? dest.port };
     if (this.mode === 'direct') return { ...dest };
-    if (!this.target) throw new Error(`broker routing: no ${this.mode} broker address yet`);
-    return { ...this.target };
+    const target = (tls && this.tlsTarget) || this.target;
+    if (!target) throw new Error(`broker routing: no ${this.mode} broker address yet`);
+    return { ...target };
   }
 
   /** Parses one `--map` rule; throws a one-line Error naming the bad rule. */
@@ -68,9 +77,9 @@ export class BrokerRouter {
   }
 }
 
-/** `mqtt://host:port`, with brackets for an IPv6 literal. */
-export function brokerUrl(a: BrokerAddress): string {
-  return `mqtt://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+/** `mqtt://host:port` (`mqtts://` for TLS), with brackets for an IPv6 literal. */
+export function brokerUrl(a: BrokerAddress, scheme: 'mqtt' | 'mqtts' = 'mqtt'): string {
+  return `${scheme}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
 }
 
 /**

@@ -16,7 +16,7 @@ afterEach(killAllClis);
 describe('ready line', () => {
   it('is exactly one stdout line naming the real TCP port and the broker', async () => {
     const cli = await startCli(['--tcp', '127.0.0.1:0', '--broker-port', '0', '--log-level', 'debug']);
-    expect(cli.readyLine).toMatch(/^sim800-emu ready tcp=127\.0\.0\.1:(\d+) broker=mqtt:\/\/127\.0\.0\.1:(\d+)$/);
+    expect(cli.readyLine).toMatch(/^sim800-emu ready tcp=127\.0\.0\.1:(\d+) broker=mqtt:\/\/127\.0\.0\.1:(\d+) broker-tls=mqtts:\/\/127\.0\.0\.1:(\d+)$/);
     expect(cli.port).toBeGreaterThan(0);
     expect(cli.port).not.toBe(2323);
     // The port in the line is the one that answers.

@@ -53,6 +53,8 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string,
 export interface Mosquitto {
   port: number;
   url: string;
+  /** The TLS listener's port, when `tls` was given. */
+  tlsPort?: number;
   /** Stops it (SIGTERM, then waits for the exit). */
   stop(): Promise<void>;
 }
@@ -61,6 +63,8 @@ export interface MosquittoOptions {
   /** `user:password` pairs: the broker then refuses anonymous clients. */
   users?: Record<string, string>;
   port?: number;
+  /** A second listener with TLS: the server certificate and key (PEM), and the CA that signed them. */
+  tls?: { cert: string; key: string; ca: string };
 }
 
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosquitto> {
@@ -68,6 +72,15 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sim800-mosq-'));
   const port = opts.port ?? (await freePort());
   const conf = [`listener ${port} 127.0.0.1`, 'persistence false', 'max_queued_messages 10000', 'max_inflight_messages 0', 'log_dest stderr', 'log_type error'];
+  let tlsPort: number | undefined;
+  if (opts.tls) {
+    tlsPort = await freePort();
+    const file = (name: string, text: string) => {
+      fs.writeFileSync(path.join(dir, name), text, { mode: 0o600 });
+      return path.join(dir, name);
+    };
+    conf.push(`listener ${tlsPort} 127.0.0.1`, `cafile ${file('ca.crt', opts.tls.ca)}`, `certfile ${file('server.crt', opts.tls.cert)}`, `keyfile ${file('server.key', opts.tls.key)}`);
+  }
   if (opts.users) {
     const pw = path.join(dir, 'passwd');
     for (const [i, [user, pass]] of Object.entries(opts.users).entries()) {
@@ -88,6 +101,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   try {
     await waitForPort(port, child, () => stderr);
+    if (tlsPort) await waitForPort(tlsPort, child, () => stderr);
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
@@ -95,6 +109,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   return {
     port,
     url: `mqtt://127.0.0.1:${port}`,
+    tlsPort,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<void>((r) => child.once('exit', () => r()));

@@ -66,7 +66,8 @@ describe('emulator options', () => {
     const embedded = await startEmulator({ tcp: { port: 0 }, brokerPort: 0 });
     const port = Number(/:(\d+)$/.exec(embedded.endpoints.broker!)![1]);
     expect(port).toBeGreaterThan(0);
-    expect(embedded.readyLine).toBe(`sim800-emu ready tcp=127.0.0.1:${embedded.endpoints.tcp!.port} broker=mqtt://127.0.0.1:${port}`);
+    const tlsPort = Number(/:(\d+)$/.exec(embedded.endpoints.brokerTls!)![1]);
+    expect(embedded.readyLine).toBe(`sim800-emu ready tcp=127.0.0.1:${embedded.endpoints.tcp!.port} broker=mqtt://127.0.0.1:${port} broker-tls=mqtts://127.0.0.1:${tlsPort}`);
     await embedded.stop();
     // stop() closed the embedded broker.
     await expect(

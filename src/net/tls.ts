@@ -1,0 +1,63 @@
+/**
+ * TLS for AT+SMCONN with AT+SMSSL=1, as the module does it (AT-REFERENCE §8): the only
+ * trusted root is the file firmware named with AT+SSLSETROOT, read at connect time (the
+ * module has no system CA store, so there is never a fallback to one); the broker's
+ * certificate must be valid for the host firmware configured (not the address the
+ * emulator routed the connection to); AT+SSLOPT=0,1 switches every check off.
+ */
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { fileSystem, isFsFailure } from '../modem/fileSystem';
+import type { Modem } from '../modem/modem';
+import { sslSettings } from '../modem/ssl';
+
+/** The part of tls.connect()'s options this decides (mqtt.js passes them through). */
+export interface TlsClientOptions {
+  ca?: string[];
+  servername?: string;
+  rejectUnauthorized: boolean;
+  checkServerIdentity?: typeof tls.checkServerIdentity;
+}
+
+export type TlsPlan = { ok: true; options: TlsClientOptions } | { ok: false; reason: string };
+
+const PEM_CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/** The certificates in a root file: PEM (one or more) or one DER certificate. */
+export function parseRootCertificates(data: Buffer): string[] {
+  const text = data.toString('latin1');
+  const blocks = text.includes('-----BEGIN') ? (text.match(PEM_CERT_RE) ?? []) : [data];
+  const out: string[] = [];
+  for (const b of blocks) {
+    try {
+      out.push(new X509Certificate(b).toString());
+    } catch {
+      // not a certificate: it adds no trust
+    }
+  }
+  return out;
+}
+
+/** The TLS options for a connection to `host` (as configured by AT+SMCONF="URL"). */
+export function tlsClientOptions(modem: Modem, host: string): TlsPlan {
+  const ssl = sslSettings(modem);
+  // SNI carries a host name only (RFC 6066): never an address.
+  const servername = net.isIP(host) ? undefined : host;
+  if (ssl.ignoreInvalidCert) return { ok: true, options: { servername, rejectUnauthorized: false } };
+  if (!ssl.root) return { ok: false, reason: 'no root certificate (AT+SSLSETROOT) and verification on' };
+  const data = fileSystem(modem).read(ssl.root.file);
+  if (isFsFailure(data)) return { ok: false, reason: `root certificate file ${ssl.root.file}: ${data}` };
+  const ca = parseRootCertificates(data);
+  if (ca.length === 0) return { ok: false, reason: `root certificate file ${ssl.root.file} holds no certificate` };
+  return {
+    ok: true,
+    options: {
+      ca,
+      servername,
+      rejectUnauthorized: true,
+      // Node would check the dialled address; the module checks the name it was given.
+      checkServerIdentity: (_dialled, cert) => tls.checkServerIdentity(host, cert),
+    },
+  };
+}
