@@ -19,9 +19,10 @@ export const HUB: AzureHubOptions = { devices: [{ id: DEVICE, key: KEY }, { id: 
 export const microsoftToken = (host: string, deviceId: string, key: string, expiry: number): string =>
   SharedAccessSignature.create(encodeUriComponentStrict(`${host}/devices/${deviceId}`), '', key, expiry).toString();
 
-/** Emulator with the hub stand-in, CMEE=1, the module clock on network time (CLTS=1 + CFUN cycle), bearer open. */
+/** Emulator with the hub stand-in over plain MQTT, CMEE=1, the module clock on network time (CLTS=1 + CFUN cycle), bearer open. */
 export async function hubDevice(opts: EmulatorOptions = {}, { networkTime = true } = {}): Promise<Device> {
-  const d = await startDevice({ azureHub: HUB, ...opts });
+  // No TLS listener: the hub stand-in then takes plain MQTT (with one it is TLS only).
+  const d = await startDevice({ azureHub: HUB, brokerTlsPort: false, ...opts });
   await d.dte.ok('AT+CMEE=1');
   if (networkTime) {
     await d.dte.ok('AT+CLTS=1');

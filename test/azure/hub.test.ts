@@ -12,7 +12,7 @@ import { DEVICE, HOST, HUB, KEY, microsoftToken, OTHER_KEY } from './helpers';
 let emu: EmulatorHandle;
 const clients: MqttClient[] = [];
 beforeAll(async () => {
-  emu = await startEmulator({ tcp: false, brokerPort: 0, azureHub: HUB });
+  emu = await startEmulator({ tcp: false, brokerPort: 0, brokerTlsPort: false, azureHub: HUB });
 });
 afterAll(async () => emu.stop());
 afterEach(async () => {
