@@ -31,6 +31,8 @@ export interface EngineHost {
   commandDelay?(): number;
   /** Sees every exchange and URC, already redacted (the AT log). */
   record?(r: AtRecord): void;
+  /** A line's final result code has been written (AT+IPR's new rate applies from here). */
+  lineDone?(): void;
 }
 
 /** One entry of the AT log: a command line with its final result, or a URC. */
@@ -218,6 +220,7 @@ export class AtEngine {
         this.log.debug({ ...record, dir: 'at' }, 'AT exchange');
         this.host.record?.(record);
         this.write(frameFinal(final, this.host.lineSettings()));
+        this.host.lineDone?.();
         this.busy = false;
         this.data = null;
         const queued = this.urcQueue.splice(0);

@@ -17,6 +17,7 @@ import { BearerSet, BearerStatus, type Bearer } from './bearer';
 import { DEFAULT_MODEM_CONFIG, type ModemConfig } from './config';
 import { ModemClock } from './modemClock';
 import { factorySettings, ProfileStore, type Settings } from './settings';
+import { Uart, type UartOptions } from '../uart/uart';
 
 export type SimState = 'READY' | 'NOT READY' | 'NOT INSERTED';
 
@@ -34,6 +35,8 @@ export interface ModemOptions {
   router?: BrokerRouter;
   /** Seeds the timing jitter (and nothing else: faults take their own streams). */
   seed?: number;
+  /** The serial line: its format, and whether bytes to the DTE leave at the wire rate. */
+  uart?: UartOptions;
 }
 
 /**
@@ -73,6 +76,8 @@ export class Modem extends EventEmitter<ModemEvents> {
   /** The profile's delays with seeded jitter: every delay the module shows comes from here. */
   readonly timing: Timing;
   readonly clock: Clock;
+  /** Between the engine's output and every transport: line rate (AT+IPR) and pacing. */
+  readonly uart: Uart;
   readonly log: Logger;
   readonly rtc: ModemClock;
   readonly engine: AtEngine;
@@ -111,6 +116,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.profile = opts.profile ?? PROFILES.instant;
     this.timing = new Timing(this.profile, seededRandom(opts.seed ?? DEFAULT_SEED, 'timing'));
     this.clock = opts.clock ?? systemClock;
+    this.uart = new Uart(opts.uart ?? {}, this.clock);
     this.log = opts.log ?? silentLogger;
     this.stateDir = opts.stateDir;
     this.router = opts.router;
@@ -141,6 +147,7 @@ export class Modem extends EventEmitter<ModemEvents> {
         },
         commandDelay: () => this.timing.delay('commandMs'),
         record: (r) => this.emit('at', r),
+        lineDone: () => this.uart.follow(this.settings.ipr),
       },
       (engine) => this.context(engine),
       this.clock,
@@ -157,12 +164,14 @@ export class Modem extends EventEmitter<ModemEvents> {
   attach(sink: (data: Buffer) => void, opts: { reset?: boolean } = {}): () => void {
     if (this.sinkAttached) throw new Error('a DTE is already attached to this modem');
     this.sinkAttached = true;
-    this.engine.setSink((data) => (this.tap ? this.tap.tx(data, sink) : sink(data)));
+    const wire = this.uart.connect(sink);
+    this.engine.setSink((data) => (this.tap ? this.tap.tx(data, wire.write) : wire.write(data)));
     if (opts.reset || !this.powered) this.powerOn();
     this.emit('attach');
     return () => {
       this.sinkAttached = false;
       this.engine.setSink(null);
+      wire.close(); // bytes still waiting for the wire go nowhere
     };
   }
 
@@ -206,6 +215,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.emit('reset');
     this.engine.resetLine();
     this.settings = this.store.load(factorySettings(this.config.ipr));
+    this.uart.follow(this.settings.ipr);
     this.powered = true;
     this.frozen = false;
     this.synced = this.settings.ipr !== 0;

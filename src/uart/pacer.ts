@@ -1,0 +1,96 @@
+/**
+ * Baud-rate pacing: the modem's bytes reach the DTE no faster than a real UART sends
+ * them (86.8 µs per byte at 115200 8N1). A timer per byte is far too coarse (Node's
+ * timers fire every ~1 ms at best), so the pacer keeps the ideal schedule, the moment
+ * each byte's stop bit ends on the wire, and at every timer turn hands the sink all the
+ * bytes that are due. Lateness of a turn delays bytes but never accumulates: the next
+ * turn catches up with the ideal schedule.
+ *
+ * Order is the wire's: bytes leave in the order they were written, so a URC written
+ * after a response never overtakes it.
+ */
+import type { Clock, TimerHandle } from '../clock';
+
+export type Sink = (data: Buffer) => void;
+
+interface Chunk {
+  data: Buffer;
+  /** Milliseconds per byte, fixed when the chunk was written (a rate change applies to later bytes). */
+  byteMs: number;
+}
+
+export class Pacer {
+  private readonly queue: Chunk[] = [];
+  /** Bytes of queue[0] already delivered. */
+  private sent = 0;
+  /** Ideal end time of the last byte delivered, on the clock's time line. */
+  private wireFreeAt = -Infinity;
+  private timer: TimerHandle | null = null;
+  private idleWaiters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly sink: Sink,
+    private readonly clock: Clock,
+    private readonly byteMs: () => number,
+  ) {}
+
+  write(data: Buffer): void {
+    if (this.closed || data.length === 0) return;
+    // An idle wire starts sending now; a busy one queues behind what is on it.
+    if (this.queue.length === 0) this.wireFreeAt = Math.max(this.wireFreeAt, this.clock.now());
+    this.queue.push({ data, byteMs: this.byteMs() });
+    if (this.timer === null) this.pump();
+  }
+
+  /** True while bytes wait for the wire. */
+  get busy(): boolean {
+    return this.queue.length > 0;
+  }
+
+  /** Resolves once every byte written so far has left. */
+  whenIdle(): Promise<void> {
+    if (!this.busy) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** The wire is cut: bytes not yet sent are lost. */
+  close(): void {
+    this.closed = true;
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.queue.length = 0;
+    this.settleIdle();
+  }
+
+  private pump(): void {
+    this.timer = null;
+    const now = this.clock.now();
+    const out: Buffer[] = [];
+    while (this.queue.length > 0) {
+      const head = this.queue[0];
+      const left = head.data.length - this.sent;
+      // The tiny epsilon keeps float rounding from holding back a byte that is due now.
+      const due = Math.min(left, Math.floor((now - this.wireFreeAt) / head.byteMs + 1e-9));
+      if (due <= 0) break;
+      out.push(head.data.subarray(this.sent, this.sent + due));
+      this.wireFreeAt += due * head.byteMs;
+      if (due < left) {
+        this.sent += due;
+        break;
+      }
+      this.queue.shift();
+      this.sent = 0;
+    }
+    if (out.length > 0) this.sink(out.length === 1 ? out[0] : Buffer.concat(out));
+    if (this.closed) return;
+    if (this.queue.length > 0) {
+      const nextDue = this.wireFreeAt + this.queue[0].byteMs;
+      this.timer = this.clock.setTimeout(() => this.pump(), Math.max(0, nextDue - now));
+    } else this.settleIdle();
+  }
+
+  private settleIdle(): void {
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+}
