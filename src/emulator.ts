@@ -11,7 +11,10 @@ import { DteClient } from './client/dteClient';
 import { silentLogger } from './log';
 import { mergeModemConfig, type ModemConfig } from './modem/config';
 import { Modem } from './modem/modem';
-import { resolveProfile } from './profile';
+import type { Clock } from './clock';
+import { AtLog, Cloud, Control, ControlServer } from './control';
+import { FaultController } from './faults';
+import { resolveProfile, type TimingProfile } from './profile';
 import { InProcessPort } from './transport/inProcess';
 import { StdioTransport, type StdioPair } from './transport/stdio';
 import { TcpTransport, type TcpEndpoint } from './transport/tcp';
@@ -27,8 +30,14 @@ export interface EmulatorOptions {
   stateDir?: string;
   /** Power-cycle the modem on every new DTE connection. */
   resetOnConnect?: boolean;
-  /** Timing profile name: 'instant' (default) or 'realistic'. */
-  profile?: string;
+  /** Timing profile: 'instant' (default), 'realistic', or a profile object (a profile file's). */
+  profile?: string | TimingProfile;
+  /** Seeds every random choice (timing jitter, packet loss, garbling): same seed, same run. Default 1. */
+  seed?: number;
+  /** The clock every timer runs on (a VirtualClock in tests); the system clock by default. */
+  clock?: Clock;
+  /** Serve the control API over HTTP (docs/faults.md); a non-loopback host needs a token. */
+  control?: { host?: string; port?: number; token?: string };
   logger?: Logger;
   /** MQTT routing: 'embedded', 'direct' or an mqtt:// URL (see the MQTT family). */
   broker?: string;
@@ -55,6 +64,12 @@ export interface EmulatorHandle {
   readonly endpoints: { tcp?: TcpEndpoint; broker?: string; brokerTls?: string };
   /** The line the CLI prints when ready: `sim800-emu ready tcp=HOST:PORT ...`. */
   readonly readyLine: string;
+  /** Fault injection: inject(name, params, { duration }), clear(name), list(). */
+  readonly faults: FaultController;
+  /** State, faults, cloud-to-device messages, the AT log, power: what the HTTP control API serves. */
+  readonly control: Control;
+  /** `http://host:port` of the control API, with `control`. */
+  readonly controlUrl?: string;
   /** The Azure IoT Hub stand-in (with `azureHub`): sendC2D(), and events for what devices send. */
   readonly azureHub?: AzureHub;
   /**
@@ -72,17 +87,21 @@ export interface EmulatorHandle {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
   const log = options.logger ?? silentLogger;
   const config = mergeModemConfig(options.modem);
-  const profile = resolveProfile(options.profile ?? 'instant');
+  const profile = typeof options.profile === 'object' ? options.profile : resolveProfile(options.profile ?? 'instant');
   if (options.stateDir) fs.mkdirSync(options.stateDir, { recursive: true });
   // Bad --broker/--map values throw here, before anything listens.
   const brokerPlan = planBroker(options);
-  const modem = new Modem({ commands: createCommandTable(), config, profile, log, stateDir: options.stateDir, router: brokerPlan.router });
+  const modem = new Modem({ commands: createCommandTable(), config, profile, log, stateDir: options.stateDir, router: brokerPlan.router, seed: options.seed, clock: options.clock });
 
   const endpoints: { tcp?: TcpEndpoint; broker?: string; brokerTls?: string } = {};
   const stops: (() => Promise<void>)[] = [];
+  const faults = new FaultController(modem, { seed: options.seed, log });
+  const atLog = new AtLog(modem);
   if (options.stdio && options.tcp) throw new Error('stdio and tcp cannot both attach to one modem: it has one wire');
   const broker = await brokerPlan.start(log);
   endpoints.broker = broker.url;
+  const control = new Control(modem, faults, new Cloud(broker.url, modem.clock, log), atLog);
+  let controlUrl: string | undefined;
   endpoints.brokerTls = broker.tlsUrl;
   try {
     if (options.exportCa !== undefined) {
@@ -98,6 +117,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       stdio.open({ reset: options.resetOnConnect });
       stops.push(async () => stdio.close());
     }
+    if (options.control) {
+      const server = await ControlServer.start(control, { ...options.control, log });
+      controlUrl = server.url;
+      stops.push(() => server.stop());
+      // The cloud listens from the start, so GET /published sees everything the firmware sends.
+      if (control.cloud.available) await control.cloud.start();
+    }
     // TCP is the default wire only when no other one is named.
     if (options.tcp === undefined ? !options.stdio : options.tcp !== false) {
       const at = options.tcp || {};
@@ -107,6 +133,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
   } catch (err) {
     for (const s of stops.reverse()) await s();
+    await control.cloud.stop();
     await broker.stop();
     throw err;
   }
@@ -117,12 +144,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (broker.url) parts.push(`broker=${broker.url}`);
   if (broker.tlsUrl) parts.push(`broker-tls=${broker.tlsUrl}`);
 
+  if (controlUrl) parts.push(`control=${controlUrl}`);
+
   let stopped = false;
   const openPort = (opts?: { reset?: boolean }) => new InProcessPort(modem, { reset: opts?.reset ?? options.resetOnConnect });
   return {
     modem,
     endpoints,
     readyLine: parts.join(' '),
+    faults,
+    control,
+    controlUrl,
     azureHub: broker.azureHub,
     get brokerCaPem() {
       return broker.ca?.().certPem;
@@ -134,6 +166,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       stopped = true;
       for (const s of stops.reverse()) await s();
       modem.powerDown(); // the MQTT session vanishes (the broker sends its will) ...
+      await control.cloud.stop();
+      await faults.close();
       await broker.stop(); // ... before the embedded broker closes
     },
   };

@@ -4,3 +4,6 @@ export { DteClient, type AtResponse } from './client/dteClient';
 export { Modem } from './modem/modem';
 export { DEFAULT_MODEM_CONFIG, type ModemConfig } from './modem/config';
 export { PROFILES, type TimingProfile } from './profile';
+export { VirtualClock, systemClock, type Clock } from './clock';
+export { FaultController, FAULT_NAMES, FaultError, type ActiveFault, type FaultName } from './faults';
+export { Control, type ModemState } from './control';

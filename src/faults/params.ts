@@ -4,8 +4,10 @@
  * one-line message everywhere (HTTP 400, exit 2, a thrown FaultError).
  */
 
-/** A value the caller got wrong; the message names it and says what is allowed. */
-export class FaultError extends Error {}
+/** A value the caller got wrong; the message names it and says what is allowed (HTTP 400). */
+export class InputError extends Error {}
+/** A bad fault name, parameter or duration. */
+export class FaultError extends InputError {}
 
 export type ParamSpec =
   | { type: 'number'; min: number; max: number; integer?: boolean; /** Allowed besides the range (CSQ's 99). */ also?: readonly number[]; default: number; doc: string }

@@ -1,0 +1,147 @@
+/**
+ * The control surface, one object behind both the library handle (`handle.control`)
+ * and the HTTP API: read the module's whole state, inject and clear faults, publish
+ * cloud-to-device messages, read the AT log and what the firmware published, switch
+ * the power. Inputs are checked here (InputError → HTTP 400); secrets never leave
+ * (passwords and keys masked, the AT log redacted by the engine).
+ */
+import { mqttSession, type MqttSnapshot } from '../net/mqttSession';
+import type { Modem } from '../modem/modem';
+import { fileSystem } from '../modem/fileSystem';
+import { FaultController, type ActiveFault } from '../faults/controller';
+import { InputError } from '../faults/params';
+import type { LinkCounters, LinkState } from '../faults/link';
+import type { AtLog, AtLogEntry } from './atLog';
+import type { C2dMessage, Cloud, CloudMessage } from './cloud';
+
+export interface ModemState {
+  /** Modem-clock milliseconds. */
+  t: number;
+  dte: { attached: boolean };
+  power: { on: boolean; frozen: boolean; cfun: number; synced: boolean };
+  sim: string;
+  registration: { stat: number; registered: boolean; attached: boolean };
+  /** What AT+CSQ shows now. */
+  signal: { rssi: number; ber: number };
+  bearers: { cid: number; status: number; ip: string; apn: string; contype: string; user: string; pwd: string }[];
+  mqtt: MqttSnapshot;
+  settings: Record<string, unknown>;
+  rtc: string;
+  faults: ActiveFault[];
+  link: { open: number; counters: LinkCounters; state: LinkState };
+  /** Files of the module's flash (C:\USER\...), names and sizes. */
+  files?: { path: string; size: number }[];
+}
+
+export type PowerAction = 'on' | 'off' | 'reboot';
+
+const mask = (s: string) => (s ? '***' : '');
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Every file below C:\USER\, depth first. */
+function listFiles(modem: Modem): { path: string; size: number }[] | undefined {
+  try {
+    const fs = fileSystem(modem);
+    const out: { path: string; size: number }[] = [];
+    const walk = (dir: string) => {
+      const names = fs.list(dir);
+      if (typeof names === 'string') return;
+      for (const n of names) {
+        if (n.endsWith('\\')) walk(dir + n);
+        else {
+          const data = fs.read(dir + n);
+          out.push({ path: dir + n, size: typeof data === 'string' ? 0 : data.length });
+        }
+      }
+    };
+    walk('C:\\USER\\');
+    return out;
+  } catch {
+    return undefined; // no file system on this build: the state simply has no files
+  }
+}
+
+export class Control {
+  constructor(
+    readonly modem: Modem,
+    readonly faults: FaultController,
+    readonly cloud: Cloud,
+    readonly atLog: AtLog,
+  ) {}
+
+  state(): ModemState {
+    const m = this.modem;
+    const radio = m.cfun === 1 && m.networkAvailable;
+    return {
+      t: m.clock.now(),
+      dte: { attached: m.attachedDte },
+      power: { on: m.powered, frozen: m.frozen, cfun: m.cfun, synced: m.synced },
+      sim: m.sim,
+      registration: { stat: m.regStat, registered: m.isRegistered, attached: m.attached },
+      signal: radio ? { rssi: m.rssi, ber: m.ber } : { rssi: 99, ber: 99 },
+      bearers: m.bearers.all().map((b) => ({ cid: b.cid, status: b.status, ip: b.ip, apn: b.params.APN, contype: b.params.CONTYPE, user: b.params.USER, pwd: mask(b.params.PWD) })),
+      mqtt: mqttSession(m).snapshot(),
+      settings: { ...m.settings },
+      rtc: m.rtc.format(),
+      faults: this.faults.list(),
+      link: { open: this.faults.link.open, counters: { ...this.faults.link.counters }, state: this.faults.link.state },
+      files: listFiles(m),
+    };
+  }
+
+  /** `{ name, params?, duration? }` → the active fault (null for a moment-only fault). */
+  inject(body: unknown): ActiveFault | null {
+    if (!isObject(body)) throw new InputError('expected a JSON object { "name": ..., "params": {...}, "duration": "5s" }');
+    for (const k of Object.keys(body)) if (!['name', 'params', 'duration'].includes(k)) throw new InputError(`unknown field "${k}" (known: name, params, duration)`);
+    return this.faults.inject(body.name as string, body.params, { duration: body.duration as string | number | undefined });
+  }
+
+  clear(name: string): boolean {
+    return this.faults.clear(name);
+  }
+
+  /** Checks a c2d body: topic (no wildcards), payload text, qos 0/1, retain. */
+  static checkC2d(body: unknown): C2dMessage {
+    if (!isObject(body)) throw new InputError('expected a JSON object { "topic": ..., "payload": ..., "qos": 1, "retain": false }');
+    for (const k of Object.keys(body)) if (!['topic', 'payload', 'qos', 'retain'].includes(k)) throw new InputError(`unknown field "${k}" (known: topic, payload, qos, retain)`);
+    const { topic, payload, qos = 1, retain = false } = body;
+    if (typeof topic !== 'string' || topic === '' || /[+#\0]/.test(topic)) throw new InputError('"topic" must be a non-empty topic name without wildcards');
+    if (typeof payload !== 'string') throw new InputError('"payload" must be a string');
+    if (qos !== 0 && qos !== 1) throw new InputError('"qos" must be 0 or 1 (the SIM800 has no QoS 2)');
+    if (typeof retain !== 'boolean') throw new InputError('"retain" must be true or false');
+    return { topic, payload, qos, retain };
+  }
+
+  async c2d(body: unknown): Promise<void> {
+    await this.cloud.c2d(Control.checkC2d(body));
+  }
+
+  published(opts: { topic?: string; source?: 'device' | 'cloud'; since?: number } = {}): CloudMessage[] {
+    return this.cloud.published(opts);
+  }
+
+  log(since?: number, limit?: number): AtLogEntry[] {
+    return this.atLog.read(since, limit);
+  }
+
+  /** The PWRKEY: off says NORMAL POWER DOWN (manual URC table), on boots, reboot restarts. */
+  power(action: unknown): ModemState['power'] {
+    const m = this.modem;
+    switch (action as PowerAction) {
+      case 'on':
+        if (!m.powered) m.powerOn();
+        break;
+      case 'off':
+        if (m.powered) m.powerDown('NORMAL POWER DOWN');
+        break;
+      case 'reboot':
+        m.restart();
+        break;
+      default:
+        throw new InputError('"action" must be one of on, off, reboot');
+    }
+    return this.state().power;
+  }
+
+  static catalog = FaultController.catalog;
+}
