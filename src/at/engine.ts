@@ -210,7 +210,7 @@ export class AtEngine {
     const run: Promise<Final> = body === null ? Promise.resolve(ERROR) : exec(body);
     run
       .catch((err: unknown) => {
-        this.log.error({ err, line: body }, 'command handler failed');
+        this.log.error({ err, line: body === null ? body : redactLine('AT' + body) }, 'command handler failed');
         return ERROR;
       })
       .then((final) => {
