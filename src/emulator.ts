@@ -16,14 +16,25 @@ import { AtLog, Cloud, Control, ControlServer } from './control';
 import { FaultController } from './faults';
 import { resolveProfile, type TimingProfile } from './profile';
 import { InProcessPort } from './transport/inProcess';
+import { PtyTransport, type PtyEndpoint } from './transport/pty';
+import { SerialTransport, type SerialEndpoint, type SerialOptions } from './transport/serial';
 import { StdioTransport, type StdioPair } from './transport/stdio';
 import { TcpTransport, type TcpEndpoint } from './transport/tcp';
+import type { LineFormat, UartOptions } from './uart/uart';
 
 export interface EmulatorOptions {
   /** Listen for the DTE on TCP; `false` for none. Default 127.0.0.1:2323 when no other transport. */
   tcp?: { host?: string; port?: number } | false;
   /** The DTE on a stream pair (the CLI's --stdio). Turns the default TCP listener off; one wire, so not with `tcp`. */
   stdio?: StdioPair;
+  /** Be a serial device: a pty behind this symlink (e.g. /tmp/ttySIM800). One wire, like stdio. */
+  pty?: string;
+  /** Drive a real serial port (a USB-UART adapter). One wire, like stdio. */
+  serial?: SerialOptions;
+  /** The DTE's line for pty, TCP, stdio and in-process DTEs: the rate autobaud meets (default 115200) and the frame pacing counts. */
+  line?: Partial<Pick<LineFormat, 'baudRate' | 'parity'>>;
+  /** Bytes to the DTE leave at the wire rate for the line format and AT+IPR (86.8 µs per byte at 115200 8N1). */
+  pace?: boolean;
   /** Modem identity, SIM, network figures (partial; defaults fill the rest). */
   modem?: Partial<ModemConfig>;
   /** Directory for non-volatile state (AT&W profile, files); memory only when absent. */
@@ -58,10 +69,20 @@ export interface EmulatorOptions {
   exportCa?: string;
 }
 
+export interface Endpoints {
+  tcp?: TcpEndpoint;
+  /** The symlink and the /dev/pts/N it points at. */
+  pty?: PtyEndpoint;
+  serial?: SerialEndpoint;
+  broker?: string;
+  /** The embedded broker's TLS listener, `mqtts://host:port`. */
+  brokerTls?: string;
+}
+
 export interface EmulatorHandle {
   readonly modem: Modem;
   /** `broker`: the URL every MQTT connection goes to (embedded: the bound port); absent for direct. */
-  readonly endpoints: { tcp?: TcpEndpoint; broker?: string; brokerTls?: string };
+  readonly endpoints: Endpoints;
   /** The line the CLI prints when ready: `sim800-emu ready tcp=HOST:PORT ...`. */
   readonly readyLine: string;
   /** Fault injection: inject(name, params, { duration }), clear(name), list(). */
@@ -91,13 +112,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (options.stateDir) fs.mkdirSync(options.stateDir, { recursive: true });
   // Bad --broker/--map values throw here, before anything listens.
   const brokerPlan = planBroker(options);
-  const modem = new Modem({ commands: createCommandTable(), config, profile, log, stateDir: options.stateDir, router: brokerPlan.router, seed: options.seed, clock: options.clock });
+  const modem = new Modem({ commands: createCommandTable(), config, profile, log, stateDir: options.stateDir, router: brokerPlan.router, seed: options.seed, clock: options.clock, uart: uartOptions(options) });
 
-  const endpoints: { tcp?: TcpEndpoint; broker?: string; brokerTls?: string } = {};
+  const endpoints: Endpoints = {};
   const stops: (() => Promise<void>)[] = [];
   const faults = new FaultController(modem, { seed: options.seed, log });
   const atLog = new AtLog(modem);
-  if (options.stdio && options.tcp) throw new Error('stdio and tcp cannot both attach to one modem: it has one wire');
+  const wires = namedWires(options);
+  if (wires.length > 1) throw new Error(`${wires.join(' and ')} cannot both attach to one modem: it has one wire`);
   const broker = await brokerPlan.start(log);
   endpoints.broker = broker.url;
   const control = new Control(modem, faults, new Cloud(broker.url, modem.clock, log), atLog);
@@ -117,6 +139,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       stdio.open({ reset: options.resetOnConnect });
       stops.push(async () => stdio.close());
     }
+    if (options.pty) {
+      const pty = new PtyTransport(modem, log, options.pty, { reset: options.resetOnConnect });
+      endpoints.pty = pty.open();
+      stops.push(async () => pty.close());
+    }
+    if (options.serial) {
+      const serial = new SerialTransport(modem, options.serial, log, options.resetOnConnect);
+      endpoints.serial = await serial.open();
+      stops.push(() => serial.close());
+    }
     if (options.control) {
       const server = await ControlServer.start(control, { ...options.control, log });
       controlUrl = server.url;
@@ -125,7 +157,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (control.cloud.available) await control.cloud.start();
     }
     // TCP is the default wire only when no other one is named.
-    if (options.tcp === undefined ? !options.stdio : options.tcp !== false) {
+    if (options.tcp === undefined ? wires.length === 0 : options.tcp !== false) {
       const at = options.tcp || {};
       const tcp = new TcpTransport(modem, log, options.resetOnConnect ?? false);
       endpoints.tcp = await tcp.listen(at.host ?? '127.0.0.1', at.port ?? 2323);
@@ -141,6 +173,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const parts = ['sim800-emu ready'];
   if (options.stdio) parts.push('stdio');
   if (endpoints.tcp) parts.push(`tcp=${formatHostPort(endpoints.tcp)}`);
+  if (endpoints.pty) parts.push(`pty=${endpoints.pty.link}`);
+  if (endpoints.serial) parts.push(`serial=${endpoints.serial.path}@${endpoints.serial.baudRate}`);
   if (broker.url) parts.push(`broker=${broker.url}`);
   if (broker.tlsUrl) parts.push(`broker-tls=${broker.tlsUrl}`);
 
@@ -171,6 +205,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       await broker.stop(); // ... before the embedded broker closes
     },
   };
+}
+
+/** The wires the options name, in a fixed order (one modem takes one). */
+function namedWires(o: EmulatorOptions): string[] {
+  const named: [string, unknown][] = [['stdio', o.stdio], ['tcp', o.tcp], ['pty', o.pty], ['serial', o.serial]];
+  return named.filter(([, v]) => v).map(([name]) => name);
+}
+
+/** The serial port's own line wins; other wires take `line`. */
+function uartOptions(o: EmulatorOptions): UartOptions {
+  const line = o.serial ? { baudRate: o.serial.baudRate, parity: o.serial.parity } : o.line;
+  const defined = Object.fromEntries(Object.entries(line ?? {}).filter(([, v]) => v !== undefined));
+  return { pace: o.pace, line: defined };
 }
 
 export function formatHostPort(e: TcpEndpoint): string {

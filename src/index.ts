@@ -7,3 +7,6 @@ export { PROFILES, type TimingProfile } from './profile';
 export { VirtualClock, systemClock, type Clock } from './clock';
 export { FaultController, FAULT_NAMES, FaultError, type ActiveFault, type FaultName } from './faults';
 export { Control, type ModemState } from './control';
+export { createModemBinding, type ModemBinding, type ModemBindingOptions } from './transport/binding';
+export type { SerialOptions } from './transport/serial';
+export type { LineFormat, Parity } from './uart/uart';

@@ -1,0 +1,168 @@
+/**
+ * UART pacing (--pace): bytes to the DTE leave at the wire rate for the line format and
+ * AT+IPR. The schedule is checked exactly on a virtual clock; one short timed test on
+ * the real clock checks the achieved rate, since that rate is the behaviour itself.
+ */
+import { createCommandTable } from '../../src/commands';
+import { VirtualClock } from '../../src/clock';
+import { startEmulator, type EmulatorHandle } from '../../src/emulator';
+import { Modem } from '../../src/modem/modem';
+import { Pacer } from '../../src/uart/pacer';
+import { bitsPerFrame, byteTimeMs, Uart } from '../../src/uart/uart';
+
+/** A sink that notes when (on the virtual clock) each chunk arrived. */
+function recorder(clock: VirtualClock) {
+  const chunks: { at: number; text: string }[] = [];
+  return {
+    sink: (data: Buffer) => chunks.push({ at: clock.now(), text: data.toString('latin1') }),
+    chunks,
+    text: () => chunks.map((c) => c.text).join(''),
+  };
+}
+
+describe('line format', () => {
+  it('counts start, data, parity and stop bits: 8N1 10, 8E1 11, 8N2 11', () => {
+    expect(bitsPerFrame({ dataBits: 8, parity: 'none', stopBits: 1 })).toBe(10);
+    expect(bitsPerFrame({ dataBits: 8, parity: 'even', stopBits: 1 })).toBe(11);
+    expect(bitsPerFrame({ dataBits: 8, parity: 'none', stopBits: 2 })).toBe(11);
+    expect(byteTimeMs({ dataBits: 8, parity: 'none', stopBits: 1 }, 115200)).toBeCloseTo(0.0868, 4);
+  });
+});
+
+describe('Pacer on a virtual clock', () => {
+  it('delivers each byte when its stop bit ends: 9600 8N1 is 1.0417 ms a byte', async () => {
+    const clock = new VirtualClock();
+    const rec = recorder(clock);
+    const pacer = new Pacer(rec.sink, clock, () => byteTimeMs({ dataBits: 8, parity: 'none', stopBits: 1 }, 9600));
+    pacer.write(Buffer.from('ABCDE'));
+    expect(rec.chunks).toEqual([]); // nothing is on the far side before a full frame
+    clock.advance(1.04);
+    expect(rec.text()).toBe('');
+    clock.advance(0.01);
+    expect(rec.text()).toBe('A');
+    clock.advance(10);
+    expect(rec.text()).toBe('ABCDE');
+    expect(rec.chunks.map((c) => c.at.toFixed(3))).toEqual(['1.042', '2.083', '3.125', '4.167', '5.208']);
+    expect(pacer.busy).toBe(false);
+  });
+
+  it('hands over all due bytes at once when a turn is late, without drifting from the ideal schedule', () => {
+    const clock = new VirtualClock();
+    const rec = recorder(clock);
+    const byteMs = 0.1;
+    const pacer = new Pacer(rec.sink, clock, () => byteMs);
+    pacer.write(Buffer.alloc(100, 0x41));
+    clock.advance(5); // one turn 5 ms late: 50 bytes are due
+    expect(rec.chunks[0]).toEqual({ at: expect.closeTo(0.1, 6) as number, text: 'A' });
+    clock.advance(5);
+    expect(rec.text().length).toBe(100);
+    // The last byte left exactly at 100 × 0.1 ms although the turns did not line up.
+    expect(rec.chunks[rec.chunks.length - 1].at).toBeCloseTo(10, 6);
+  });
+
+  it('keeps the wire order: a URC written after a response leaves after it', () => {
+    const clock = new VirtualClock();
+    const rec = recorder(clock);
+    const pacer = new Pacer(rec.sink, clock, () => 1);
+    pacer.write(Buffer.from('\r\nOK\r\n'));
+    clock.advance(2.5);
+    pacer.write(Buffer.from('\r\nRING\r\n'));
+    clock.advance(100);
+    expect(rec.text()).toBe('\r\nOK\r\n\r\nRING\r\n');
+    // One byte a millisecond, back to back: the URC queued behind the response's last byte (6 ms).
+    expect(rec.chunks.map((c) => c.at)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+  });
+
+  it('an idle wire starts at once; close() drops what was not sent and wakes whenIdle()', async () => {
+    const clock = new VirtualClock();
+    const rec = recorder(clock);
+    const pacer = new Pacer(rec.sink, clock, () => 1);
+    clock.advance(50);
+    pacer.write(Buffer.from('xy'));
+    clock.advance(1);
+    expect(rec.chunks).toEqual([{ at: 51, text: 'x' }]);
+    const idle = pacer.whenIdle();
+    pacer.close();
+    await idle;
+    clock.advance(10);
+    expect(rec.text()).toBe('x');
+    expect(clock.pending).toBe(0);
+  });
+});
+
+describe('the modem rate (AT+IPR)', () => {
+  const frame = { dataBits: 8, parity: 'none', stopBits: 1 } as const;
+
+  it('autobaud meets the DTE\'s rate; a fixed rate wins over it', () => {
+    const uart = new Uart({ line: { baudRate: 57600 } }, new VirtualClock());
+    expect(uart.rate).toBe(57600);
+    uart.dteRate(9600);
+    expect(uart.rate).toBe(9600);
+    uart.follow(115200);
+    uart.dteRate(19200); // a mismatched DTE does not move a fixed-rate module
+    expect(uart.rate).toBe(115200);
+    uart.follow(0); // back to autobaud: the rate in use stays until a DTE says otherwise
+    expect(uart.rate).toBe(115200);
+  });
+
+  it('AT+IPR=9600: the OK leaves at the old rate, what follows at the new one', async () => {
+    const clock = new VirtualClock();
+    const modem = new Modem({ commands: createCommandTable(), clock, uart: { pace: true } });
+    const rec = recorder(clock);
+    modem.attach(rec.sink);
+    modem.receive(Buffer.from('ATE0\r'));
+    await clock.advanceAsync(100);
+    const rates: number[] = [];
+    modem.uart.on('rate', (r) => rates.push(r));
+    rec.chunks.length = 0;
+    const sent = clock.now();
+    modem.receive(Buffer.from('AT+IPR=9600\r'));
+    await clock.advanceAsync(1000);
+    expect(rec.text()).toBe('\r\nOK\r\n');
+    expect(rates).toEqual([9600]);
+    const fast = byteTimeMs(frame, 115200);
+    expect(rec.chunks[rec.chunks.length - 1].at - sent).toBeCloseTo(6 * fast, 6);
+    rec.chunks.length = 0;
+    const t0 = clock.now();
+    modem.urc('RING');
+    await clock.advanceAsync(1000);
+    expect(rec.text()).toBe('\r\nRING\r\n');
+    expect(rec.chunks[rec.chunks.length - 1].at - t0).toBeCloseTo(8 * byteTimeMs(frame, 9600), 6);
+  });
+});
+
+describe('pacing on the real clock', () => {
+  let emu: EmulatorHandle | null = null;
+  afterEach(async () => {
+    await emu?.stop();
+    emu = null;
+  });
+
+  /** Sends n bytes from the modem and resolves with the milliseconds until the last arrived. */
+  async function timeBytes(n: number, line: { baudRate: number; parity?: 'none' | 'even' }): Promise<number> {
+    emu = await startEmulator({ tcp: false, brokerPort: 0, pace: true, line });
+    const port = emu.openPort();
+    let got = 0;
+    const done = new Promise<number>((resolve) => {
+      port.on('data', (d: Buffer) => {
+        got += d.length;
+        if (got >= n) resolve(performance.now());
+      });
+    });
+    const start = performance.now();
+    emu.modem.engine.urcBytes(Buffer.alloc(n, 0x55));
+    return (await done) - start;
+  }
+
+  it('10 000 bytes at 115200 8N1 take 0.868 s (± 5 %)', async () => {
+    const ms = await timeBytes(10_000, { baudRate: 115200 });
+    expect(ms).toBeGreaterThan(868 * 0.95);
+    expect(ms).toBeLessThan(868 * 1.05);
+  });
+
+  it('1 000 bytes at 9600 8E1 take 1.146 s (± 5 %): the parity bit counts', async () => {
+    const ms = await timeBytes(1000, { baudRate: 9600, parity: 'even' });
+    expect(ms).toBeGreaterThan(1145.8 * 0.95);
+    expect(ms).toBeLessThan(1145.8 * 1.05);
+  });
+});
