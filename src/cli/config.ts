@@ -10,6 +10,7 @@ import type { EmulatorOptions } from '../emulator';
 import { LOG_LEVELS, type LogLevel } from '../log';
 import { mergeModemConfig, type ModemConfig } from '../modem/config';
 import { PROFILES } from '../profile';
+import { PARITIES, type Parity } from '../uart/uart';
 
 /** A problem with how the CLI was called: one line on stderr, exit code 2. */
 export class UsageError extends Error {}
@@ -25,6 +26,14 @@ export const DEFAULT_TCP: HostPort = { host: '127.0.0.1', port: 2323 };
 export interface CliSettings {
   tcp?: HostPort;
   stdio?: boolean;
+  /** The pty's symlink path. */
+  pty?: string;
+  /** The serial device. */
+  serial?: string;
+  baud?: number;
+  parity?: Parity;
+  rtscts?: boolean;
+  pace?: boolean;
   stateDir?: string;
   profile?: string;
   logLevel?: LogLevel;
@@ -46,6 +55,12 @@ export interface CliSettings {
 export interface RawFlags {
   tcp?: string | true;
   stdio?: boolean;
+  pty?: string;
+  serial?: string;
+  baud?: string;
+  parity?: string;
+  rtscts?: boolean;
+  pace?: boolean;
   config?: string;
   stateDir?: string;
   logLevel?: string;
@@ -110,16 +125,36 @@ function usage<T>(label: string, check: () => T): T {
   }
 }
 
+/** The transports, one of which a modem takes (one wire); this order names them in errors. */
+const WIRES = ['stdio', 'tcp', 'pty', 'serial'] as const;
+
+function parseBaud(value: string | number, label: string): number {
+  const n = typeof value === 'number' ? value : /^\d{1,7}$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 50 || n > 4_000_000) throw new UsageError(`${label}: "${value}" is not a baud rate (a whole number such as 115200)`);
+  return n;
+}
+
+function checkParity(value: string, label: string): Parity {
+  if (!(PARITIES as readonly string[]).includes(value)) throw new UsageError(`${label}: "${value}" is not one of ${PARITIES.join(', ')}`);
+  return value as Parity;
+}
+
 // ---- the command line ---------------------------------------------------------------
 
 /** Checks the command-line values; the config file is read separately (loadConfigFile). */
 export function settingsFromFlags(flags: RawFlags): CliSettings {
-  if (flags.stdio && flags.tcp !== undefined) {
-    throw new UsageError('--stdio and --tcp cannot be used together: one modem has one wire');
-  }
+  const wires = WIRES.filter((w) => flags[w] !== undefined && flags[w] !== false);
+  if (wires.length > 1) throw new UsageError(`${wires.map((w) => `--${w}`).join(' and ')} cannot be used together: one modem has one wire`);
+  if (flags.rtscts && flags.serial === undefined) throw new UsageError('--rtscts needs --serial: flow control is a serial port\'s');
   const s: CliSettings = {};
   if (flags.tcp !== undefined) s.tcp = flags.tcp === true ? { ...DEFAULT_TCP } : parseListenAddress(flags.tcp, '--tcp');
   if (flags.stdio) s.stdio = true;
+  if (flags.pty !== undefined) s.pty = nonEmpty(flags.pty, '--pty');
+  if (flags.serial !== undefined) s.serial = nonEmpty(flags.serial, '--serial');
+  if (flags.baud !== undefined) s.baud = parseBaud(flags.baud, '--baud');
+  if (flags.parity !== undefined) s.parity = checkParity(flags.parity, '--parity');
+  if (flags.rtscts) s.rtscts = true;
+  if (flags.pace) s.pace = true;
   if (flags.stateDir !== undefined) s.stateDir = nonEmpty(flags.stateDir, '--state-dir');
   if (flags.logLevel !== undefined) s.logLevel = checkLogLevel(flags.logLevel, '--log-level');
   if (flags.profile !== undefined) s.profile = checkProfile(flags.profile, '--profile');
@@ -155,6 +190,11 @@ const str = (value: unknown, label: string): string => {
   return value;
 };
 
+const bool = (value: unknown, label: string): boolean => {
+  if (typeof value !== 'boolean') throw new UsageError(`${label} must be true or false`);
+  return value;
+};
+
 /** One checker per allowed key: the table is the file format. */
 const FILE_KEYS: Record<string, KeyCheck> = {
   tcp: (v, l) => ({ tcp: parseListenAddress(str(v, l), l) }),
@@ -162,10 +202,16 @@ const FILE_KEYS: Record<string, KeyCheck> = {
   stateDir: (v, l, dir) => ({ stateDir: path.resolve(dir, str(v, l)) }),
   profile: (v, l) => ({ profile: checkProfile(str(v, l), l) }),
   logLevel: (v, l) => ({ logLevel: checkLogLevel(str(v, l), l) }),
-  resetOnConnect: (v, l) => {
-    if (typeof v !== 'boolean') throw new UsageError(`${l} must be true or false`);
-    return { resetOnConnect: v };
+  resetOnConnect: (v, l) => ({ resetOnConnect: bool(v, l) }),
+  pty: (v, l) => ({ pty: str(v, l) }),
+  serial: (v, l) => ({ serial: str(v, l) }),
+  baud: (v, l) => {
+    if (typeof v !== 'number') throw new UsageError(`${l} must be a number`);
+    return { baud: parseBaud(v, l) };
   },
+  parity: (v, l) => ({ parity: checkParity(str(v, l), l) }),
+  rtscts: (v, l) => ({ rtscts: bool(v, l) }),
+  pace: (v, l) => ({ pace: bool(v, l) }),
   broker: (v, l) => ({ broker: str(v, l) }),
   brokerPort: (v, l) => {
     if (typeof v !== 'number') throw new UsageError(`${l} must be a number`);
@@ -231,7 +277,7 @@ export function loadConfigFile(file: string): CliSettings {
 export function mergeSettings(file: CliSettings, flags: CliSettings): CliSettings {
   const merged: CliSettings = { ...file };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
-  if (flags.stdio) delete merged.tcp;
+  if (WIRES.some((w) => flags[w] !== undefined)) for (const w of WIRES) if (flags[w] === undefined) delete merged[w];
   return merged;
 }
 
@@ -267,5 +313,9 @@ export function toEmulatorOptions(s: CliSettings): EmulatorOptions {
   // With stdio the TCP listener stays off unless asked for (and asking is refused above).
   if (s.tcp) opts.tcp = s.tcp;
   else if (s.stdio) opts.tcp = false;
+  if (s.pty) opts.pty = s.pty;
+  if (s.serial) opts.serial = { path: s.serial, baudRate: s.baud ?? 115200, parity: s.parity ?? 'none', rtscts: s.rtscts ?? false };
+  else if (s.baud !== undefined || s.parity !== undefined) opts.line = { baudRate: s.baud, parity: s.parity };
+  if (s.pace) opts.pace = true;
   return opts;
 }

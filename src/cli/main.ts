@@ -24,10 +24,16 @@ function packageVersion(): string {
 function buildProgram(): Command {
   const collect = (value: string, prev: string[] = []) => [...prev, value];
   return new Command(NAME)
-    .description('SIM800 GSM/GPRS modem emulator: firmware talks AT to it over TCP or stdio (a socat pty)')
+    .description('SIM800 GSM/GPRS modem emulator: firmware talks AT to it over TCP, stdio, a pty or a serial port')
     .version(packageVersion(), '-V, --version', 'print the version and exit')
     .option('--tcp [host:port]', 'listen for the DTE on TCP; a bare port means 127.0.0.1 (default 127.0.0.1:2323 when no transport is named; port 0 = any free port)')
     .option('--stdio', 'the modem\'s bytes on stdin/stdout (for socat EXEC:); the ready line then goes to stderr')
+    .option('--pty <path>', 'be a serial device: create a raw pty and point this symlink at it (e.g. /tmp/ttySIM800)')
+    .option('--serial <device>', 'drive a real serial port (e.g. /dev/ttyUSB0: a board on a USB-UART adapter)')
+    .option('--baud <n>', 'line rate: the serial port\'s, and the DTE\'s rate that autobaud meets (default 115200)')
+    .option('--parity <p>', 'none, even or odd (default none: 8N1)')
+    .option('--rtscts', 'RTS/CTS hardware flow control on the serial port')
+    .option('--pace', 'send at the wire rate for the baud rate and frame (86.8 µs per byte at 115200 8N1), following AT+IPR')
     .option('--config <file>', 'JSON config file; flags override it')
     .option('--state-dir <dir>', 'keep non-volatile state (AT&W profile, files) in this directory')
     .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(', ')} (default info)`)
