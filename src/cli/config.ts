@@ -9,7 +9,7 @@ import { checkAzureHubOptions, parseDeviceList, type AzureDevice, type AzureHubO
 import type { EmulatorOptions } from '../emulator';
 import { LOG_LEVELS, type LogLevel } from '../log';
 import { mergeModemConfig, type ModemConfig } from '../modem/config';
-import { PROFILES } from '../profile';
+import { loadProfileFile, PROFILES, type TimingProfile } from '../profile';
 import { PARITIES, type Parity } from '../uart/uart';
 
 /** A problem with how the CLI was called: one line on stderr, exit code 2. */
@@ -36,6 +36,14 @@ export interface CliSettings {
   pace?: boolean;
   stateDir?: string;
   profile?: string;
+  /** A profile file: a base profile and figures that override it. */
+  profileFile?: string;
+  seed?: number;
+  /** The control API's address; a token when it is not loopback. */
+  control?: HostPort;
+  controlToken?: string;
+  scenario?: string;
+  scenarioResult?: string;
   logLevel?: LogLevel;
   resetOnConnect?: boolean;
   broker?: string;
@@ -65,6 +73,12 @@ export interface RawFlags {
   stateDir?: string;
   logLevel?: string;
   profile?: string;
+  profileFile?: string;
+  seed?: string;
+  control?: string;
+  controlToken?: string;
+  scenario?: string;
+  scenarioResult?: string;
   resetOnConnect?: boolean;
   broker?: string;
   brokerPort?: string;
@@ -104,6 +118,13 @@ function parseTlsPort(value: string | number | false, label: string): number | f
 function checkLogLevel(value: string, label: string): LogLevel {
   if (!(LOG_LEVELS as readonly string[]).includes(value)) throw new UsageError(`${label}: "${value}" is not one of ${LOG_LEVELS.join(', ')}`);
   return value as LogLevel;
+}
+
+/** A seed: a whole number 0..2^32-1 (every random choice of a run follows from it). */
+function parseSeed(value: string | number, label: string): number {
+  const n = typeof value === 'number' ? value : /^\d{1,10}$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new UsageError(`${label}: "${value}" is not a seed (a whole number 0..4294967295)`);
+  return n;
 }
 
 function checkProfile(value: string, label: string): string {
@@ -158,6 +179,15 @@ export function settingsFromFlags(flags: RawFlags): CliSettings {
   if (flags.stateDir !== undefined) s.stateDir = nonEmpty(flags.stateDir, '--state-dir');
   if (flags.logLevel !== undefined) s.logLevel = checkLogLevel(flags.logLevel, '--log-level');
   if (flags.profile !== undefined) s.profile = checkProfile(flags.profile, '--profile');
+  if (flags.profile !== undefined && flags.profileFile !== undefined) throw new UsageError('--profile and --profile-file cannot be used together: the file names its base profile');
+  if (flags.profileFile !== undefined) s.profileFile = nonEmpty(flags.profileFile, '--profile-file');
+  if (flags.seed !== undefined) s.seed = parseSeed(flags.seed, '--seed');
+  if (flags.control !== undefined) s.control = parseListenAddress(flags.control, '--control');
+  if (flags.controlToken !== undefined) s.controlToken = nonEmpty(flags.controlToken, '--control-token');
+  if (flags.controlToken !== undefined && flags.control === undefined) throw new UsageError('--control-token needs --control');
+  if (flags.scenario !== undefined) s.scenario = nonEmpty(flags.scenario, '--scenario');
+  if (flags.scenarioResult !== undefined) s.scenarioResult = nonEmpty(flags.scenarioResult, '--scenario-result');
+  if (flags.scenarioResult !== undefined && flags.scenario === undefined) throw new UsageError('--scenario-result needs --scenario');
   if (flags.resetOnConnect) s.resetOnConnect = true;
   if (flags.broker !== undefined) s.broker = nonEmpty(flags.broker, '--broker');
   if (flags.brokerPort !== undefined) s.brokerPort = parsePort(flags.brokerPort, '--broker-port');
@@ -201,6 +231,13 @@ const FILE_KEYS: Record<string, KeyCheck> = {
   // Relative to the config file, so a file and its state dir can move together.
   stateDir: (v, l, dir) => ({ stateDir: path.resolve(dir, str(v, l)) }),
   profile: (v, l) => ({ profile: checkProfile(str(v, l), l) }),
+  profileFile: (v, l, dir) => ({ profileFile: path.resolve(dir, str(v, l)) }),
+  seed: (v, l) => {
+    if (typeof v !== 'number') throw new UsageError(`${l} must be a number`);
+    return { seed: parseSeed(v, l) };
+  },
+  control: (v, l) => ({ control: parseListenAddress(str(v, l), l) }),
+  controlToken: (v, l) => ({ controlToken: str(v, l) }),
   logLevel: (v, l) => ({ logLevel: checkLogLevel(str(v, l), l) }),
   resetOnConnect: (v, l) => ({ resetOnConnect: bool(v, l) }),
   pty: (v, l) => ({ pty: str(v, l) }),
@@ -295,11 +332,22 @@ function readBrokerCa(s: CliSettings): EmulatorOptions['brokerCa'] {
   return { cert: read(s.brokerCaCert, '--broker-ca-cert'), key: read(s.brokerCaKey, '--broker-ca-key') };
 }
 
+function loadProfile(file: string): TimingProfile {
+  try {
+    return loadProfileFile(file);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 /** The library's options for these settings (logger added by the caller). */
 export function toEmulatorOptions(s: CliSettings): EmulatorOptions {
   const opts: EmulatorOptions = {
     stateDir: s.stateDir,
-    profile: s.profile,
+    // The file names its own base profile and wins over a profile name.
+    profile: s.profileFile !== undefined ? loadProfile(s.profileFile) : s.profile,
+    seed: s.seed,
+    control: s.control ? { ...s.control, token: s.controlToken } : undefined,
     resetOnConnect: s.resetOnConnect,
     modem: s.modem,
     broker: s.broker,

@@ -38,6 +38,12 @@ function buildProgram(): Command {
     .option('--state-dir <dir>', 'keep non-volatile state (AT&W profile, files) in this directory')
     .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(', ')} (default info)`)
     .option('--profile <name>', `timing profile: ${Object.keys(PROFILES).join(', ')} (default instant)`)
+    .option('--profile-file <file>', 'JSON timing profile: {"base": "realistic", "bearerOpenMs": 5000, ...} (docs/faults.md)')
+    .option('--seed <n>', 'seed for every random choice: timing jitter, packet loss, garbled bytes (default 1)')
+    .option('--control <[host:]port>', 'serve the control API (state, faults, c2d, AT log) over HTTP; a bare port means 127.0.0.1')
+    .option('--control-token <token>', 'require Authorization: Bearer <token> (generated and printed when --control is not loopback)')
+    .option('--scenario <file>', 'run a scenario file (JSON or YAML) against the attached DTE, then exit 0 pass / 1 fail')
+    .option('--scenario-result <file>', 'write the scenario\'s machine-readable result (JSON) here')
     .option('--reset-on-connect', 'power-cycle the modem on every new DTE connection')
     .option('--broker <target>', 'MQTT routing: embedded, direct or mqtt://host:port')
     .option('--broker-port <n>', 'port of the embedded broker (0 = any free port)')
@@ -83,8 +89,11 @@ function untilShutdown(stdio: boolean): Promise<string> {
 
 export async function main(argv: string[]): Promise<number> {
   let settings: CliSettings;
+  let scenario: import('../scenario/format').Scenario | undefined;
   try {
     settings = resolveSettings(argv);
+    // Checked before anything starts: a bad scenario file is a usage error.
+    if (settings.scenario !== undefined) scenario = (await import('../scenario/cli')).loadScenarioForCli(settings.scenario);
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return 0; // --help, --version
@@ -107,6 +116,10 @@ export async function main(argv: string[]): Promise<number> {
     // Loaded only now: --help, --version and usage errors answer without loading the
     // broker and MQTT stacks.
     const { startEmulator } = await import('../emulator');
+    if (settings.control && settings.controlToken === undefined && !(await import('../control/http')).isLoopback(settings.control.host)) {
+      settings.controlToken = (await import('node:crypto')).randomBytes(16).toString('hex');
+      process.stderr.write(`${NAME}: control API token (send Authorization: Bearer <token>): ${settings.controlToken}\n`);
+    }
     emu = await startEmulator({
       ...toEmulatorOptions(settings),
       stdio: stdio ? { input: process.stdin, output: process.stdout } : undefined,
@@ -122,11 +135,12 @@ export async function main(argv: string[]): Promise<number> {
   (stdio ? process.stderr : process.stdout).write(`${emu.readyLine}\n`);
   log.info({ ready: emu.readyLine }, 'emulator ready');
 
-  const why = await shutdown;
-  log.info({ why }, 'stopping');
+  let code = 0;
+  if (scenario) code = await (await import('../scenario/cli')).runScenarioCli(emu, scenario, settings.scenarioResult, shutdown, log);
+  else log.info({ why: await shutdown }, 'stopping');
   await emu.stop();
   log.flush();
-  return 0;
+  return code;
 }
 
 if (require.main === module) {

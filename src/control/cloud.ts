@@ -8,6 +8,7 @@
 import { connectAsync, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
+import type { C2dMessage } from './c2d';
 
 export interface CloudMessage {
   /** Modem-clock milliseconds when the broker delivered it to us. */
@@ -21,12 +22,6 @@ export interface CloudMessage {
   source: 'device' | 'cloud';
 }
 
-export interface C2dMessage {
-  topic: string;
-  payload: string;
-  qos?: 0 | 1;
-  retain?: boolean;
-}
 
 /** MQTT filter matching (`+` one level, `#` the rest). */
 export function topicMatches(filter: string, topic: string): boolean {

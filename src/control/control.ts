@@ -12,7 +12,8 @@ import { FaultController, type ActiveFault } from '../faults/controller';
 import { InputError } from '../faults/params';
 import type { LinkCounters, LinkState } from '../faults/link';
 import type { AtLog, AtLogEntry } from './atLog';
-import type { C2dMessage, Cloud, CloudMessage } from './cloud';
+import { checkC2d } from './c2d';
+import type { Cloud, CloudMessage } from './cloud';
 
 export interface ModemState {
   /** Modem-clock milliseconds. */
@@ -100,20 +101,8 @@ export class Control {
     return this.faults.clear(name);
   }
 
-  /** Checks a c2d body: topic (no wildcards), payload text, qos 0/1, retain. */
-  static checkC2d(body: unknown): C2dMessage {
-    if (!isObject(body)) throw new InputError('expected a JSON object { "topic": ..., "payload": ..., "qos": 1, "retain": false }');
-    for (const k of Object.keys(body)) if (!['topic', 'payload', 'qos', 'retain'].includes(k)) throw new InputError(`unknown field "${k}" (known: topic, payload, qos, retain)`);
-    const { topic, payload, qos = 1, retain = false } = body;
-    if (typeof topic !== 'string' || topic === '' || /[+#\0]/.test(topic)) throw new InputError('"topic" must be a non-empty topic name without wildcards');
-    if (typeof payload !== 'string') throw new InputError('"payload" must be a string');
-    if (qos !== 0 && qos !== 1) throw new InputError('"qos" must be 0 or 1 (the SIM800 has no QoS 2)');
-    if (typeof retain !== 'boolean') throw new InputError('"retain" must be true or false');
-    return { topic, payload, qos, retain };
-  }
-
   async c2d(body: unknown): Promise<void> {
-    await this.cloud.c2d(Control.checkC2d(body));
+    await this.cloud.c2d(checkC2d(body));
   }
 
   published(opts: { topic?: string; source?: 'device' | 'cloud'; since?: number } = {}): CloudMessage[] {

@@ -2,4 +2,5 @@
 export { Control, type ModemState, type PowerAction } from './control';
 export { ControlServer, isLoopback } from './http';
 export { AtLog, type AtLogEntry } from './atLog';
-export { Cloud, topicMatches, type CloudMessage, type C2dMessage } from './cloud';
+export { Cloud, topicMatches, type CloudMessage } from './cloud';
+export { checkC2d, type C2dMessage } from './c2d';

@@ -1,0 +1,41 @@
+/**
+ * `--scenario file [--scenario-result out.json]` for the CLI: the file is checked before
+ * the emulator starts (a bad one is a usage error, exit 2); once the emulator is ready
+ * the scenario runs against whatever DTE attaches, the result is written, one summary
+ * line goes to stderr, and the exit code says pass (0) or fail (1).
+ */
+import * as fs from 'node:fs';
+import type { Logger } from 'pino';
+import { UsageError } from '../cli/config';
+import type { EmulatorHandle } from '../emulator';
+import { loadScenarioFile, type Scenario } from './format';
+import { runScenario, summaryLine } from './runner';
+
+export function loadScenarioForCli(file: string): Scenario {
+  try {
+    return loadScenarioFile(file);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** Runs to the last step (or a signal: interrupted, exit 1); returns the exit code. */
+export async function runScenarioCli(emu: EmulatorHandle, scenario: Scenario, resultFile: string | undefined, shutdown: Promise<string>, log: Logger): Promise<number> {
+  const running = runScenario(emu.control, scenario);
+  const first = await Promise.race([running.done.then(() => null), shutdown]);
+  if (first !== null) {
+    log.info({ why: first }, 'stopping the scenario');
+    running.stop();
+  }
+  const result = await running.done;
+  if (resultFile) {
+    try {
+      fs.writeFileSync(resultFile, JSON.stringify(result, null, 2) + '\n');
+    } catch (err) {
+      process.stderr.write(`sim800-emu: --scenario-result: cannot write "${resultFile}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+      return 1;
+    }
+  }
+  process.stderr.write(`sim800-emu: ${summaryLine(result)}\n`);
+  return result.passed ? 0 : 1;
+}

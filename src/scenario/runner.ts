@@ -1,0 +1,210 @@
+/**
+ * Runs a scenario against whatever DTE is attached: the steps fire on the modem's clock,
+ * expectations are checked against the module's state, the AT log and what the broker
+ * saw, and the result is a plain object CI can store (`--scenario-result`).
+ */
+import type { Control } from '../control/control';
+import { countHolds, type Action, type Count, type Expectations, type Scenario, type Step } from './format';
+
+export interface CheckResult {
+  what: string;
+  expected: unknown;
+  actual: unknown;
+  ok: boolean;
+}
+
+export interface StepResult {
+  index: number;
+  /** When the step was due and when it finished, in ms from the scenario's start. */
+  at: number;
+  t: number;
+  kind: Action['kind'];
+  detail: string;
+  ok: boolean;
+  error?: string;
+  checks?: CheckResult[];
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  passed: boolean;
+  interrupted: boolean;
+  /** Wall-clock start (ISO) and the run's length on the modem's clock. */
+  startedAt: string;
+  durationMs: number;
+  steps: StepResult[];
+  summary: { steps: number; expectations: number; failedExpectations: number; failedSteps: number };
+}
+
+/** How often a step with `within` looks again. */
+const POLL_MS = 100;
+
+const countText = (c: Count) => `${c.op === '==' ? '' : c.op}${c.n}`;
+
+/** One evaluator per expectation key: what it reads and whether it holds. */
+type Evaluator = (c: Control, value: never, since: number) => { actual: unknown; ok: boolean; expected?: unknown };
+const EVALUATE: { [K in keyof Expectations]-?: Evaluator } = {
+  smstate: (c, v: 0 | 1) => eq(c.state().mqtt.state, v),
+  bearer: (c, v: 'open' | 'closed') => eq(c.state().bearers[0].status === 1 ? 'open' : 'closed', v),
+  registered: (c, v: boolean) => eq(c.state().registration.registered, v),
+  sim: (c, v: string) => eq(c.state().sim, v),
+  power: (c, v: 'on' | 'off') => eq(c.state().power.on ? 'on' : 'off', v),
+  subscribed(c, v: string) {
+    const subs = c.state().mqtt.subscriptions.map((s) => s.topic);
+    return { actual: subs, ok: subs.includes(v) };
+  },
+  published(c, v: NonNullable<Expectations['published']>, since) {
+    const n = c.published({ topic: v.topic, source: 'device', since }).filter((m) => v.payload === undefined || m.payload === v.payload).length;
+    return { actual: n, ok: countHolds(v.count, n), expected: countText(v.count) };
+  },
+  sent(c, v: NonNullable<Expectations['sent']>, since) {
+    const prefix = v.command.toUpperCase();
+    const n = c.log().filter((e) => e.dir === 'cmd' && e.t >= since && e.line.toUpperCase().startsWith(prefix)).length;
+    return { actual: n, ok: countHolds(v.count, n), expected: countText(v.count) };
+  },
+  urc(c, v: NonNullable<Expectations['urc']>, since) {
+    const n = c.log().filter((e) => e.dir === 'urc' && e.t >= since && e.line.startsWith(v.line)).length;
+    return { actual: n, ok: countHolds(v.count, n), expected: countText(v.count) };
+  },
+};
+
+function eq(actual: unknown, expected: unknown): { actual: unknown; ok: boolean } {
+  return { actual, ok: actual === expected };
+}
+
+function evaluate(c: Control, expect: Expectations, since: number): CheckResult[] {
+  return Object.entries(expect).map(([what, value]) => {
+    const r = (EVALUATE as Record<string, Evaluator>)[what](c, value as never, since);
+    return { what, expected: r.expected ?? value, actual: r.actual, ok: r.ok };
+  });
+}
+
+function describe(a: Action): string {
+  switch (a.kind) {
+    case 'fault':
+      return `${a.name}${Object.keys(a.params).length ? ` ${JSON.stringify(a.params)}` : ''}${a.durationMs !== undefined ? ` for ${a.durationMs} ms` : ''}`;
+    case 'clear':
+      return a.name;
+    case 'c2d':
+      return `${a.message.topic} (${a.message.payload.length} bytes)`;
+    case 'power':
+      return a.action;
+    case 'expect':
+      return Object.keys(a.expect).join(', ') + (a.withinMs ? ` within ${a.withinMs} ms` : '');
+  }
+}
+
+export interface RunningScenario {
+  /** Resolves when the last step is done (or the run was stopped). */
+  readonly done: Promise<ScenarioResult>;
+  /** Ends the run now: the result says interrupted. */
+  stop(): void;
+}
+
+export function runScenario(control: Control, scenario: Scenario): RunningScenario {
+  const clock = control.modem.clock;
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const h = clock.setTimeout(() => {
+        wake = null;
+        resolve();
+      }, ms);
+      wake = () => {
+        clock.clearTimeout(h);
+        resolve();
+      };
+    });
+
+  const waitForStart = () =>
+    new Promise<void>((resolve) => {
+      if (scenario.start === 'ready' || control.modem.attachedDte) return resolve();
+      const go = () => {
+        wake = null;
+        resolve();
+      };
+      control.modem.once('attach', go);
+      wake = () => {
+        control.modem.off('attach', go);
+        resolve();
+      };
+    });
+
+  async function runStep(step: Step, t0: number): Promise<StepResult> {
+    const a = step.action;
+    const base = { index: step.index, at: step.atMs, kind: a.kind, detail: describe(a) };
+    const now = () => clock.now() - t0;
+    try {
+      switch (a.kind) {
+        case 'fault':
+          control.faults.inject(a.name, a.params, { duration: a.durationMs });
+          break;
+        case 'clear':
+          control.faults.clear(a.name);
+          break;
+        case 'c2d':
+          await control.c2d(a.message);
+          break;
+        case 'power':
+          control.power(a.action);
+          break;
+        case 'expect': {
+          const deadline = clock.now() + a.withinMs;
+          let checks = evaluate(control, a.expect, t0);
+          while (!checks.every((c) => c.ok) && clock.now() < deadline && !stopped) {
+            await sleep(Math.min(POLL_MS, deadline - clock.now()));
+            checks = evaluate(control, a.expect, t0);
+          }
+          return { ...base, t: now(), ok: checks.every((c) => c.ok), checks };
+        }
+      }
+      return { ...base, t: now(), ok: true };
+    } catch (err) {
+      return { ...base, t: now(), ok: false, error: (err as Error).message };
+    }
+  }
+
+  const done = (async (): Promise<ScenarioResult> => {
+    const startedAt = new Date(clock.wallNow()).toISOString();
+    await waitForStart();
+    const t0 = clock.now();
+    const steps: StepResult[] = [];
+    for (const step of scenario.steps) {
+      if (stopped) break;
+      const due = t0 + step.atMs - clock.now();
+      if (due > 0) await sleep(due);
+      if (stopped) break;
+      steps.push(await runStep(step, t0));
+    }
+    const expectations = steps.filter((s) => s.kind === 'expect');
+    const failedSteps = steps.filter((s) => !s.ok).length;
+    const interrupted = steps.length < scenario.steps.length;
+    return {
+      scenario: scenario.name,
+      passed: !interrupted && failedSteps === 0,
+      interrupted,
+      startedAt,
+      durationMs: clock.now() - t0,
+      steps,
+      summary: { steps: scenario.steps.length, expectations: scenario.steps.filter((s) => s.action.kind === 'expect').length, failedExpectations: expectations.filter((s) => !s.ok).length, failedSteps },
+    };
+  })();
+
+  return {
+    done,
+    stop() {
+      stopped = true;
+      (wake as (() => void) | null)?.();
+    },
+  };
+}
+
+/** The one line CI logs show: `scenario "x": PASS (5 steps, 3 expectations) in 12.3 s`. */
+export function summaryLine(r: ScenarioResult): string {
+  const head = `scenario "${r.scenario}": ${r.passed ? 'PASS' : r.interrupted ? 'INTERRUPTED' : 'FAIL'} (${r.summary.steps} steps, ${r.summary.expectations} expectations) in ${(r.durationMs / 1000).toFixed(1)} s`;
+  const first = r.steps.find((s) => !s.ok);
+  if (!first) return head;
+  const why = first.error ?? first.checks?.filter((c) => !c.ok).map((c) => `${c.what} expected ${JSON.stringify(c.expected)}, got ${JSON.stringify(c.actual)}`).join('; ');
+  return `${head}; first failure: step ${first.index} at ${first.at} ms (${first.kind} ${first.detail}): ${why}`;
+}
