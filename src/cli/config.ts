@@ -225,6 +225,11 @@ const bool = (value: unknown, label: string): boolean => {
   return value;
 };
 
+const num = (value: unknown, label: string): number => {
+  if (typeof value !== 'number') throw new UsageError(`${label} must be a number`);
+  return value;
+};
+
 /** One checker per allowed key: the table is the file format. */
 const FILE_KEYS: Record<string, KeyCheck> = {
   tcp: (v, l) => ({ tcp: parseListenAddress(str(v, l), l) }),
@@ -242,18 +247,12 @@ const FILE_KEYS: Record<string, KeyCheck> = {
   resetOnConnect: (v, l) => ({ resetOnConnect: bool(v, l) }),
   pty: (v, l) => ({ pty: str(v, l) }),
   serial: (v, l) => ({ serial: str(v, l) }),
-  baud: (v, l) => {
-    if (typeof v !== 'number') throw new UsageError(`${l} must be a number`);
-    return { baud: parseBaud(v, l) };
-  },
+  baud: (v, l) => ({ baud: parseBaud(num(v, l), l) }),
   parity: (v, l) => ({ parity: checkParity(str(v, l), l) }),
   rtscts: (v, l) => ({ rtscts: bool(v, l) }),
   pace: (v, l) => ({ pace: bool(v, l) }),
   broker: (v, l) => ({ broker: str(v, l) }),
-  brokerPort: (v, l) => {
-    if (typeof v !== 'number') throw new UsageError(`${l} must be a number`);
-    return { brokerPort: parsePort(v, l) };
-  },
+  brokerPort: (v, l) => ({ brokerPort: parsePort(num(v, l), l) }),
   brokerTlsPort: (v, l) => {
     if (typeof v !== 'number' && v !== false) throw new UsageError(`${l} must be a number or false`);
     return { brokerTlsPort: parseTlsPort(v, l) };

@@ -4,11 +4,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DteClient } from '../../src/client/dteClient';
 import { CLI, killAllClis, runCli, startCli } from '../helpers/cli';
+import { freePort } from '../helpers/mosquitto';
 import { childrenOf, eventually, openSerial, socat, type SerialDte } from './serialDte';
 
 let dir: string;
@@ -33,18 +33,6 @@ afterEach(async () => {
   await killAllClis();
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-/** A TCP port nobody listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs the CLI to its end with extra environment variables. */
 function runWithEnv(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
