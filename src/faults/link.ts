@@ -241,7 +241,7 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
   private refuse(device: net.Socket, code: number): void {
     this.counters.refused++;
     device.once('data', (chunk: Buffer) => {
-      if (chunk[0] >> 4 === 1) device.end(connack(code));
+      if (chunk[0] === 0x10) device.end(connack(code)); // CONNECT; a TLS record starts 0x16, whose high nibble is 1 too
       else device.destroy();
     });
   }
@@ -267,7 +267,7 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
     device.on('data', (chunk: Buffer) => {
       if (!framed) {
         framed = true;
-        const mqtt = chunk[0] >> 4 === 1; // CONNECT first: plain MQTT; TLS starts with 0x16
+        const mqtt = chunk[0] === 0x10; // CONNECT first: plain MQTT; TLS starts with 0x16 (high nibble 1 as well)
         up.framing(mqtt);
         down.framing(mqtt);
       }
