@@ -85,6 +85,11 @@ export class SerialTransport {
     await new Promise<void>((resolve, reject) =>
       port.open((err) => (err ? reject(Object.assign(new Error(`--serial ${this.opts.path}: ${err.message}`), { code: 'ESERIAL' })) : resolve())),
     );
+    if (this.closed) {
+      // stop() came while a reopen was under way: let the port go again.
+      port.close(() => undefined);
+      return;
+    }
     this.port = port;
     port.on('data', (chunk: Buffer) => this.modem.receive(chunk));
     port.on('error', (err) => this.log.warn({ err, path: this.opts.path }, 'serial port error'));
