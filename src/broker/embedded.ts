@@ -53,7 +53,9 @@ async function listen(server: net.Server, host: string, port: number, what: stri
  * certificate matches the name the client asked for (SNI), or localhost/127.0.0.1/::1.
  */
 function tlsListener(opts: NonNullable<EmbeddedBrokerOptions['tls']>, log: Logger, handle: (socket: Duplex) => void): net.Server {
-  return net.createServer((raw) => {
+  // pauseOnConnect: nothing is read from the socket before the TLS layer owns it, or a
+  // ClientHello that came early would be lost to the plain socket.
+  return net.createServer({ pauseOnConnect: true }, (raw) => {
     raw.setNoDelay(true);
     let ca: CertificateAuthority;
     try {

@@ -104,11 +104,7 @@ export class FileSystem {
   // ---- files --------------------------------------------------------------------------
 
   create(file: string): FsFailure | null {
-    const at = parseFsPath(file, 'file');
-    if (at === 'badPath') return at;
-    const room = this.roomFor(at);
-    if (room) return room;
-    return this.commit({ segments: at.segments, dir: false, data: EMPTY });
+    return this.add(file, 'file');
   }
 
   /** Whether `size` bytes may be written (checked before the data prompt). */
@@ -171,11 +167,7 @@ export class FileSystem {
   }
 
   mkdir(dir: string): FsFailure | null {
-    const at = parseFsPath(dir, 'dir');
-    if (at === 'badPath') return at;
-    const room = this.roomFor(at);
-    if (room) return room;
-    return this.commit({ segments: at.segments, dir: true, data: EMPTY });
+    return this.add(dir, 'dir');
   }
 
   rmdir(dir: string): FsFailure | null {
@@ -206,6 +198,13 @@ export class FileSystem {
     const depth = d.segments.length + 1;
     const prefix = keyOf(d.segments);
     return [...this.entries.values()].filter((e) => e.segments.length === depth && keyOf(e.segments.slice(0, -1)) === prefix);
+  }
+
+  /** A new empty file or directory. */
+  private add(text: string, kind: 'file' | 'dir'): FsFailure | null {
+    const at = parseFsPath(text, kind);
+    if (at === 'badPath') return at;
+    return this.roomFor(at) ?? this.commit({ segments: at.segments, dir: kind === 'dir', data: EMPTY });
   }
 
   /** A new entry at `at` needs a free name, an existing parent directory and a free slot. */

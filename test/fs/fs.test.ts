@@ -4,10 +4,10 @@
  * files surviving an emulator restart on one state dir.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { FS_LIMITS } from '../../src/modem/fileSystem';
 import { fakeClockDte, readyDte, type Dte } from '../helpers/dte';
+import { useTempDir } from '../helpers/tmp';
 
 const OK = '\r\nOK\r\n';
 const ERR = '\r\nERROR\r\n';
@@ -294,15 +294,10 @@ describe('AT+FSHEX', () => {
 });
 
 describe('persistence: files are flash, kept in --state-dir', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sim800-fs-'));
-  });
-  afterEach(() => {
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const tmp = useTempDir('sim800-fs-');
 
   it('survive a module restart and an emulator restart, byte for byte', async () => {
+    const dir = tmp();
     dte = await readyDte({ stateDir: dir });
     await dte.exchange(`AT+FSCREATE=${FILE}`);
     await writeFile(FILE, ALL_BYTES);
@@ -323,6 +318,7 @@ describe('persistence: files are flash, kept in --state-dir', () => {
   });
 
   it('without a state dir nothing touches the disk; stray files in the mirror with impossible names are ignored', async () => {
+    const dir = tmp();
     fs.mkdirSync(path.join(dir, 'fs', 'USER'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'fs', 'USER', 'bad,name'), 'x');
     fs.writeFileSync(path.join(dir, 'fs', 'USER', 'GOOD'), 'y');

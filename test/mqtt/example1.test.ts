@@ -52,7 +52,7 @@ describe('Example 1 against the embedded broker', () => {
   it('runs byte for byte (in-process DTE), and the broker sees the publish', async () => {
     emu = await startEmulator({ tcp: false, brokerPort: 0 });
     expect(emu.endpoints.broker).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
-    expect(emu.readyLine).toBe(`sim800-emu ready broker=${emu.endpoints.broker}`);
+    expect(emu.readyLine).toBe(`sim800-emu ready broker=${emu.endpoints.broker} broker-tls=${emu.endpoints.brokerTls}`);
     const observer = await Observer.connect(emu.endpoints.broker!);
     await observer.subscribe('Topic1');
     const dte = emu.connect();

@@ -6,13 +6,13 @@
  * connects anyway.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { CertificateAuthority } from '../../src/broker/ca';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { bearerUp, Observer, sleep, startDevice, type Device } from '../helpers/mqtt';
 import { loadRoot, otherCa, ROOT_FILE } from '../helpers/tls';
+import { useTempDir } from '../helpers/tmp';
 
 const AZURE_URL = '9AMIoTHub-HW.azure-devices.cn:8883';
 
@@ -145,15 +145,10 @@ describe('the embedded broker\'s TLS listener', () => {
   });
 
   describe('the CA', () => {
-    let dir: string;
-    beforeEach(() => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sim800-tls-'));
-    });
-    afterEach(() => {
-      fs.rmSync(dir, { recursive: true, force: true });
-    });
+    const tmp = useTempDir('sim800-tls-');
 
     it('is kept in the state dir: after an emulator restart the root firmware stored still verifies', async () => {
+      const dir = tmp();
       dev = await startDevice({ stateDir: dir, exportCa: path.join(dir, 'exported.pem') });
       const pem = dev.emu.brokerCaPem!;
       expect(fs.readFileSync(path.join(dir, 'exported.pem'), 'utf8')).toBe(pem);
@@ -168,6 +163,7 @@ describe('the embedded broker\'s TLS listener', () => {
     });
 
     it('can be the user\'s own (brokerCa): the listener chains to it', async () => {
+      const dir = tmp();
       CertificateAuthority.loadOrCreate(dir);
       const own = { cert: fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8'), key: fs.readFileSync(path.join(dir, 'ca.key'), 'utf8') };
       dev = await startDevice({ brokerCa: own });
