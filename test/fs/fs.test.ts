@@ -317,6 +317,17 @@ describe('persistence: files are flash, kept in --state-dir', () => {
     expect(fs.existsSync(path.join(dir, 'fs', 'USER', 'HENRY_SSL.CRT'))).toBe(false);
   });
 
+  it('a state dir that cannot be written: CME 23, nothing changes, the module answers', async () => {
+    const dir = tmp();
+    // The atomic write's temporary name taken by a directory: the write fails.
+    fs.mkdirSync(path.join(dir, 'fs', 'USER', `,tmp-${process.pid}`), { recursive: true });
+    dte = await readyDte({ stateDir: dir });
+    await dte.exchange('AT+CMEE=1');
+    expect(await dte.exchange(`AT+FSCREATE=${FILE}`)).toBe('\r\n+CME ERROR: 23\r\n');
+    expect(await dte.exchange('AT+FSLS=C:\\USER\\')).toBe(OK);
+    expect(await dte.exchange('AT')).toBe(OK);
+  });
+
   it('without a state dir nothing touches the disk; stray files in the mirror with impossible names are ignored', async () => {
     const dir = tmp();
     fs.mkdirSync(path.join(dir, 'fs', 'USER'), { recursive: true });
