@@ -33,7 +33,7 @@ describe('--stdio', () => {
   it('round trip: AT\\r in, AT\\r\\r\\nOK\\r\\n out; stdout carries the wire only', async () => {
     const cli = await startCli(['--stdio', '--broker-port', '0', '--log-level', 'silent']);
     // stdout is the wire, so the ready line went to stderr.
-    expect(cli.readyLine).toMatch(/^sim800-emu ready stdio broker=mqtt:\/\/127\.0\.0\.1:\d+$/);
+    expect(cli.readyLine).toMatch(/^sim800-emu ready stdio broker=mqtt:\/\/127\.0\.0\.1:\d+ broker-tls=mqtts:\/\/127\.0\.0\.1:\d+$/);
     expect(cli.stdout()).toBe('');
     cli.child.stdin!.write('AT\r');
     expect(await readUntil(cli.stdout, cli.child.stdout!, 'OK\r\n')).toBe('AT\r\r\nOK\r\n');
@@ -94,7 +94,7 @@ const socat = ['/usr/bin/socat', '/bin/socat', '/usr/local/bin/socat'].find((p) 
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     await readUntil(() => stderr, child.stderr!, '\n', 10_000); // the CLI's ready line (its stderr is socat's)
-    expect(stderr).toMatch(/^sim800-emu ready stdio broker=mqtt:\/\/127\.0\.0\.1:\d+\n$/);
+    expect(stderr).toMatch(/^sim800-emu ready stdio broker=mqtt:\/\/127\.0\.0\.1:\d+ broker-tls=mqtts:\/\/127\.0\.0\.1:\d+\n$/);
     expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
 
     const first = openPty(link);
