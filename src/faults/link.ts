@@ -58,8 +58,14 @@ function errno(code: string, message: string): Error & { code: string } {
 /** One direction of a proxied connection: lose, delay, then write in order. */
 class Channel {
   private splitter: PacketSplitter | null = null;
-  private lastRelease = 0;
-  private readonly timers = new Set<TimerHandle>();
+  /**
+   * Packets waiting for their time, in arrival order. One timer for the head only: timers
+   * of different lengths due at the same moment may fire in any order, packets may not.
+   */
+  private readonly queue: { at: number; bytes: Buffer; info: PacketInfo | null }[] = [];
+  private timer: TimerHandle | null = null;
+  /** Called once the last delayed packet went out. */
+  private onIdle: (() => void) | null = null;
 
   constructor(
     private readonly link: FaultLink,
@@ -73,7 +79,7 @@ class Channel {
   }
 
   get busy(): boolean {
-    return this.timers.size > 0;
+    return this.queue.length > 0;
   }
 
   feed(chunk: Buffer): void {
@@ -90,26 +96,35 @@ class Channel {
       return;
     }
     const delay = state.delay && applies(state.delay.direction, this.way) ? state.delay.ms : 0;
-    const now = this.link.clock.now();
-    // Order holds even when the delay shrinks: nothing overtakes a packet still waiting.
-    const at = Math.max(now + delay, this.lastRelease);
-    this.lastRelease = at;
-    const deliver = () => {
-      if (info) this.link.emit('packet', { dir: this.way, info, dropped: false });
-      if (!this.to.destroyed) this.to.write(bytes);
-    };
-    if (at <= now && !this.busy) return deliver();
+    // Nothing overtakes a packet still waiting, even when the delay shrinks or ends.
+    if (delay <= 0 && !this.busy) return this.deliver(bytes, info);
     counters.delayed++;
-    const h = this.link.clock.setTimeout(() => {
-      this.timers.delete(h);
-      deliver();
-      if (!this.busy) this.onIdle?.();
-    }, at - now);
-    this.timers.add(h);
+    const last = this.queue.length ? this.queue[this.queue.length - 1].at : 0;
+    this.queue.push({ at: Math.max(this.link.clock.now() + delay, last), bytes, info });
+    this.arm();
   }
 
-  /** Called once the last delayed packet went out. */
-  private onIdle: (() => void) | null = null;
+  private deliver(bytes: Buffer, info: PacketInfo | null): void {
+    if (this.to.destroyed) return; // that end is gone: the packet goes nowhere, and is not reported as passed
+    if (info) this.link.emit('packet', { dir: this.way, info, dropped: false });
+    this.to.write(bytes);
+  }
+
+  private arm(): void {
+    if (this.timer || !this.queue.length) return;
+    this.timer = this.link.clock.setTimeout(() => this.release(), Math.max(0, this.queue[0].at - this.link.clock.now()));
+  }
+
+  private release(): void {
+    this.timer = null;
+    const now = this.link.clock.now();
+    while (this.queue.length && this.queue[0].at <= now) {
+      const p = this.queue.shift()!;
+      this.deliver(p.bytes, p.info);
+    }
+    if (this.busy) this.arm();
+    else this.onIdle?.();
+  }
 
   /** Ends the far side after what is still waiting (a normal close). */
   endAfterQueue(): void {
@@ -118,8 +133,9 @@ class Channel {
   }
 
   drop(): void {
-    for (const h of this.timers) this.link.clock.clearTimeout(h);
-    this.timers.clear();
+    if (this.timer) this.link.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.queue.length = 0;
   }
 }
 
@@ -135,6 +151,7 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
   private server: net.Server | null = null;
   private waiting: Waiting[] = [];
   private readonly cuts = new Set<() => void>();
+  private readonly accepted = new Set<net.Socket>();
 
   constructor(
     readonly clock: Clock,
@@ -180,6 +197,7 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
 
   async close(): Promise<void> {
     this.cutAll();
+    for (const s of this.accepted) s.destroy();
     const server = this.server;
     this.server = null;
     this.listening = null;
@@ -226,6 +244,9 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
   private onConnection(device: net.Socket): void {
     device.setNoDelay(true);
     device.on('error', () => undefined);
+    // Every accepted socket is known, so close() never waits on one.
+    this.accepted.add(device);
+    device.once('close', () => this.accepted.delete(device));
     const w = this.waiting.shift();
     if (!w || this.state.broker === 'down') {
       w?.upstream?.destroy();
