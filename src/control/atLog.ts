@@ -14,7 +14,12 @@ export interface AtLogEntry extends AtRecord {
 }
 
 export class AtLog {
+  /**
+   * A ring: once full, each entry overwrites the oldest at `head`. (Splicing the oldest
+   * off an array of 2000 on every command took a third of the CPU of an AT round trip.)
+   */
   private readonly entries: AtLogEntry[] = [];
+  private head = 0;
   private seq = 0;
 
   constructor(
@@ -25,13 +30,17 @@ export class AtLog {
   }
 
   private push(e: AtLogEntry): void {
-    this.entries.push(e);
-    if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
+    if (this.entries.length < this.capacity) this.entries.push(e);
+    else {
+      this.entries[this.head] = e;
+      this.head = (this.head + 1) % this.capacity;
+    }
   }
 
   /** Entries after `since` (a seq), at most `limit` of the newest. */
   read(since = 0, limit = this.capacity): AtLogEntry[] {
-    const after = this.entries.filter((e) => e.seq > since);
+    const ordered = this.head === 0 ? this.entries : [...this.entries.slice(this.head), ...this.entries.slice(0, this.head)];
+    const after = ordered.filter((e) => e.seq > since);
     return after.slice(Math.max(0, after.length - limit));
   }
 
