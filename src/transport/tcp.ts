@@ -13,6 +13,26 @@ export interface TcpEndpoint {
 
 export const BUSY_MESSAGE = 'sim800-emu: another DTE is already connected to this modem (one wire); closing\r\n';
 
+/**
+ * Writes to the socket, gathered per event-loop turn: a command's echo and its result,
+ * written by the engine moments apart, leave in one segment with one system call. (Two
+ * writes per `AT` made the round trip 1.7 times a bare server's; bench/README.md.)
+ */
+function coalesced(socket: net.Socket): (data: Buffer) => void {
+  let corked = false;
+  return (data) => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      setImmediate(() => {
+        corked = false;
+        socket.uncork();
+      });
+    }
+    socket.write(data);
+  };
+}
+
 export class TcpTransport {
   private server: net.Server | null = null;
   private current: net.Socket | null = null;
@@ -49,7 +69,7 @@ export class TcpTransport {
     }
     this.current = socket;
     this.log.info({ peer }, 'DTE connected');
-    const detach = this.modem.attach((data) => socket.write(data), { reset: this.resetOnConnect });
+    const detach = this.modem.attach(coalesced(socket), { reset: this.resetOnConnect });
     socket.on('data', (chunk) => this.modem.receive(chunk));
     const done = () => {
       if (this.current !== socket) return;
