@@ -9,6 +9,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { C2dMessage } from './c2d';
+import { InputError } from '../faults/params';
 
 export interface CloudMessage {
   /** Modem-clock milliseconds when the broker delivered it to us. */
@@ -54,7 +55,7 @@ export class Cloud {
 
   /** Connects (once) and subscribes to everything. */
   start(): Promise<MqttClient> {
-    if (!this.url) return Promise.reject(new Error('no broker to reach: with --broker direct the emulator does not know where the cloud is'));
+    if (!this.url) return Promise.reject(new InputError('no broker to reach: with --broker direct the emulator does not know where the cloud is'));
     this.connecting ??= (async () => {
       const client = await connectAsync(this.url!, { protocolVersion: 4, reconnectPeriod: 1000, clientId: `sim800-emu-cloud-${process.pid}-${Date.now() % 100000}`, clean: true });
       client.on('error', (err) => this.log.debug({ err: err.message }, 'cloud client error'));
