@@ -13,7 +13,14 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
-import forge from 'node-forge';
+import type Forge from 'node-forge';
+
+/**
+ * node-forge is loaded on first use: a CA is made or read only when TLS is needed, and
+ * loading forge was ~45 ms of the CLI's 340 ms cold start (bench/README.md).
+ */
+let loaded: typeof Forge | undefined;
+const forge = (): typeof Forge => (loaded ??= require('node-forge') as typeof Forge);
 
 export interface PemPair {
   cert: string;
@@ -26,11 +33,11 @@ export const DEFAULT_SERVER_NAMES: readonly string[] = ['localhost', '127.0.0.1'
 const HOST_RE = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?$/;
 const CONTEXT_CACHE_MAX = 256;
 
-function rsaKeyPair(): { pem: string; key: forge.pki.rsa.PrivateKey; pub: forge.pki.rsa.PublicKey } {
+function rsaKeyPair(): { pem: string; key: Forge.pki.rsa.PrivateKey; pub: Forge.pki.rsa.PublicKey } {
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-  const key = forge.pki.privateKeyFromPem(pem);
-  return { pem, key, pub: forge.pki.setRsaPublicKey(key.n, key.e) };
+  const key = forge().pki.privateKeyFromPem(pem);
+  return { pem, key, pub: forge().pki.setRsaPublicKey(key.n, key.e) };
 }
 
 /** forge writes CR LF; Node, OpenSSL and firmware files use LF. */
@@ -43,15 +50,15 @@ function serial(): string {
   return b.toString('hex');
 }
 
-function validity(cert: forge.pki.Certificate, days: number): void {
+function validity(cert: Forge.pki.Certificate, days: number): void {
   const now = Date.now();
   cert.validity.notBefore = new Date(now - DAY_MS); // tolerate a device clock a day behind
   cert.validity.notAfter = new Date(now + days * DAY_MS);
 }
 
 export class CertificateAuthority {
-  private readonly cert: forge.pki.Certificate;
-  private readonly key: forge.pki.rsa.PrivateKey;
+  private readonly cert: Forge.pki.Certificate;
+  private readonly key: Forge.pki.rsa.PrivateKey;
   private leafKey?: ReturnType<typeof rsaKeyPair>;
   private readonly contexts = new Map<string, tls.SecureContext>();
 
@@ -60,14 +67,14 @@ export class CertificateAuthority {
     readonly certPem: string,
     private readonly keyPem: string,
   ) {
-    this.cert = forge.pki.certificateFromPem(certPem);
-    this.key = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
+    this.cert = forge().pki.certificateFromPem(certPem);
+    this.key = forge().pki.privateKeyFromPem(keyPem) as Forge.pki.rsa.PrivateKey;
   }
 
   /** A new CA, valid for ten years, with a unique name. */
   static generate(commonName = `sim800-emu test CA ${crypto.randomBytes(4).toString('hex')}`): CertificateAuthority {
     const { pem, key, pub } = rsaKeyPair();
-    const cert = forge.pki.createCertificate();
+    const cert = forge().pki.createCertificate();
     cert.publicKey = pub;
     cert.serialNumber = serial();
     validity(cert, 3650);
@@ -82,8 +89,8 @@ export class CertificateAuthority {
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
       { name: 'subjectKeyIdentifier' },
     ]);
-    cert.sign(key, forge.md.sha256.create());
-    return new CertificateAuthority(pemLf(forge.pki.certificateToPem(cert)), pem);
+    cert.sign(key, forge().md.sha256.create());
+    return new CertificateAuthority(pemLf(forge().pki.certificateToPem(cert)), pem);
   }
 
   /** The user's own CA; throws a one-line Error naming what is wrong with it. */
@@ -127,7 +134,7 @@ export class CertificateAuthority {
   issue(names: readonly string[], days = 825): PemPair {
     if (names.length === 0) throw new Error('issue: at least one name');
     this.leafKey ??= rsaKeyPair();
-    const cert = forge.pki.createCertificate();
+    const cert = forge().pki.createCertificate();
     cert.publicKey = this.leafKey.pub;
     cert.serialNumber = serial();
     validity(cert, days);
@@ -140,8 +147,8 @@ export class CertificateAuthority {
       { name: 'subjectAltName', altNames: names.map((n) => (net.isIP(n) ? { type: 7, ip: n } : { type: 2, value: n })) },
       { name: 'authorityKeyIdentifier', keyIdentifier: this.cert.generateSubjectKeyIdentifier().getBytes() },
     ]);
-    cert.sign(this.key, forge.md.sha256.create());
-    return { cert: pemLf(forge.pki.certificateToPem(cert)), key: this.leafKey.pem };
+    cert.sign(this.key, forge().md.sha256.create());
+    return { cert: pemLf(forge().pki.certificateToPem(cert)), key: this.leafKey.pem };
   }
 
   /**
