@@ -5,7 +5,7 @@
  * CFUN=0: +CPIN: NOT READY after ≈ 0.4 s, OK later (T#358); §6.1: plain SMCONN 1–5 s).
  * A profile file (`--profile-file`) names a base profile and overrides any figure.
  */
-import * as fs from 'node:fs';
+import { parseJsonObject, readFlagFile } from './flagFile';
 import type { Random } from './random';
 
 export interface TimingProfile {
@@ -88,14 +88,7 @@ export function resolveProfile(name: string, overrides: Partial<Record<TimingKey
  * Throws a one-line Error naming the file and the bad key.
  */
 export function parseProfileText(text: string, name: string): TimingProfile {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${name}: invalid JSON: ${(err as Error).message.replace(/\s+/g, ' ')}`);
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error(`${name}: must hold a JSON object`);
-  const { base = 'instant', ...rest } = data as Record<string, unknown>;
+  const { base = 'instant', ...rest } = parseJsonObject(text, name, (m) => new Error(m));
   if (typeof base !== 'string' || !PROFILES[base]) throw new Error(`${name}: "base" must be one of ${Object.keys(PROFILES).join(', ')}`);
   const overrides: Partial<Record<TimingKey, number>> = {};
   for (const [key, value] of Object.entries(rest)) {
@@ -112,13 +105,7 @@ export function parseProfileText(text: string, name: string): TimingProfile {
 const path = (file: string) => file.split(/[\\/]/).pop() ?? file;
 
 export function loadProfileFile(file: string): TimingProfile {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(`--profile-file: cannot read "${file}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  return parseProfileText(text, file);
+  return parseProfileText(readFlagFile(file, '--profile-file', (m) => new Error(m)), file);
 }
 
 /**

@@ -3,10 +3,10 @@
  * and merged (flags win), then turned into EmulatorOptions. Pure: no process, no I/O
  * except reading the config file, so every rule here is unit-testable.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkAzureHubOptions, parseDeviceList, type AzureDevice, type AzureHubOptions } from '../broker/azureHub';
 import type { EmulatorOptions } from '../emulator';
+import { parseJsonObject, readFlagFile } from '../flagFile';
 import { LOG_LEVELS, type LogLevel } from '../log';
 import { mergeModemConfig, type ModemConfig } from '../modem/config';
 import { loadProfileFile, PROFILES, type TimingProfile } from '../profile';
@@ -278,13 +278,7 @@ const FILE_KEYS: Record<string, KeyCheck> = {
 
 /** Parses a config file's text; `name` labels every error so the user knows where to look. */
 export function parseConfigText(text: string, name: string, dir = '.'): CliSettings {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${name}: invalid JSON: ${(err as Error).message.replace(/\s+/g, ' ')}`);
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError(`${name}: must hold a JSON object`);
+  const data = parseJsonObject(text, name, (m) => new UsageError(m));
   let out: CliSettings = {};
   for (const [key, value] of Object.entries(data)) {
     const check = FILE_KEYS[key];
@@ -295,12 +289,7 @@ export function parseConfigText(text: string, name: string, dir = '.'): CliSetti
 }
 
 export function loadConfigFile(file: string): CliSettings {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--config: cannot read "${file}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  const text = readFlagFile(file, '--config', (m) => new UsageError(m));
   return parseConfigText(text, file, path.dirname(path.resolve(file)));
 }
 
@@ -321,13 +310,7 @@ export function mergeSettings(file: CliSettings, flags: CliSettings): CliSetting
 function readBrokerCa(s: CliSettings): EmulatorOptions['brokerCa'] {
   if (s.brokerCaCert === undefined && s.brokerCaKey === undefined) return undefined;
   if (s.brokerCaCert === undefined || s.brokerCaKey === undefined) throw new UsageError('--broker-ca-cert and --broker-ca-key go together');
-  const read = (file: string, label: string) => {
-    try {
-      return fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new UsageError(`${label}: cannot read "${file}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  };
+  const read = (file: string, label: string) => readFlagFile(file, label, (m) => new UsageError(m));
   return { cert: read(s.brokerCaCert, '--broker-ca-cert'), key: read(s.brokerCaKey, '--broker-ca-key') };
 }
 

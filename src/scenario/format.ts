@@ -12,7 +12,7 @@
  *   - { at: 6s,  expect: { smstate: 1, sent: { command: AT+SMCONN, count: ">=2" } }, within: 30s }
  * ```
  */
-import * as fs from 'node:fs';
+import { readFlagFile } from '../flagFile';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { FaultController } from '../faults/controller';
@@ -201,12 +201,7 @@ export function parseScenario(data: unknown, fallbackName = 'scenario'): Scenari
 
 /** Reads and checks a file: `.yaml`/`.yml` as YAML, anything else as JSON. Errors name the file. */
 export function loadScenarioFile(file: string): Scenario {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(`--scenario: cannot read "${file}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  const text = readFlagFile(file, '--scenario', (m) => new InputError(m));
   const yaml = /\.ya?ml$/i.test(file);
   let data: unknown;
   try {

@@ -20,6 +20,20 @@ async function ready(modem: Parameters<typeof readyDte>[0] = {}): Promise<void> 
   faults = new FaultController(dte.modem, { seed: 7 });
 }
 
+/**
+ * A modem on a virtual clock with faults, past boot and registration, echo off: for
+ * the tests that step time to the millisecond.
+ */
+async function virtual(opts: Parameters<typeof fakeClockDte>[0] = {}): Promise<FakeClock> {
+  const d = await fakeClockDte(opts);
+  dte = d;
+  faults = new FaultController(d.modem);
+  d.clock.advance(10_000);
+  if (d.modem.config.ipr === 0) await d.exchange('AT'); // autobaud: sync first
+  await d.exchange('ATE0');
+  return d.clock;
+}
+
 /** Injects, lets the URCs out, and returns exactly the bytes that came. */
 async function inject(name: string, params?: unknown, opts?: { duration?: number | string }): Promise<string> {
   dte.mark();
@@ -59,12 +73,8 @@ describe('registrationLost', () => {
   });
 
   it('a URC raised while a command runs waits for its final result', async () => {
-    dte = await fakeClockDte({ profile: 'realistic' });
-    faults = new FaultController(dte.modem);
-    const clock = (dte as Dte & { clock: FakeClock }).clock;
-    clock.advance(10_000);
-    await dte.exchange('AT');
-    await dte.exchange('ATE0;+CREG=1');
+    const clock = await virtual({ profile: 'realistic' });
+    await dte.exchange('AT+CREG=1');
     dte.mark();
     dte.write('AT+SAPBR=1,1\r');
     await dte.settle();
@@ -95,13 +105,10 @@ describe('bearerDrop', () => {
   });
 
   it('with a duration the network refuses activation until it ends (virtual clock)', async () => {
-    dte = await fakeClockDte();
-    const clock = (dte as Dte & { clock: FakeClock }).clock;
-    faults = new FaultController(dte.modem);
-    await dte.exchange('AT');
-    await dte.exchange('ATE0;+SAPBR=1,1');
+    const clock = await virtual();
+    await dte.exchange('AT+SAPBR=1,1');
     expect(await inject('bearerDrop', {}, { duration: '10s' })).toBe('\r\n+SAPBR 1: DEACT\r\n');
-    expect(faults.list()).toEqual([{ name: 'bearerDrop', params: { cid: 1 }, since: 0, until: 10_000 }]);
+    expect(faults.list()).toEqual([{ name: 'bearerDrop', params: { cid: 1 }, since: 10_000, until: 20_000 }]);
     expect(await dte.exchange('AT+SAPBR=1,1')).toBe('\r\nERROR\r\n');
     clock.advance(9_999);
     expect(await dte.exchange('AT+SAPBR=1,1')).toBe('\r\nERROR\r\n');
@@ -172,11 +179,7 @@ describe('power', () => {
   });
 
   it('powerDown in the middle of a command: the last words go out, the command never answers', async () => {
-    dte = await fakeClockDte({ modem: { ipr: 115200 }, profile: 'realistic' });
-    const clock = (dte as Dte & { clock: FakeClock }).clock;
-    faults = new FaultController(dte.modem);
-    clock.advance(10_000);
-    await dte.exchange('ATE0');
+    const clock = await virtual({ modem: { ipr: 115200 }, profile: 'realistic' });
     dte.mark();
     dte.write('AT+SAPBR=1,1\r');
     await dte.settle();
@@ -194,11 +197,7 @@ describe('power', () => {
   });
 
   it('underVoltage (realistic): the power-down comes underVoltageMs after the warning; powerDown no: a dip only', async () => {
-    dte = await fakeClockDte({ modem: { ipr: 115200 }, profile: 'realistic' });
-    const clock = (dte as Dte & { clock: FakeClock }).clock;
-    faults = new FaultController(dte.modem);
-    clock.advance(10_000);
-    await dte.exchange('ATE0');
+    const clock = await virtual({ modem: { ipr: 115200 }, profile: 'realistic' });
     expect(await inject('underVoltage')).toBe('\r\nUNDER-VOLTAGE WARNNING\r\n');
     clock.advance(1999);
     expect(await dte.exchange('AT')).toBe('\r\nOK\r\n');
@@ -246,12 +245,7 @@ describe('freeze', () => {
   });
 
   it('a command running when it freezes answers after the thaw; a duration thaws by itself', async () => {
-    dte = await fakeClockDte({ profile: 'realistic' });
-    const clock = (dte as Dte & { clock: FakeClock }).clock;
-    faults = new FaultController(dte.modem);
-    clock.advance(10_000);
-    await dte.exchange('AT');
-    await dte.exchange('ATE0');
+    const clock = await virtual({ profile: 'realistic' });
     dte.mark();
     dte.write('AT+SAPBR=1,1\r');
     await dte.settle();

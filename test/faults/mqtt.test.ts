@@ -24,6 +24,17 @@ async function device(conf: string[] = ['AT+SMCONF="CLEANSS",1']): Promise<void>
   obs = await Observer.connect(dev.emu.endpoints.broker!);
 }
 
+/** A device online with a will on `topic`, the observer subscribed to it. */
+async function withWill(topic: string, message: string): Promise<void> {
+  await device(['AT+SMCONF="CLEANSS",1', `AT+SMCONF="TOPIC","${topic}"`, `AT+SMCONF="MESSAGE","${message}"`]);
+  await obs!.subscribe(topic);
+}
+
+/** The will the broker published when the link went without a DISCONNECT. */
+async function will(topic: string): Promise<string> {
+  return (await obs!.waitFor((m) => m.topic === topic)).payload.toString();
+}
+
 /** Waits until the bytes since `from` end with `tail`, then returns them all. */
 async function until(from: number, tail: string, ms = 5000): Promise<string> {
   await dev.dte.waitForRaw(tail, ms, from);
@@ -32,12 +43,11 @@ async function until(from: number, tail: string, ms = 5000): Promise<string> {
 
 describe('brokerDown', () => {
   it('cuts the live link (+SMSTATE: 0, the broker sends the will); SMCONN gets 161 until it clears', async () => {
-    await device(['AT+SMCONF="CLEANSS",1', 'AT+SMCONF="TOPIC","will/t"', 'AT+SMCONF="MESSAGE","gone"']);
-    await obs!.subscribe('will/t');
+    await withWill('will/t', 'gone');
     const at = dev.mark();
     faults.inject('brokerDown');
     expect(await until(at, '+SMSTATE: 0\r\n')).toBe('\r\n+SMSTATE: 0\r\n');
-    expect((await obs!.waitFor((m) => m.topic === 'will/t')).payload.toString()).toBe('gone');
+    expect(await will('will/t')).toBe('gone');
     expect(await dev.dte.ok('AT+SMSTATE?')).toEqual(['+SMSTATE: 0']);
     expect((await dev.dte.send('AT+SMCONN')).final).toBe('+CME ERROR: 161');
     expect(faults.link.counters.refused).toBe(1);
@@ -134,12 +144,11 @@ describe('packetLoss', () => {
 
 describe('network faults under a session', () => {
   it('bearerDrop: +SAPBR 1: DEACT, then +SMSTATE: 0; the broker sends the will', async () => {
-    await device(['AT+SMCONF="CLEANSS",1', 'AT+SMCONF="TOPIC","will/b"', 'AT+SMCONF="MESSAGE","bye"']);
-    await obs!.subscribe('will/b');
+    await withWill('will/b', 'bye');
     const at = dev.mark();
     faults.inject('bearerDrop');
     expect(await until(at, '+SMSTATE: 0\r\n')).toBe('\r\n+SAPBR 1: DEACT\r\n\r\n+SMSTATE: 0\r\n');
-    expect((await obs!.waitFor((m) => m.topic === 'will/b')).payload.toString()).toBe('bye');
+    expect(await will('will/b')).toBe('bye');
     expect((await dev.dte.send('AT+SMCONN')).final).toBe('+CME ERROR: 148');
   });
 
@@ -156,11 +165,10 @@ describe('network faults under a session', () => {
   });
 
   it('reboot: the session ends without a word (no +SMSTATE), the broker sends the will', async () => {
-    await device(['AT+SMCONF="CLEANSS",1', 'AT+SMCONF="TOPIC","will/r"', 'AT+SMCONF="MESSAGE","rb"']);
-    await obs!.subscribe('will/r');
+    await withWill('will/r', 'rb');
     const at = dev.mark();
     faults.inject('reboot');
-    await obs!.waitFor((m) => m.topic === 'will/r');
+    expect(await will('will/r')).toBe('rb');
     expect(dev.since(at)).not.toContain('+SMSTATE');
     await dev.dte.ok('AT');
     expect(await dev.dte.ok('AT+SMSTATE?')).toEqual(['+SMSTATE: 0']);

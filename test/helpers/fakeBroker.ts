@@ -4,6 +4,7 @@
  * silent, one that refuses every subscription (SUBACK 0x80).
  */
 import * as net from 'node:net';
+import { PacketSplitter, PACKET_TYPES as TYPES } from '../../src/faults/mqttPackets';
 
 export type FakeMode = 'silent' | 'connackOnly' | 'refuseSubscribe';
 
@@ -17,25 +18,6 @@ export interface FakeBroker {
   stop(): Promise<void>;
 }
 
-const TYPES = ['', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT'];
-
-/** Splits a byte stream into MQTT packets (fixed header + remaining length). */
-function* packets(buf: { data: Buffer }): Generator<Buffer> {
-  for (;;) {
-    const d = buf.data;
-    let len = 0;
-    let mul = 1;
-    let i = 1;
-    for (; i < d.length && i < 5; i++) {
-      len += (d[i] & 0x7f) * mul;
-      mul *= 128;
-      if ((d[i] & 0x80) === 0) break;
-    }
-    if (i >= d.length || d.length < i + 1 + len) return;
-    yield d.subarray(0, i + 1 + len);
-    buf.data = d.subarray(i + 1 + len);
-  }
-}
 
 export async function startFakeBroker(mode: FakeMode): Promise<FakeBroker> {
   const sockets = new Set<net.Socket>();
@@ -44,10 +26,9 @@ export async function startFakeBroker(mode: FakeMode): Promise<FakeBroker> {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    const buf = { data: Buffer.alloc(0) };
+    const splitter = new PacketSplitter();
     socket.on('data', (chunk) => {
-      buf.data = Buffer.concat([buf.data, chunk]);
-      for (const p of packets(buf)) {
+      for (const p of splitter.push(chunk)) {
         const type = TYPES[p[0] >> 4];
         received.push(type);
         if (mode === 'silent') continue;
