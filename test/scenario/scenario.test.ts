@@ -109,8 +109,7 @@ describe('runs', () => {
   });
 
   async function start(): Promise<void> {
-    emu = await startEmulator({ tcp: false, brokerPort: 0 });
-    await emu.control.cloud.start();
+    emu = await startEmulator({ tcp: false, brokerPort: 0 }); // the run starts the cloud view itself
   }
 
   it('the fixture passes against a firmware that reconnects; the result names every step and check', async () => {
