@@ -34,6 +34,23 @@ function loadAddon(): NativePty {
   }
 }
 
+/**
+ * One process 'exit' listener for every open pty: a fleet of hundreds (docs/fleet.md)
+ * would otherwise add one listener each and trip Node's leak warning at 11.
+ */
+const atExit = new Set<() => void>();
+function onProcessExit(fn: () => void): void {
+  if (atExit.size === 0) process.once('exit', runAtExit);
+  atExit.add(fn);
+}
+function offProcessExit(fn: () => void): void {
+  atExit.delete(fn);
+  if (atExit.size === 0) process.off('exit', runAtExit);
+}
+function runAtExit(): void {
+  for (const fn of atExit) fn();
+}
+
 export interface PtyEndpoint {
   /** The symlink firmware opens. */
   link: string;
@@ -70,7 +87,7 @@ export class PtyTransport {
   open(): PtyEndpoint {
     this.create();
     this.detach = this.modem.attach((data) => this.write(data), { reset: this.opts.reset });
-    process.on('exit', this.onExit);
+    onProcessExit(this.onExit);
     this.log.info({ link: this.link, device: this.device }, 'pty ready');
     return { link: this.link, device: this.device };
   }
@@ -78,7 +95,7 @@ export class PtyTransport {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    process.off('exit', this.onExit);
+    offProcessExit(this.onExit);
     this.detach?.();
     this.detach = null;
     this.release();
