@@ -5,8 +5,9 @@
 import * as fs from 'node:fs';
 import type { Logger } from 'pino';
 import type { AzureHub, AzureHubOptions } from './broker/azureHub';
-import { planBroker } from './broker/setup';
+import { planBroker, type BrokerPlan, type RunningBroker } from './broker/setup';
 import { createCommandTable } from './commands';
+import type { CommandTable } from './at/command';
 import { DteClient } from './client/dteClient';
 import { silentLogger } from './log';
 import { mergeModemConfig, type ModemConfig } from './modem/config';
@@ -105,14 +106,23 @@ export interface EmulatorHandle {
   stop(): Promise<void>;
 }
 
-export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+/**
+ * What the modems of a fleet (src/fleet) share instead of making their own: one broker
+ * (started and stopped by the fleet, not by each modem) and one command table (immutable).
+ */
+export interface SharedParts {
+  broker: { plan: BrokerPlan; running: RunningBroker };
+  commands: CommandTable;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}, shared?: SharedParts): Promise<EmulatorHandle> {
   const log = options.logger ?? silentLogger;
   const config = mergeModemConfig(options.modem);
   const profile = typeof options.profile === 'object' ? options.profile : resolveProfile(options.profile ?? 'instant');
   if (options.stateDir) fs.mkdirSync(options.stateDir, { recursive: true });
   // Bad --broker/--map values throw here, before anything listens.
-  const brokerPlan = planBroker(options);
-  const modem = new Modem({ commands: createCommandTable(), config, profile, log, stateDir: options.stateDir, router: brokerPlan.router, seed: options.seed, clock: options.clock, uart: uartOptions(options) });
+  const brokerPlan = shared?.broker.plan ?? planBroker(options);
+  const modem = new Modem({ commands: shared?.commands ?? createCommandTable(), config, profile, log, stateDir: options.stateDir, router: brokerPlan.router, seed: options.seed, clock: options.clock, uart: uartOptions(options) });
 
   const endpoints: Endpoints = {};
   const stops: (() => Promise<void>)[] = [];
@@ -120,7 +130,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const atLog = new AtLog(modem);
   const wires = namedWires(options);
   if (wires.length > 1) throw new Error(`${wires.join(' and ')} cannot both attach to one modem: it has one wire`);
-  const broker = await brokerPlan.start(log);
+  const broker = shared?.broker.running ?? (await brokerPlan.start(log));
+  const stopBroker = () => (shared ? Promise.resolve() : broker.stop());
   endpoints.broker = broker.url;
   const control = new Control(modem, faults, new Cloud(broker.url, modem.clock, log), atLog);
   let controlUrl: string | undefined;
@@ -166,7 +177,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   } catch (err) {
     for (const s of stops.reverse()) await s();
     await control.cloud.stop();
-    await broker.stop();
+    await stopBroker();
     throw err;
   }
 
@@ -202,7 +213,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       modem.powerDown(); // the MQTT session vanishes (the broker sends its will) ...
       await control.cloud.stop();
       await faults.close();
-      await broker.stop(); // ... before the embedded broker closes
+      await stopBroker(); // ... before the embedded broker closes
     },
   };
 }

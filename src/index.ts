@@ -10,3 +10,4 @@ export { Control, type ModemState } from './control';
 export { createModemBinding, type ModemBinding, type ModemBindingOptions } from './transport/binding';
 export type { SerialOptions } from './transport/serial';
 export type { LineFormat, Parity } from './uart/uart';
+export { startFleet, driveFleet, runScriptedDte, type FleetHandle, type FleetOptions, type DteScript, type DeviceReport, type FleetReport } from './fleet';

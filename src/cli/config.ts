@@ -46,6 +46,8 @@ export interface CliSettings {
   scenarioResult?: string;
   logLevel?: LogLevel;
   resetOnConnect?: boolean;
+  /** A fleet of this many modems in one process (docs/fleet.md). */
+  modems?: number;
   broker?: string;
   brokerPort?: number;
   /** false: no TLS listener. */
@@ -80,6 +82,7 @@ export interface RawFlags {
   scenario?: string;
   scenarioResult?: string;
   resetOnConnect?: boolean;
+  modems?: string;
   broker?: string;
   brokerPort?: string;
   brokerTlsPort?: string;
@@ -149,6 +152,13 @@ function usage<T>(label: string, check: () => T): T {
 /** The transports, one of which a modem takes (one wire); this order names them in errors. */
 const WIRES = ['stdio', 'tcp', 'pty', 'serial'] as const;
 
+/** A fleet's size: 1..10000 modems (each takes a few sockets and ~0.1-0.3 MB; bench/README.md). */
+function parseModems(value: string | number, label: string): number {
+  const n = typeof value === 'number' ? value : /^\d{1,5}$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UsageError(`${label}: "${value}" is not a number of modems (1..10000)`);
+  return n;
+}
+
 function parseBaud(value: string | number, label: string): number {
   const n = typeof value === 'number' ? value : /^\d{1,7}$/.test(value.trim()) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 50 || n > 4_000_000) throw new UsageError(`${label}: "${value}" is not a baud rate (a whole number such as 115200)`);
@@ -189,6 +199,7 @@ export function settingsFromFlags(flags: RawFlags): CliSettings {
   if (flags.scenarioResult !== undefined) s.scenarioResult = nonEmpty(flags.scenarioResult, '--scenario-result');
   if (flags.scenarioResult !== undefined && flags.scenario === undefined) throw new UsageError('--scenario-result needs --scenario');
   if (flags.resetOnConnect) s.resetOnConnect = true;
+  if (flags.modems !== undefined) s.modems = parseModems(flags.modems, '--modems');
   if (flags.broker !== undefined) s.broker = nonEmpty(flags.broker, '--broker');
   if (flags.brokerPort !== undefined) s.brokerPort = parsePort(flags.brokerPort, '--broker-port');
   if (flags.brokerTlsPort !== undefined) s.brokerTlsPort = parseTlsPort(flags.brokerTlsPort, '--broker-tls-port');
@@ -245,6 +256,7 @@ const FILE_KEYS: Record<string, KeyCheck> = {
   controlToken: (v, l) => ({ controlToken: str(v, l) }),
   logLevel: (v, l) => ({ logLevel: checkLogLevel(str(v, l), l) }),
   resetOnConnect: (v, l) => ({ resetOnConnect: bool(v, l) }),
+  modems: (v, l) => ({ modems: parseModems(num(v, l), l) }),
   pty: (v, l) => ({ pty: str(v, l) }),
   serial: (v, l) => ({ serial: str(v, l) }),
   baud: (v, l) => ({ baud: parseBaud(num(v, l), l) }),

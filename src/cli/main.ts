@@ -45,6 +45,7 @@ function buildProgram(): Command {
     .option('--scenario <file>', 'run a scenario file (JSON or YAML) against the attached DTE, then exit 0 pass / 1 fail')
     .option('--scenario-result <file>', 'write the scenario\'s machine-readable result (JSON) here')
     .option('--reset-on-connect', 'power-cycle the modem on every new DTE connection')
+    .option('--modems <n>', 'run a fleet of N modems in this process: consecutive TCP ports from --tcp\'s, or ptys from a --pty pattern with %d (docs/fleet.md)')
     .option('--broker <target>', 'MQTT routing: embedded, direct or mqtt://host:port')
     .option('--broker-port <n>', 'port of the embedded broker (0 = any free port)')
     .option('--broker-tls-port <n>', 'TLS port of the embedded broker: a port, 0 = any free port, off = none (default 8883; any free port with --broker-port 0)')
@@ -111,6 +112,8 @@ export async function main(argv: string[]): Promise<number> {
   const stdio = settings.stdio === true;
   // Listening from here on: a signal during start-up still ends in a clean stop.
   const shutdown = untilShutdown(stdio);
+  // A fleet (docs/fleet.md), loaded only when asked for.
+  if (settings.modems !== undefined) return (await import('../fleet/cli')).runFleetCli(settings, log, shutdown, fail);
   let emu: EmulatorHandle;
   try {
     // Loaded only now: --help, --version and usage errors answer without loading the

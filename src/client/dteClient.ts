@@ -211,6 +211,18 @@ export class DteClient {
     }
   }
 
+  /**
+   * Drops the history received and consumed so far (lines before the waitFor() cursor,
+   * the raw text), so a DTE that runs for hours does not grow without end. Call it
+   * between commands: not while a send() or waitFor() is pending.
+   */
+  forget(): void {
+    if (this.waiters.length > 0) return;
+    this.lines.splice(0, this.cursor);
+    this.cursor = 0;
+    this.rawText = '';
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => {
       if (this.closed || this.stream.destroyed) {

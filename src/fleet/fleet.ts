@@ -1,0 +1,186 @@
+/**
+ * A fleet: N emulated modems in one process, for load-testing an MQTT backend with
+ * hundreds of virtual SIM800 devices. Each modem is a whole emulator (its own wire,
+ * state, fault controller and MQTT session through mqtt.js); what can be shared is:
+ * one embedded broker, one logger (a child per modem says which one logged) and one
+ * command table (immutable).
+ *
+ * Wires: consecutive TCP ports from `tcp.port` (port 0: each any free port), or ptys
+ * behind a symlink pattern with `%d` (the modem's index, from 0).
+ */
+import * as path from 'node:path';
+import type { Logger } from 'pino';
+import type { AzureHub } from '../broker/azureHub';
+import { planBroker } from '../broker/setup';
+import { createCommandTable } from '../commands';
+import { formatHostPort, startEmulator, type EmulatorHandle, type EmulatorOptions, type SharedParts } from '../emulator';
+import { silentLogger } from '../log';
+import { mergeModemConfig } from '../modem/config';
+import { DEFAULT_SEED } from '../random';
+import type { PtyEndpoint } from '../transport/pty';
+import type { TcpEndpoint } from '../transport/tcp';
+import { identityFor } from './identity';
+
+/** The placeholder a pty pattern must hold: the modem's index. */
+export const PTY_INDEX = '%d';
+
+export interface FleetOptions extends Omit<EmulatorOptions, 'tcp' | 'pty' | 'stdio' | 'serial' | 'control'> {
+  /** How many modems (1 or more). */
+  modems: number;
+  /**
+   * TCP wires on consecutive ports from `port` (modem i on port + i); port 0 gives each
+   * modem any free port. Default 127.0.0.1:2323 when `pty` is not given.
+   */
+  tcp?: { host?: string; port?: number };
+  /** pty wires: a symlink pattern with `%d` for the modem's index, e.g. /tmp/ttySIM800-%d. */
+  pty?: string;
+  /** Modems started at once (default 50): listening sockets and ptys are made in batches of this size. */
+  concurrency?: number;
+}
+
+export interface FleetEndpoints {
+  /** Modem i's TCP address is tcp[i]. */
+  tcp?: TcpEndpoint[];
+  /** Modem i's pty is pty[i]. */
+  pty?: PtyEndpoint[];
+  broker?: string;
+  brokerTls?: string;
+}
+
+export interface FleetHandle {
+  /** One emulator handle per modem, in index order: connect(), faults, control, modem. */
+  readonly modems: readonly EmulatorHandle[];
+  readonly endpoints: FleetEndpoints;
+  /** `sim800-emu ready tcp=127.0.0.1:2323-2422 broker=... modems=100` (docs/fleet.md). */
+  readonly readyLine: string;
+  /** Milliseconds from startFleet() until every modem listened. */
+  readonly startupMs: number;
+  readonly azureHub?: AzureHub;
+  readonly brokerCaPem?: string;
+  stop(): Promise<void>;
+}
+
+/** Checks the fleet's own options; throws an Error naming the problem. */
+export function checkFleetOptions(o: FleetOptions): void {
+  if (!Number.isInteger(o.modems) || o.modems < 1) throw new Error(`modems: "${o.modems}" is not a whole number of modems (1 or more)`);
+  if (o.tcp && o.pty !== undefined) throw new Error('a fleet takes tcp or pty wires, not both');
+  const port = o.tcp?.port;
+  if (port !== undefined && port !== 0 && port + o.modems - 1 > 65535) {
+    throw new Error(`${o.modems} consecutive ports from ${port} go past 65535: start lower or use port 0`);
+  }
+  if (o.pty !== undefined && o.modems > 1 && !o.pty.includes(PTY_INDEX)) {
+    throw new Error(`pty: "${o.pty}" needs ${PTY_INDEX} where the modem's index goes (e.g. /tmp/ttySIM800-%d)`);
+  }
+}
+
+/** Modem i's own options: its wire, identity, seed, state directory and logger. */
+function memberOptions(o: FleetOptions, i: number, log: Logger): EmulatorOptions {
+  const { modems: _n, tcp, pty, concurrency: _c, exportCa, ...common } = o;
+  const base = mergeModemConfig(o.modem);
+  const first = tcp?.port ?? 2323;
+  const wire: EmulatorOptions =
+    pty !== undefined ? { pty: pty.split(PTY_INDEX).join(String(i)), tcp: false } : { tcp: { host: tcp?.host ?? '127.0.0.1', port: first === 0 ? 0 : first + i } };
+  return {
+    ...common,
+    ...wire,
+    modem: { ...o.modem, ...identityFor(base, i) },
+    seed: (o.seed ?? DEFAULT_SEED) + i,
+    stateDir: o.stateDir === undefined ? undefined : path.join(o.stateDir, `modem-${i}`),
+    // The broker's CA is the fleet's: written once, through modem 0.
+    exportCa: i === 0 ? exportCa : undefined,
+    logger: o.modems > 1 ? log.child({ modem: i }) : log,
+  };
+}
+
+export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
+  checkFleetOptions(options);
+  const started = performance.now();
+  const log = options.logger ?? silentLogger;
+  // The broker plan reads the fleet's state dir: its CA lives there, not in a modem's.
+  const plan = planBroker(options);
+  const running = await plan.start(log);
+  const shared: SharedParts = { broker: { plan, running }, commands: createCommandTable() };
+  const modems: EmulatorHandle[] = [];
+  const batch = Math.max(1, options.concurrency ?? 50);
+  try {
+    for (let from = 0; from < options.modems; from += batch) {
+      const ids = Array.from({ length: Math.min(batch, options.modems - from) }, (_, k) => from + k);
+      const results = await Promise.allSettled(ids.map((i) => startEmulator(memberOptions(options, i, log), shared)));
+      for (const r of results) if (r.status === 'fulfilled') modems.push(r.value);
+      const failed = results.findIndex((r) => r.status === 'rejected');
+      if (failed >= 0) {
+        const reason = (results[failed] as PromiseRejectedResult).reason as NodeJS.ErrnoException;
+        // The code stays: the CLI tells a port in use (exit 1) from a refused value (exit 2) by it.
+        throw Object.assign(new Error(`modem ${ids[failed]}: ${reason.message}`), { code: reason.code });
+      }
+    }
+  } catch (err) {
+    await Promise.all(modems.map((m) => m.stop()));
+    await running.stop();
+    throw err;
+  }
+
+  const endpoints: FleetEndpoints = { broker: running.url, brokerTls: running.tlsUrl };
+  if (options.pty !== undefined) endpoints.pty = modems.map((m) => m.endpoints.pty!);
+  else endpoints.tcp = modems.map((m) => m.endpoints.tcp!);
+  const startupMs = performance.now() - started;
+  log.info({ modems: modems.length, ms: Math.round(startupMs) }, 'fleet ready');
+
+  let stopped = false;
+  return {
+    modems,
+    endpoints,
+    readyLine: fleetReadyLine(endpoints, options.pty, modems.length),
+    startupMs,
+    azureHub: running.azureHub,
+    get brokerCaPem() {
+      return running.ca?.().certPem;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      // Every session vanishes before the shared broker closes (its wills go out).
+      await Promise.all(modems.map((m) => m.stop()));
+      await running.stop();
+    },
+  };
+}
+
+/**
+ * The fleet's one ready line: the single emulator's fields, with `tcp=` listing every
+ * modem's address (runs of consecutive ports as FIRST-LAST), `pty=` the pattern, and
+ * `modems=N` at the end.
+ */
+export function fleetReadyLine(e: FleetEndpoints, ptyPattern: string | undefined, n: number): string {
+  const parts = ['sim800-emu ready'];
+  if (e.tcp) parts.push(`tcp=${formatTcpList(e.tcp)}`);
+  if (e.pty && ptyPattern !== undefined) parts.push(`pty=${ptyPattern}`);
+  if (e.broker) parts.push(`broker=${e.broker}`);
+  if (e.brokerTls) parts.push(`broker-tls=${e.brokerTls}`);
+  parts.push(`modems=${n}`);
+  return parts.join(' ');
+}
+
+/** `127.0.0.1:2323-2422` for consecutive ports; runs joined by commas otherwise. */
+export function formatTcpList(list: readonly TcpEndpoint[]): string {
+  const runs: { first: TcpEndpoint; last: number }[] = [];
+  for (const e of list) {
+    const run = runs[runs.length - 1];
+    if (run && run.first.host === e.host && e.port === run.last + 1) run.last = e.port;
+    else runs.push({ first: e, last: e.port });
+  }
+  return runs.map((r) => formatHostPort(r.first) + (r.last !== r.first.port ? `-${r.last}` : '')).join(',');
+}
+
+/** The inverse of formatTcpList: every address, modem 0 first. */
+export function parseTcpList(text: string): TcpEndpoint[] {
+  const out: TcpEndpoint[] = [];
+  for (const item of text.split(',')) {
+    const m = /^(\[[^\]]+\]|[^:]+):(\d+)(?:-(\d+))?$/.exec(item);
+    if (!m) throw new Error(`not HOST:PORT[-LAST]: "${item}"`);
+    const host = m[1].replace(/^\[(.*)\]$/, '$1');
+    const last = m[3] === undefined ? Number(m[2]) : Number(m[3]);
+    for (let p = Number(m[2]); p <= last; p++) out.push({ host, port: p });
+  }
+  return out;
+}
