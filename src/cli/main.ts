@@ -134,12 +134,16 @@ export async function main(argv: string[]): Promise<number> {
     return (err as NodeJS.ErrnoException).code ? 1 : 2;
   }
 
+  const scenarioCli = scenario ? await import('../scenario/cli') : undefined;
+  const running = scenario && scenarioCli ? scenarioCli.startScenarioCli(emu, scenario) : undefined;
+  await running?.ready;
+
   // With --stdio, stdout is the wire: the ready line must not land in the firmware's input.
   (stdio ? process.stderr : process.stdout).write(`${emu.readyLine}\n`);
   log.info({ ready: emu.readyLine }, 'emulator ready');
 
   let code = 0;
-  if (scenario) code = await (await import('../scenario/cli')).runScenarioCli(emu, scenario, settings.scenarioResult, shutdown, log);
+  if (running && scenarioCli) code = await scenarioCli.runScenarioCli(running, settings.scenarioResult, shutdown, log);
   else log.info({ why: await shutdown }, 'stopping');
   await emu.stop();
   log.flush();

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { UsageError } from '../cli/config';
 import type { EmulatorHandle } from '../emulator';
 import { loadScenarioFile, type Scenario } from './format';
-import { runScenario, summaryLine } from './runner';
+import { runScenario, summaryLine, type RunningScenario } from './runner';
 
 export function loadScenarioForCli(file: string): Scenario {
   try {
@@ -19,9 +19,16 @@ export function loadScenarioForCli(file: string): Scenario {
   }
 }
 
+/**
+ * Starts the scenario; resolve `ready` before announcing the emulator, so a firmware that
+ * attaches on the ready line cannot run ahead of step 0.
+ */
+export function startScenarioCli(emu: EmulatorHandle, scenario: Scenario): RunningScenario {
+  return runScenario(emu.control, scenario);
+}
+
 /** Runs to the last step (or a signal: interrupted, exit 1); returns the exit code. */
-export async function runScenarioCli(emu: EmulatorHandle, scenario: Scenario, resultFile: string | undefined, shutdown: Promise<string>, log: Logger): Promise<number> {
-  const running = runScenario(emu.control, scenario);
+export async function runScenarioCli(running: RunningScenario, resultFile: string | undefined, shutdown: Promise<string>, log: Logger): Promise<number> {
   const first = await Promise.race([running.done.then(() => null), shutdown]);
   if (first !== null) {
     log.info({ why: first }, 'stopping the scenario');

@@ -94,7 +94,11 @@ function describe(a: Action): string {
   }
 }
 
+const noop = (): void => undefined;
+
 export interface RunningScenario {
+  /** Resolves once the scenario can see the firmware's first step (its cloud client is up). */
+  ready: Promise<void>;
   /** Resolves when the last step is done (or the run was stopped). */
   readonly done: Promise<ScenarioResult>;
   /** Ends the run now: the result says interrupted. */
@@ -165,11 +169,13 @@ export function runScenario(control: Control, scenario: Scenario): RunningScenar
     }
   }
 
+  // The cloud listens before time 0, so `published` sees everything the firmware sends.
+  // Unreachable (or --broker direct): the run goes on and such expectations fail by themselves.
+  const ready = control.cloud.available ? control.cloud.start().then(noop, noop) : Promise.resolve();
+
   const done = (async (): Promise<ScenarioResult> => {
     const startedAt = new Date(clock.wallNow()).toISOString();
-    // The cloud listens before time 0, so `published` sees everything the firmware sends.
-    // Unreachable (or --broker direct): the run goes on and such expectations fail by themselves.
-    if (control.cloud.available) await control.cloud.start().catch(() => undefined);
+    await ready;
     await waitForStart();
     const t0 = clock.now();
     const steps: StepResult[] = [];
@@ -195,6 +201,7 @@ export function runScenario(control: Control, scenario: Scenario): RunningScenar
   })();
 
   return {
+    ready,
     done,
     stop() {
       stopped = true;
