@@ -1,0 +1,105 @@
+/**
+ * What every benchmark shares: latency summaries, interleaved side-by-side runs (the
+ * machine is shared and noisy, so the emulator and its peer take turns in small blocks
+ * and drift hits both alike), and a raw socket round-trip loop that is the same client
+ * for both sides.
+ */
+import * as net from 'node:net';
+import { percentile } from '../fleet/driver';
+
+export interface Latency {
+  n: number;
+  p50: number;
+  p99: number;
+  mean: number;
+}
+
+export function latency(samples: readonly number[]): Latency {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mean = sorted.reduce((s, x) => s + x, 0) / (sorted.length || 1);
+  return { n: sorted.length, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), mean };
+}
+
+/** Emulator over peer: how many times slower (latency) or as fast (throughput). */
+export const ratio = (ours: number, peer: number): number => ours / peer;
+
+/**
+ * Runs `a` and `b` in alternating blocks until each has run `total` times; each returns
+ * one sample. `warmup` runs of each come first and are not kept (JIT, socket buffers).
+ */
+export async function sideBySide(total: number, block: number, warmup: number, a: () => Promise<number>, b: () => Promise<number>): Promise<{ a: number[]; b: number[] }> {
+  for (let i = 0; i < warmup; i++) {
+    await a();
+    await b();
+  }
+  const out = { a: [] as number[], b: [] as number[] };
+  while (out.a.length < total) {
+    const n = Math.min(block, total - out.a.length);
+    for (let i = 0; i < n; i++) out.a.push(await a());
+    for (let i = 0; i < n; i++) out.b.push(await b());
+  }
+  return out;
+}
+
+/**
+ * A TCP client that sends bytes and times how long until the reply ends with a marker:
+ * the same loop against the emulator and against its peer.
+ */
+export class RoundTripper {
+  private acc = '';
+  private waiting: { marker: string; resolve: () => void } | null = null;
+
+  private constructor(readonly socket: net.Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', (d: Buffer) => {
+      this.acc += d.toString('latin1');
+      const w = this.waiting;
+      if (w && this.acc.endsWith(w.marker)) {
+        this.waiting = null;
+        this.acc = '';
+        w.resolve();
+      }
+    });
+  }
+
+  static connect(port: number, host = '127.0.0.1'): Promise<RoundTripper> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect(port, host, () => {
+        s.off('error', reject);
+        resolve(new RoundTripper(s));
+      });
+      s.once('error', reject);
+    });
+  }
+
+  /** Milliseconds from the write until the bytes received end with `marker`. */
+  trip(data: string, marker: string, timeoutMs = 5000): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const t0 = performance.now();
+      const timer = setTimeout(() => reject(new Error(`no ${JSON.stringify(marker)} within ${timeoutMs} ms; got ${JSON.stringify(this.acc)}`)), timeoutMs);
+      this.acc = '';
+      this.waiting = {
+        marker,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(performance.now() - t0);
+        },
+      };
+      this.socket.write(data, 'latin1');
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Listens on 127.0.0.1, any free port. */
+export function listenAny(server: net.Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
+  });
+}
+
+export const closeServer = (server: net.Server) => new Promise<void>((resolve) => server.close(() => resolve()));

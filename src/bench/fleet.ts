@@ -1,0 +1,89 @@
+/**
+ * 6. Fleet: N modems in one process (a child of its own), each on its own TCP port with
+ * its own MQTT session through the shared embedded broker, driven by the scripted DTE
+ * from this process: start-up time, time until every session is online, and resident
+ * memory per modem (after GC, over the child's baseline with every module loaded) while
+ * all N are connected and publishing (target: 1000 modems, under 5 MB each).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { setMaxListeners } from 'node:events';
+import { DteClient } from '../client/dteClient';
+import { parseTcpList, runScriptedDte, summarize } from '../fleet';
+import type { ChildMemory, ChildReady, ChildRequest, ChildStatus } from './fleetChild';
+
+export interface FleetRun {
+  modems: number;
+  /** startFleet() until every modem listened (in the child). */
+  startupMs: number;
+  /** First DTE connection until every MQTT session was online. */
+  onlineMs: number;
+  online: number;
+  rssMB: number;
+  /** (RSS - baseline) / N, and the same for the JS heap. */
+  perModemKB: number;
+  heapPerModemKB: number;
+  /** Publishes acknowledged / failed over the whole run, and the devices that reported an error. */
+  published: number;
+  failed: number;
+  devicesWithErrors: number;
+  publishP50: number | null;
+  publishP99: number | null;
+}
+
+const CHILD = path.join(__dirname, 'fleetChild.js');
+
+function ask<T>(child: ChildProcess, req: ChildRequest): Promise<T> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as T));
+    child.send(req);
+  });
+}
+
+export async function benchFleet(modems: number, opts: { intervalMs: number; publishingMs: number; timeoutMs?: number }): Promise<FleetRun> {
+  const child = fork(CHILD, [String(modems)], { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  try {
+    const ready = await Promise.race([
+      new Promise<ChildReady>((resolve) => child.once('message', (m) => resolve(m as ChildReady))),
+      exited.then((code) => Promise.reject(new Error(`fleet child exited (${code}) before ready`))),
+    ]);
+    // The ready line is the contract: the DTEs find their modems through it.
+    const tcp = parseTcpList(/ tcp=(\S+)/.exec(ready.readyLine)![1]);
+    const url = /broker=mqtt:\/\/(\S+)/.exec(ready.readyLine)![1];
+    const abort = new AbortController();
+    setMaxListeners(0, abort.signal);
+    const t0 = performance.now();
+    const dtes = await Promise.all(tcp.map((e) => DteClient.connectTcp(e.port, e.host)));
+    const runs = dtes.map((d, i) => runScriptedDte(d, i, { url, intervalMs: opts.intervalMs, qos: 0, timeoutMs: 60_000 }, abort.signal));
+    const deadline = performance.now() + (opts.timeoutMs ?? 120_000);
+    let online = 0;
+    while ((online = (await ask<ChildStatus>(child, 'status')).online) < modems && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const onlineMs = performance.now() - t0;
+    // Everyone publishing for a while before memory is read.
+    await new Promise((r) => setTimeout(r, opts.publishingMs));
+    const mem = await ask<ChildMemory>(child, 'measure');
+    abort.abort();
+    const report = summarize(await Promise.all(runs));
+    await Promise.all(dtes.map((d) => d.close()));
+    return {
+      modems,
+      startupMs: ready.startupMs,
+      onlineMs,
+      online: mem.online,
+      rssMB: mem.rss / 2 ** 20,
+      perModemKB: (mem.rss - ready.baseline.rss) / modems / 1024,
+      heapPerModemKB: (mem.heapUsed - ready.baseline.heapUsed) / modems / 1024,
+      published: report.published,
+      failed: report.failed,
+      devicesWithErrors: report.devices.filter((d) => d.errors.length > 0).length,
+      publishP50: report.latency?.p50 ?? null,
+      publishP99: report.latency?.p99 ?? null,
+    };
+  } finally {
+    if (child.connected) child.send('stop');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

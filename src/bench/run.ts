@@ -1,0 +1,196 @@
+/**
+ * `npm run bench`: every benchmark of bench/README.md in one run, each against its peer
+ * measured in the same run, as ratios (the machine is shared and noisy). Prints a table
+ * and writes bench/results.json. No figure passes or fails: the targets are shown
+ * beside the ratios.
+ *
+ *   npm run bench [-- --quick] [-- --out FILE] [-- --only 1,2,6]
+ *
+ * --quick: small N and few iterations (what CI runs to check that it works).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { benchAtRoundTrip } from './atRoundTrip';
+import { benchColdStart } from './coldStart';
+import { benchFleet, type FleetRun } from './fleet';
+import { benchMqttLoop, benchThroughput } from './mqtt';
+import { describePacing, measurePacing } from './pacing';
+import { benchParser } from './parser';
+
+export const RESULTS = path.resolve(__dirname, '..', '..', 'bench', 'results.json');
+
+interface Plan {
+  atIterations: number;
+  loopIterations: number;
+  throughputMessages: number;
+  throughputRounds: number;
+  parserBytes: number;
+  parserRounds: number;
+  pacingBytes: number;
+  fleet: number[];
+  fleetIntervalMs: number;
+  fleetPublishingMs: number;
+  coldStartRuns: number;
+}
+
+const FULL: Plan = {
+  atIterations: 10_000,
+  loopIterations: 5000,
+  throughputMessages: 5000,
+  throughputRounds: 3,
+  parserBytes: 10_000_000,
+  parserRounds: 5,
+  pacingBytes: 20_000,
+  fleet: [1, 100, 1000],
+  fleetIntervalMs: 1000,
+  fleetPublishingMs: 3000,
+  coldStartRuns: 11,
+};
+
+const QUICK: Plan = {
+  atIterations: 200,
+  loopIterations: 100,
+  throughputMessages: 200,
+  throughputRounds: 1,
+  parserBytes: 200_000,
+  parserRounds: 1,
+  pacingBytes: 1000,
+  fleet: [1, 3],
+  fleetIntervalMs: 200,
+  fleetPublishingMs: 500,
+  coldStartRuns: 2,
+};
+
+/** One row of the table: what was measured, ours, the peer's, their ratio, the issue's target. */
+interface Row {
+  id: string;
+  what: string;
+  ours: string;
+  peer: string;
+  ratio: string;
+  target: string;
+}
+
+export function machine(): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    nproc: cpus.length,
+    cpu: cpus[0]?.model ?? 'unknown',
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+  };
+}
+
+const ms = (x: number) => (x >= 100 ? `${x.toFixed(0)} ms` : x >= 1 ? `${x.toFixed(1)} ms` : `${(x * 1000).toFixed(0)} µs`);
+const x2 = (x: number) => `${x.toFixed(2)}`;
+const n0 = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
+
+function table(rows: Row[]): string {
+  const head: Row = { id: '#', what: 'benchmark', ours: 'emulator', peer: 'peer', ratio: 'ratio', target: 'target' };
+  const cols = Object.keys(head) as (keyof Row)[];
+  const width = Object.fromEntries(cols.map((c) => [c, Math.max(...[head, ...rows].map((r) => r[c].length))])) as Record<keyof Row, number>;
+  const line = (r: Row) => cols.map((c) => r[c].padEnd(width[c])).join('  ').trimEnd();
+  return [line(head), cols.map((c) => '-'.repeat(width[c])).join('  '), ...rows.map(line)].join('\n');
+}
+
+function parseArgs(argv: string[]): { quick: boolean; out: string; only: Set<number> | null } {
+  const get = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const only = get('--only');
+  return { quick: argv.includes('--quick'), out: get('--out') ?? RESULTS, only: only ? new Set(only.split(',').map(Number)) : null };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv);
+  const plan = args.quick ? QUICK : FULL;
+  const want = (n: number) => !args.only || args.only.has(n);
+  const started = performance.now();
+  const results: Record<string, unknown> = { machine: machine(), quick: args.quick, loadavgStart: os.loadavg().map((l) => Math.round(l * 100) / 100) };
+  const rows: Row[] = [];
+  const step = (what: string) => process.stderr.write(`bench: ${what} ...\n`);
+
+  if (want(1)) {
+    step('1 AT round trip');
+    const r = await benchAtRoundTrip(plan.atIterations);
+    results.atRoundTrip = r;
+    rows.push({ id: '1', what: `AT round trip over TCP, p50 (n=${r.emulator.n})`, ours: ms(r.emulator.p50), peer: ms(r.peer.p50), ratio: x2(r.ratio.p50), target: '≤ 1.5' });
+    rows.push({ id: '', what: 'AT round trip over TCP, p99', ours: ms(r.emulator.p99), peer: ms(r.peer.p99), ratio: x2(r.ratio.p99), target: '' });
+  }
+  if (want(2)) {
+    step('2 MQTT loop');
+    const r = await benchMqttLoop(plan.loopIterations);
+    results.mqttLoop = r;
+    rows.push({ id: '2', what: `MQTT loop SMPUB → +SMPUBLISH, p50 (n=${r.emulator.n})`, ours: ms(r.emulator.p50), peer: ms(r.peer.p50), ratio: x2(r.ratio.p50), target: '≤ 2' });
+    rows.push({ id: '', what: 'MQTT loop, p99', ours: ms(r.emulator.p99), peer: ms(r.peer.p99), ratio: x2(r.ratio.p99), target: '' });
+  }
+  if (want(3)) {
+    step('3 publish throughput');
+    const q0 = await benchThroughput(0, plan.throughputMessages, plan.throughputRounds);
+    const q1 = await benchThroughput(1, plan.throughputMessages, plan.throughputRounds);
+    results.throughput = { qos0: q0, qos1: q1 };
+    for (const r of [q0, q1]) rows.push({ id: r.qos === 0 ? '3' : '', what: `publish throughput QoS ${r.qos}, msg/s`, ours: n0(r.emulator), peer: n0(r.peer), ratio: x2(r.ratio), target: '≥ 0.5' });
+  }
+  if (want(4)) {
+    step('4 parser');
+    const r = benchParser(plan.parserBytes, plan.parserRounds);
+    results.parser = r;
+    rows.push({ id: '4', what: `line assembler, MB/s of mixed AT (${r.megabytes} MB)`, ours: r.assembler.toFixed(0), peer: r.peer.toFixed(0), ratio: x2(r.ratio), target: '' });
+  }
+  if (want(5)) {
+    step('5 pacing');
+    const r = await measurePacing(115200, plan.pacingBytes);
+    results.pacing = r;
+    process.stderr.write(`bench:   ${describePacing(r)}\n`);
+    rows.push({ id: '5', what: `pacing 115200 8N1, ${r.bytes} bytes: achieved baud`, ours: n0(r.achievedBaud), peer: '115,200', ratio: x2(r.achievedBaud / 115200), target: 'error < 2 %' });
+  }
+  if (want(6)) {
+    step('6 fleet');
+    const runs: FleetRun[] = [];
+    for (const n of plan.fleet) {
+      step(`  fleet of ${n}`);
+      runs.push(await benchFleet(n, { intervalMs: plan.fleetIntervalMs, publishingMs: plan.fleetPublishingMs }));
+    }
+    results.fleet = runs;
+    for (const r of runs) {
+      rows.push({
+        id: r === runs[0] ? '6' : '',
+        what: `fleet N=${r.modems}, KB/modem (start ${ms(r.startupMs)}, ${r.online} online in ${ms(r.onlineMs)}, RSS ${r.rssMB.toFixed(0)} MB)`,
+        ours: r.perModemKB.toFixed(0),
+        peer: '',
+        ratio: '',
+        target: '< 5120 KB',
+      });
+    }
+  }
+  if (want(7)) {
+    step('7 cold start');
+    const r = await benchColdStart(plan.coldStartRuns);
+    results.coldStart = r;
+    rows.push({ id: '7', what: `CLI cold start to ready line, median of ${r.runs}`, ours: ms(r.cli.median), peer: ms(r.peer.median), ratio: x2(r.ratio), target: '< 500 ms' });
+  }
+
+  results.loadavgEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
+  results.seconds = Math.round((performance.now() - started) / 100) / 10;
+  fs.mkdirSync(path.dirname(args.out), { recursive: true });
+  fs.writeFileSync(args.out, JSON.stringify(results, null, 2) + '\n');
+  const m = results.machine as Record<string, unknown>;
+  console.log(`sim800-emu bench${args.quick ? ' (--quick)' : ''}: ${m.cpu}, ${m.nproc} cores, node ${m.node}, load ${(results.loadavgStart as number[]).join(' ')} → ${(results.loadavgEnd as number[]).join(' ')}`);
+  console.log('peers: 1 bare Node TCP server; 2, 3 plain mqtt.js on the same broker; 4 Buffer.indexOf line cut; 5 theory; 7 node printing a line');
+  console.log(table(rows));
+  console.log(`${results.seconds} s; written to ${path.relative(process.cwd(), args.out) || args.out}`);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (err: Error) => {
+      process.stderr.write(`bench: ${err.stack ?? err.message}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,46 @@
+/**
+ * CI only checks that `npm run bench -- --quick` runs and writes a results file with every
+ * section; no figure is judged here (bench/README.md: the machines are shared and noisy).
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { useTempDir } from '../helpers/tmp';
+
+const RUN = path.resolve(__dirname, '..', '..', 'dist', 'bench', 'run.js');
+const tmp = useTempDir('sim800-bench-');
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [RUN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run bench -- --quick', () => {
+  it('runs every benchmark and writes every section to the results file', async () => {
+    const out = path.join(tmp(), 'results.json');
+    const r = await run(['--quick', '--out', out]);
+    expect(r.stderr).not.toMatch(/Error|Warning/);
+    expect(r.code).toBe(0);
+    const results = JSON.parse(fs.readFileSync(out, 'utf8'));
+    expect(Object.keys(results)).toEqual(
+      expect.arrayContaining(['machine', 'atRoundTrip', 'mqttLoop', 'throughput', 'parser', 'pacing', 'fleet', 'coldStart', 'loadavgStart', 'loadavgEnd']),
+    );
+    expect(results.machine).toEqual(expect.objectContaining({ nproc: expect.any(Number), node: process.version, cpu: expect.any(String) }));
+    for (const ratio of [results.atRoundTrip.ratio.p50, results.mqttLoop.ratio.p50, results.throughput.qos0.ratio, results.throughput.qos1.ratio, results.parser.ratio, results.coldStart.ratio]) {
+      expect(ratio).toBeGreaterThan(0);
+    }
+    // The fleet ran each size with every modem online and publishing.
+    expect(results.fleet.map((f: { modems: number; online: number; failed: number }) => [f.modems, f.online, f.failed])).toEqual([
+      [1, 1, 0],
+      [3, 3, 0],
+    ]);
+    // The table: one row per benchmark, numbered 1 to 7.
+    for (const n of [1, 2, 3, 4, 5, 6, 7]) expect(r.stdout).toMatch(new RegExp(`^${n}  `, 'm'));
+  }, 120_000);
+});
