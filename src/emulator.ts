@@ -133,7 +133,7 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
   const broker = shared?.broker.running ?? (await brokerPlan.start(log));
   const stopBroker = () => (shared ? Promise.resolve() : broker.stop());
   endpoints.broker = broker.url;
-  const control = new Control(modem, faults, new Cloud(broker.url, modem.clock, log), atLog);
+  const control = new Control(modem, faults, cloudFor(broker, modem, log), atLog, broker.azureHub);
   let controlUrl: string | undefined;
   endpoints.brokerTls = broker.tlsUrl;
   try {
@@ -229,6 +229,19 @@ function uartOptions(o: EmulatorOptions): UartOptions {
   const line = o.serial ? { baudRate: o.serial.baudRate, parity: o.serial.parity } : o.line;
   const defined = Object.fromEntries(Object.entries(line ?? {}).filter(([, v]) => v !== undefined));
   return { pace: o.pace, line: defined };
+}
+
+/**
+ * The control API's cloud side. The hub stand-in admits devices only, so with it the
+ * cloud is the hub: what devices send is recorded from its events, and cloud-to-device
+ * messages go through POST /azure/c2d.
+ */
+function cloudFor(broker: { url?: string; azureHub?: AzureHub }, modem: Modem, log: Logger): Cloud {
+  if (!broker.azureHub) return new Cloud(broker.url, modem.clock, log);
+  const cloud = new Cloud(undefined, modem.clock, log);
+  cloud.unavailableReason = 'the Azure hub stand-in admits devices only: send cloud-to-device messages with POST /azure/c2d';
+  broker.azureHub.on('message', (m) => cloud.record(m.topic, m.payload, 1, m.properties['mqtt-retain'] === 'true'));
+  return cloud;
 }
 
 export function formatHostPort(e: TcpEndpoint): string {

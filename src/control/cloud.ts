@@ -49,13 +49,16 @@ export class Cloud {
     readonly capacity = 10_000,
   ) {}
 
+  /** Why there is no cloud client, for the 400 that c2d()/start() answer. */
+  unavailableReason = 'no broker to reach: with --broker direct the emulator does not know where the cloud is';
+
   get available(): boolean {
     return this.url !== undefined;
   }
 
   /** Connects (once) and subscribes to everything. */
   start(): Promise<MqttClient> {
-    if (!this.url) return Promise.reject(new InputError('no broker to reach: with --broker direct the emulator does not know where the cloud is'));
+    if (!this.url) return Promise.reject(new InputError(this.unavailableReason));
     this.connecting ??= (async () => {
       const client = await connectAsync(this.url!, { protocolVersion: 4, reconnectPeriod: 1000, clientId: `sim800-emu-cloud-${process.pid}-${Date.now() % 100000}`, clean: true });
       client.on('error', (err) => this.log.debug({ err: err.message }, 'cloud client error'));
@@ -88,7 +91,8 @@ export class Cloud {
     await c?.endAsync(true);
   }
 
-  private record(topic: string, payload: Buffer, qos: number, retain: boolean): void {
+  /** One message the broker saw (from our own subscription, or from the hub stand-in's events). */
+  record(topic: string, payload: Buffer, qos: number, retain: boolean): void {
     const text = payload.toString('latin1');
     const key = `${topic}\0${text}`;
     const mine = this.echoes.get(key) ?? 0;

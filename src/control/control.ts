@@ -12,7 +12,8 @@ import { FaultController, type ActiveFault } from '../faults/controller';
 import { InputError } from '../faults/params';
 import type { LinkCounters, LinkState } from '../faults/link';
 import type { AtLog, AtLogEntry } from './atLog';
-import { checkC2d } from './c2d';
+import { checkAzureC2d, checkC2d } from './c2d';
+import type { AzureHub, C2DResult } from '../broker/azureHub';
 import type { Cloud, CloudMessage } from './cloud';
 
 export interface ModemState {
@@ -68,6 +69,8 @@ export class Control {
     readonly faults: FaultController,
     readonly cloud: Cloud,
     readonly atLog: AtLog,
+    /** The Azure IoT Hub stand-in, when the emulator runs one (`--azure-hub`). */
+    readonly azureHub?: AzureHub,
   ) {}
 
   state(): ModemState {
@@ -103,6 +106,20 @@ export class Control {
 
   async c2d(body: unknown): Promise<void> {
     await this.cloud.c2d(checkC2d(body));
+  }
+
+  /**
+   * A cloud-to-device message through the hub stand-in: the hub refuses the plain cloud
+   * client (it is no device), so Azure messages go through the hub itself.
+   */
+  async azureC2d(body: unknown): Promise<C2DResult> {
+    const m = checkAzureC2d(body);
+    if (!this.azureHub) throw new InputError('no Azure hub stand-in: start the emulator with --azure-hub id:key');
+    try {
+      return await this.azureHub.sendC2D(m.deviceId, m.payload, { messageId: m.messageId, properties: m.properties });
+    } catch (err) {
+      throw new InputError((err as Error).message);
+    }
   }
 
   published(opts: { topic?: string; source?: 'device' | 'cloud'; since?: number } = {}): CloudMessage[] {

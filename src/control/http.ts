@@ -58,6 +58,7 @@ const ROUTES: Readonly<Record<string, { run: Handler; status?: number }>> = {
     },
   },
   'POST /c2d': { run: async (c, r) => (await c.c2d(r.body), { sent: true }), status: 202 },
+  'POST /azure/c2d': { run: async (c, r) => c.azureC2d(r.body), status: 202 },
   'GET /published': {
     run: (c, r) => {
       const source = r.query.get('source') ?? undefined;
