@@ -59,7 +59,7 @@ describe('CONNECT', () => {
     ['a user name for another device → 4', DEVICE, { username: user('other') }, 4],
     ['a client id that is no device id → 2', 'not a device', {}, 2],
   ])('refuses %s', async (_what, id, opts, code) => {
-    const refused: number[] = [];
+    const refused: (number | null)[] = [];
     emu.azureHub!.on('refused', (r) => refused.push(r.returnCode));
     expect(await connackCode(connectDevice(id, opts))).toBe(code);
     expect(refused).toEqual([code]);
