@@ -39,10 +39,13 @@ interface Rig {
   close(): Promise<void>;
 }
 
-/** An emulator whose modem is connected over TCP (subscribed to `subscribe`), and a plain client on its broker. */
-async function rig(subscribe: string): Promise<Rig> {
-  const emu = await startEmulator({ tcp: { host: '127.0.0.1', port: 0 }, brokerPort: 0, brokerTlsPort: false });
-  const dte = await DteClient.connectTcp(emu.endpoints.tcp!.port);
+/**
+ * An emulator whose modem is online (subscribed to `subscribe`), with its DTE over TCP or
+ * in process (as a library user's test drives it), and a plain client on its broker.
+ */
+async function rig(subscribe: string, wire: 'tcp' | 'in process' = 'tcp'): Promise<Rig> {
+  const emu = await startEmulator({ tcp: wire === 'tcp' ? { host: '127.0.0.1', port: 0 } : false, brokerPort: 0, brokerTlsPort: false });
+  const dte = wire === 'tcp' ? await DteClient.connectTcp(emu.endpoints.tcp!.port) : emu.connect();
   const url = emu.endpoints.broker!.replace(/^mqtt:\/\//, '');
   // The same steps as the fleet's scripted DTE: sync, bearer, SMCONF, SMCONN, SMSUB.
   const r = await runScriptedDte(dte, 0, { url, subscribe, count: 0, stagger: false });
@@ -60,8 +63,8 @@ async function rig(subscribe: string): Promise<Rig> {
   };
 }
 
-export async function benchMqttLoop(iterations: number): Promise<MqttLoopResult> {
-  const r = await rig('bench/loop/modem');
+export async function benchMqttLoop(iterations: number, wire: 'tcp' | 'in process' = 'tcp'): Promise<MqttLoopResult> {
+  const r = await rig('bench/loop/modem', wire);
   try {
     await r.peer.subscribeAsync('bench/loop/peer', { qos: 1 });
     let delivered: (() => void) | null = null;

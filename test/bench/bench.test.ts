@@ -44,3 +44,30 @@ describe('npm run bench -- --quick', () => {
     for (const n of [1, 2, 3, 4, 5, 6, 7]) expect(r.stdout).toMatch(new RegExp(`^${n}  `, 'm'));
   }, 120_000);
 });
+
+describe('npm run loadtest', () => {
+  it('drives every device and says so; exit 0 when all connected and nothing failed', async () => {
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const { main } = await import('../../src/bench/loadtest');
+      const json = path.join(tmp(), 'report.json');
+      expect(await main(['--modems', '3', '--count', '2', '--interval', '20', '--qos', '1', '--json', json])).toBe(0);
+      expect(log.mock.calls.map((c) => String(c[0]))).toContainEqual(expect.stringMatching(/^3\/3 devices connected; 6 published, 0 failed/));
+      const report = JSON.parse(fs.readFileSync(json, 'utf8'));
+      expect(report.devices.map((d: { published: number }) => d.published)).toEqual([2, 2, 2]);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
+  it('exit 1 and the failing step per device when the broker cannot be reached', async () => {
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const { main } = await import('../../src/bench/loadtest');
+      expect(await main(['--modems', '2', '--count', '1', '--broker', 'mqtt://127.0.0.1:1'])).toBe(1);
+      expect(log.mock.calls.map((c) => String(c[0]))).toContainEqual(expect.stringMatching(/^device 1 \(sim800-\d+\): stopped at connect: AT\+SMCONN → \+CME ERROR: 161$/));
+    } finally {
+      log.mockRestore();
+    }
+  });
+});
