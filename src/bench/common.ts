@@ -5,6 +5,7 @@
  * for both sides.
  */
 import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { percentile } from '../fleet/driver';
 
 export interface Latency {
@@ -42,24 +43,59 @@ export async function sideBySide(total: number, block: number, warmup: number, a
 }
 
 /**
- * A TCP client that sends bytes and times how long until the reply ends with a marker:
- * the same loop against the emulator and against its peer.
+ * A minimal DTE: sends bytes and times how long until the reply ends with a marker, or
+ * counts markers as they arrive. The same loop against the emulator and against its peer,
+ * and as light as possible, so the figures are the servers', not the client's.
  */
 export class RoundTripper {
   private acc = '';
   private waiting: { marker: string; resolve: () => void } | null = null;
+  private counting: { marker: string; each: () => void; tail: string } | null = null;
 
-  private constructor(readonly socket: net.Socket) {
-    socket.setNoDelay(true);
-    socket.on('data', (d: Buffer) => {
-      this.acc += d.toString('latin1');
-      const w = this.waiting;
-      if (w && this.acc.endsWith(w.marker)) {
-        this.waiting = null;
-        this.acc = '';
-        w.resolve();
-      }
-    });
+  constructor(readonly socket: Duplex) {
+    (socket as net.Socket).setNoDelay?.(true);
+    socket.on('data', (d: Buffer) => this.onData(d.toString('latin1')));
+  }
+
+  private onData(text: string): void {
+    const c = this.counting;
+    if (c) {
+      // A marker may straddle two chunks: the end of the last one is searched again.
+      const hay = c.tail + text;
+      for (let i = hay.indexOf(c.marker); i >= 0; i = hay.indexOf(c.marker, i + c.marker.length)) c.each();
+      c.tail = hay.slice(-(c.marker.length - 1));
+      return;
+    }
+    this.acc += text;
+    const w = this.waiting;
+    if (w && this.acc.endsWith(w.marker)) {
+      this.waiting = null;
+      this.acc = '';
+      w.resolve();
+    }
+  }
+
+  /** Calls `each` for every `marker` received from now on (instead of trip()). */
+  countEach(marker: string, each: () => void): void {
+    this.counting = { marker, each, tail: '' };
+  }
+
+  private corked = false;
+
+  /**
+   * Writes without timing anything (the throughput loop), gathered per event-loop turn as
+   * the emulator's TCP wire does, so the harness's own system calls weigh little.
+   */
+  write(data: string): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(data, 'latin1');
   }
 
   static connect(port: number, host = '127.0.0.1'): Promise<RoundTripper> {
@@ -91,6 +127,12 @@ export class RoundTripper {
 
   close(): void {
     this.socket.destroy();
+  }
+
+  /** Takes over a stream a DteClient has set up (its listeners go: one reader only). */
+  static takeOver(stream: Duplex): RoundTripper {
+    stream.removeAllListeners('data');
+    return new RoundTripper(stream);
   }
 }
 

@@ -13,7 +13,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { DteClient } from '../client/dteClient';
 import { startEmulator, type EmulatorHandle } from '../emulator';
 import { runScriptedDte } from '../fleet/driver';
-import { latency, ratio, sideBySide, type Latency } from './common';
+import { latency, ratio, RoundTripper, sideBySide, type Latency } from './common';
 
 export interface MqttLoopResult {
   emulator: Latency;
@@ -34,7 +34,8 @@ const WINDOW = 8;
 
 interface Rig {
   emu: EmulatorHandle;
-  dte: DteClient;
+  /** The DTE, a minimal client once the modem is online (the scripted DTE set it up). */
+  dte: RoundTripper;
   peer: MqttClient;
   close(): Promise<void>;
 }
@@ -45,11 +46,12 @@ interface Rig {
  */
 async function rig(subscribe: string, wire: 'tcp' | 'in process' = 'tcp'): Promise<Rig> {
   const emu = await startEmulator({ tcp: wire === 'tcp' ? { host: '127.0.0.1', port: 0 } : false, brokerPort: 0, brokerTlsPort: false });
-  const dte = wire === 'tcp' ? await DteClient.connectTcp(emu.endpoints.tcp!.port) : emu.connect();
+  const setup = wire === 'tcp' ? await DteClient.connectTcp(emu.endpoints.tcp!.port) : emu.connect();
   const url = emu.endpoints.broker!.replace(/^mqtt:\/\//, '');
   // The same steps as the fleet's scripted DTE: sync, bearer, SMCONF, SMCONN, SMSUB.
-  const r = await runScriptedDte(dte, 0, { url, subscribe, count: 0, stagger: false });
+  const r = await runScriptedDte(setup, 0, { url, subscribe, count: 0, stagger: false });
   if (!r.connected || r.errors.length) throw new Error(`modem setup failed: ${r.errors.join('; ')}`);
+  const dte = RoundTripper.takeOver(setup.stream);
   const peer = await connectAsync(emu.endpoints.broker!, { protocolVersion: 4, reconnectPeriod: 0, clientId: 'bench-peer' });
   return {
     emu,
@@ -57,7 +59,7 @@ async function rig(subscribe: string, wire: 'tcp' | 'in process' = 'tcp'): Promi
     peer,
     async close() {
       await peer.endAsync(true);
-      await dte.close();
+      dte.close();
       await emu.stop();
     },
   };
@@ -69,13 +71,8 @@ export async function benchMqttLoop(iterations: number, wire: 'tcp' | 'in proces
     await r.peer.subscribeAsync('bench/loop/peer', { qos: 1 });
     let delivered: (() => void) | null = null;
     r.peer.on('message', () => delivered?.());
-    const ours = async () => {
-      const t0 = performance.now();
-      r.dte.write('AT+SMPUB="bench/loop/modem",0,0,"ping"\r');
-      await r.dte.waitFor('+SMPUBLISH:', 5000);
-      r.dte.forget();
-      return performance.now() - t0;
-    };
+    // OK and `+SMPUB: <id>,0` come first; the trip ends with the delivery's last bytes.
+    const ours = () => r.dte.trip('AT+SMPUB="bench/loop/modem",0,0,"ping"\r', '"bench/loop/modem",4,"ping"\r\n');
     const peer = () =>
       new Promise<number>((resolve) => {
         const t0 = performance.now();
@@ -131,15 +128,18 @@ export async function benchThroughput(qos: 0 | 1, messages: number, rounds: numb
   const r = await rig('bench/none');
   const rx = await receiver(r.emu.endpoints.broker!, 'bench/tput/#');
   try {
-    // The DTE's acks come in order: one waitFor per outstanding line.
+    // Each `+SMPUB: <id>,0` ack frees a place in the window for the next line.
+    let acked: (() => void)[] = [];
+    r.dte.countEach('+SMPUB: ', () => acked.shift()?.());
     const ours = async () => {
       const arrived = rx.expect(messages);
       const t0 = performance.now();
-      await windowed(messages, WINDOW, async () => {
+      await windowed(messages, WINDOW, () => {
+        const done = new Promise<void>((resolve) => acked.push(resolve));
         r.dte.write(`AT+SMPUB="bench/tput/modem",${qos},0,"0123456789abcdef"\r`);
-        await r.dte.waitFor(/^\+SMPUB: \d+,0$/, 30_000);
+        return done;
       });
-      r.dte.forget();
+      acked = [];
       return messages / (((await arrived) - t0) / 1000);
     };
     const peer = async () => {

@@ -68,8 +68,8 @@ export function fill(template: string, values: Record<string, string | number>):
   return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in values ? String(values[k]) : m));
 }
 
-/** An AT string argument: the module has no escapes, so a quote cannot be sent. */
-const quote = (s: string) => `"${s.replace(/"/g, "'")}"`;
+/** An AT string argument; `\"` is a literal quote inside it, as SDKs send JSON in SMPUB. */
+const quote = (s: string) => `"${s.replace(/"/g, '\\"')}"`;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
