@@ -77,9 +77,9 @@ describe('a fleet on TCP', () => {
     const [d0, d1] = await Promise.all(fleet.endpoints.tcp!.map((e) => dteTo(e.port)));
     const sub = await runScriptedDte(d1, 1, { url, subscribe: 'fleet/test/+', count: 0, stagger: false });
     expect(sub.errors).toEqual([]);
-    const pub = await runScriptedDte(d0, 0, { url, topic: 'fleet/test/{i}', payload: 'hello {i}', count: 1, stagger: false });
+    const pub = await runScriptedDte(d0, 0, { url, topic: 'fleet/test/{i}', payload: '{"hello":{i}}', count: 1, stagger: false });
     expect(pub).toMatchObject({ connected: true, published: 1, failed: 0, errors: [] });
-    expect(await d1.waitFor('+SMPUBLISH:')).toBe('+SMPUBLISH: 0,"fleet/test/0",7,"hello 0"'); // QoS 0: no packet id
+    expect(await d1.waitFor('+SMPUBLISH:')).toBe('+SMPUBLISH: 0,"fleet/test/0",11,"{"hello":0}"'); // QoS 0: no packet id; quotes sent as \" arrive as they were
     // Two sessions with their own client ids (from each modem's IMEI).
     expect(sub.clientId).not.toBe(pub.clientId);
     expect(fleet.modems.map((m) => m.control.state().mqtt.state)).toEqual([1, 1]);
