@@ -68,6 +68,11 @@ export interface EmulatorOptions {
   brokerCa?: { cert: string; key: string };
   /** Write the TLS listener's CA certificate (PEM) to this file at start, for firmware to load. */
   exportCa?: string;
+  /**
+   * Entries the AT log keeps for the control API and scenarios (default 2000). A busy
+   * modem's full log is most of its memory (~0.4 KB an entry); fleets keep fewer.
+   */
+  atLogSize?: number;
 }
 
 export interface Endpoints {
@@ -127,7 +132,8 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
   const endpoints: Endpoints = {};
   const stops: (() => Promise<void>)[] = [];
   const faults = new FaultController(modem, { seed: options.seed, log });
-  const atLog = new AtLog(modem);
+  if (options.atLogSize !== undefined && !(Number.isInteger(options.atLogSize) && options.atLogSize >= 1)) throw new Error(`atLogSize: "${options.atLogSize}" is not a whole number of entries (1 or more)`);
+  const atLog = new AtLog(modem, options.atLogSize);
   const wires = namedWires(options);
   if (wires.length > 1) throw new Error(`${wires.join(' and ')} cannot both attach to one modem: it has one wire`);
   const broker = shared?.broker.running ?? (await brokerPlan.start(log));

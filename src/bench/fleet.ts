@@ -3,7 +3,8 @@
  * its own MQTT session through the shared embedded broker, driven by the scripted DTE
  * from this process: start-up time, time until every session is online, and resident
  * memory per modem (after GC, over the child's baseline with every module loaded) while
- * all N are connected and publishing (target: 1000 modems, under 5 MB each).
+ * all N are connected and publishing (target: 1000 modems, under 5 MB each), then again
+ * once every modem's AT log is full: what a modem holds after a long run.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
@@ -23,6 +24,8 @@ export interface FleetRun {
   /** (RSS - baseline) / N, and the same for the JS heap. */
   perModemKB: number;
   heapPerModemKB: number;
+  /** The same once every AT log is full (null if that took longer than the timeout). */
+  full: { rssMB: number; perModemKB: number; heapPerModemKB: number; afterMs: number } | null;
   /** Publishes acknowledged / failed over the whole run, and the devices that reported an error. */
   published: number;
   failed: number;
@@ -63,6 +66,14 @@ export async function benchFleet(modems: number, opts: { intervalMs: number; pub
     // Everyone publishing for a while before memory is read.
     await new Promise((r) => setTimeout(r, opts.publishingMs));
     const mem = await ask<ChildMemory>(child, 'measure');
+    const perModem = (m: ChildMemory) => ({
+      rssMB: m.rss / 2 ** 20,
+      perModemKB: (m.rss - ready.baseline.rss) / modems / 1024,
+      heapPerModemKB: (m.heapUsed - ready.baseline.heapUsed) / modems / 1024,
+    });
+    const fillFrom = performance.now();
+    while (!(await ask<ChildStatus>(child, 'status')).logsFull && performance.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    const full = await ask<ChildMemory>(child, 'measure');
     abort.abort();
     const report = summarize(await Promise.all(runs));
     await Promise.all(dtes.map((d) => d.close()));
@@ -71,9 +82,8 @@ export async function benchFleet(modems: number, opts: { intervalMs: number; pub
       startupMs: ready.startupMs,
       onlineMs,
       online: mem.online,
-      rssMB: mem.rss / 2 ** 20,
-      perModemKB: (mem.rss - ready.baseline.rss) / modems / 1024,
-      heapPerModemKB: (mem.heapUsed - ready.baseline.heapUsed) / modems / 1024,
+      ...perModem(mem),
+      full: full.logsFull ? { ...perModem(full), afterMs: performance.now() - fillFrom } : null,
       published: report.published,
       failed: report.failed,
       devicesWithErrors: report.devices.filter((d) => d.errors.length > 0).length,

@@ -10,6 +10,8 @@ export type ChildRequest = 'status' | 'measure' | 'stop';
 export interface ChildStatus {
   /** Modems whose MQTT session is online. */
   online: number;
+  /** Every modem's AT log has wrapped: what a modem holds after a long run. */
+  logsFull: boolean;
 }
 export interface ChildMemory extends ChildStatus {
   rss: number;
@@ -38,10 +40,13 @@ async function main(modems: number): Promise<void> {
   const send = (m: unknown) => process.send!(m);
   const baseline = memory(); // every module loaded: code is not a modem's cost
   const fleet = await startFleet({ modems, tcp: { host: '127.0.0.1', port: 0 }, brokerPort: 0, brokerTlsPort: false });
-  const online = () => fleet.modems.filter((m) => mqttSession(m.modem).state === 1).length;
+  const status = (): ChildStatus => ({
+    online: fleet.modems.filter((m) => mqttSession(m.modem).state === 1).length,
+    logsFull: fleet.modems.every((m) => m.control.atLog.last >= m.control.atLog.capacity),
+  });
   process.on('message', async (req: ChildRequest) => {
-    if (req === 'status') send({ online: online() } satisfies ChildStatus);
-    else if (req === 'measure') send({ online: online(), ...memory() } satisfies ChildMemory);
+    if (req === 'status') send(status() satisfies ChildStatus);
+    else if (req === 'measure') send({ ...status(), ...memory() } satisfies ChildMemory);
     else {
       await fleet.stop();
       process.exit(0);

@@ -21,6 +21,12 @@ import type { PtyEndpoint } from '../transport/pty';
 import type { TcpEndpoint } from '../transport/tcp';
 import { identityFor } from './identity';
 
+/**
+ * AT log entries each modem of a fleet keeps (one modem alone keeps 2000): a busy modem's
+ * full log of 2000 was ~0.85 MB, eight times the rest of the modem (bench/README.md).
+ */
+export const FLEET_AT_LOG_SIZE = 100;
+
 /** The placeholder a pty pattern must hold: the modem's index. */
 export const PTY_INDEX = '%d';
 
@@ -85,6 +91,7 @@ function memberOptions(o: FleetOptions, i: number, log: Logger): EmulatorOptions
     ...wire,
     modem: { ...o.modem, ...identityFor(base, i) },
     seed: (o.seed ?? DEFAULT_SEED) + i,
+    atLogSize: o.atLogSize ?? FLEET_AT_LOG_SIZE,
     stateDir: o.stateDir === undefined ? undefined : path.join(o.stateDir, `modem-${i}`),
     // The broker's CA is the fleet's: written once, through modem 0.
     exportCa: i === 0 ? exportCa : undefined,

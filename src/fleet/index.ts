@@ -1,4 +1,4 @@
 /** Fleet mode: many modems in one process, and the scripted DTE that load-tests a backend with them. */
-export { startFleet, checkFleetOptions, fleetReadyLine, formatTcpList, parseTcpList, PTY_INDEX, type FleetHandle, type FleetOptions, type FleetEndpoints } from './fleet';
+export { startFleet, checkFleetOptions, FLEET_AT_LOG_SIZE, fleetReadyLine, formatTcpList, parseTcpList, PTY_INDEX, type FleetHandle, type FleetOptions, type FleetEndpoints } from './fleet';
 export { driveFleet, runScriptedDte, summarize, percentile, type DteScript, type DeviceReport, type FleetReport } from './driver';
 export { identityFor } from './identity';

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { DteClient } from '../../src/client/dteClient';
-import { checkFleetOptions, driveFleet, formatTcpList, parseTcpList, runScriptedDte, startFleet, type FleetHandle, type FleetOptions } from '../../src/fleet';
+import { checkFleetOptions, driveFleet, FLEET_AT_LOG_SIZE, formatTcpList, parseTcpList, runScriptedDte, startFleet, type FleetHandle, type FleetOptions } from '../../src/fleet';
 import { addToDigits, identityFor, luhnDigit } from '../../src/fleet/identity';
 import { ADDON } from '../../src/transport/pty';
 import { killAllClis, runCli, startCli } from '../helpers/cli';
@@ -83,6 +83,15 @@ describe('a fleet on TCP', () => {
     // Two sessions with their own client ids (from each modem's IMEI).
     expect(sub.clientId).not.toBe(pub.clientId);
     expect(fleet.modems.map((m) => m.control.state().mqtt.state)).toEqual([1, 1]);
+  });
+
+  it('keeps a short AT log per modem (a busy modem\'s 2000-entry log was most of its memory), unless told', async () => {
+    fleet = await startFleet({ ...BASE, modems: 2, tcp: { port: 0 } });
+    expect(fleet.modems.map((m) => m.control.atLog.capacity)).toEqual([FLEET_AT_LOG_SIZE, FLEET_AT_LOG_SIZE]);
+    await fleet.stop();
+    fleet = await startFleet({ ...BASE, modems: 1, tcp: { port: 0 }, atLogSize: 500 });
+    expect(fleet.modems[0].control.atLog.capacity).toBe(500);
+    await expect(startFleet({ ...BASE, modems: 1, tcp: { port: 0 }, atLogSize: 0 })).rejects.toThrow('atLogSize: "0" is not a whole number of entries (1 or more)');
   });
 
   it('stop() frees every port and the broker', async () => {
