@@ -92,14 +92,16 @@ export class PtyTransport {
     return { link: this.link, device: this.device };
   }
 
-  close(): void {
-    if (this.closed) return;
+  /** Resolves once the master is closed too (a tty stream closes on a later turn). */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.closed = true;
     offProcessExit(this.onExit);
     this.detach?.();
     this.detach = null;
-    this.release();
+    const released = this.release();
     this.unlink();
+    return released;
   }
 
   private create(): void {
@@ -130,7 +132,8 @@ export class PtyTransport {
   }
 
   /** Closes both descriptors: the kernel frees the pty (no process holds it). */
-  private release(): void {
+  private release(): Promise<void> {
+    let closed = Promise.resolve();
     if (this.retry) clearTimeout(this.retry);
     this.retry = null;
     this.pending = [];
@@ -138,11 +141,14 @@ export class PtyTransport {
     if (this.reader) {
       this.reader.removeAllListeners('data');
       this.reader.on('error', () => undefined);
-      this.reader.destroy(); // closes the master
+      const reader = this.reader;
+      closed = new Promise((resolve) => reader.once('close', () => resolve()));
+      reader.destroy(); // closes the master
     } else if (this.master >= 0) closeQuietly(this.master);
     if (this.slave >= 0) closeQuietly(this.slave);
     this.reader = null;
     this.master = this.slave = -1;
+    return closed;
   }
 
   /**

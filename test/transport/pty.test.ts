@@ -116,6 +116,8 @@ describe('--pty', () => {
     emu = null;
     expect(fs.existsSync(link)).toBe(false);
     expect(fs.existsSync(device)).toBe(false); // the kernel removed /dev/pts/N: nobody holds it
+    // The DTE's port closes on a threadpool thread: give the descriptors a moment to go.
+    for (let i = 0; i < 40 && openFds().some((f) => f.startsWith('/dev/pt')); i++) await sleep(50);
     expect(openFds().filter((f) => f.startsWith('/dev/pt'))).toEqual([]);
     expect(openFds().length).toBeLessThanOrEqual(fdsBefore + 2); // the broker's sockets may linger a tick
   });
