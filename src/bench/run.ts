@@ -172,13 +172,15 @@ export async function main(argv: string[]): Promise<void> {
     results.fleet = runs.map((r) => ({ ...r, marginalKB: marginal(r, (f) => f.rssMB), fullMarginalKB: marginal(r, (f) => f.full?.rssMB) }));
     for (const r of results.fleet as (FleetRun & { marginalKB: number | null; fullMarginalKB: number | null })[]) {
       const beyond = (kb: number | null) => (kb === null ? '' : `, ${kb.toFixed(0)} KB each beyond N=1`);
+      // The issue's target is for 1000 modems; a small fleet's figure is mostly the fixed cost.
+      const target = r.modems >= 1000 ? '< 5120 KB' : '';
       rows.push({
         id: r.modems === runs[0].modems ? '6' : '',
         what: `fleet N=${r.modems} publishing, KB/modem (start ${ms(r.startupMs)}, ${r.online} online in ${ms(r.onlineMs)}, RSS ${r.rssMB.toFixed(0)} MB${beyond(r.marginalKB)})`,
         ours: r.perModemKB.toFixed(0),
         peer: '',
         ratio: '',
-        target: '< 5120 KB',
+        target,
       });
       rows.push({
         id: '',
@@ -186,7 +188,7 @@ export async function main(argv: string[]): Promise<void> {
         ours: r.full ? r.full.perModemKB.toFixed(0) : '-',
         peer: '',
         ratio: '',
-        target: '< 5120 KB',
+        target,
       });
     }
   }
