@@ -11,6 +11,7 @@ import { DteClient } from '../../src/client/dteClient';
 import { checkFleetOptions, driveFleet, FLEET_AT_LOG_SIZE, formatTcpList, parseTcpList, runScriptedDte, startFleet, type FleetHandle, type FleetOptions } from '../../src/fleet';
 import { addToDigits, identityFor, luhnDigit } from '../../src/fleet/identity';
 import { ADDON } from '../../src/transport/pty';
+import { parseConfigText } from '../../src/cli/config';
 import { killAllClis, runCli, startCli } from '../helpers/cli';
 import { useTempDir } from '../helpers/tmp';
 
@@ -192,6 +193,12 @@ describe('sim800-emu --modems', () => {
     for (const port of ports) expect((await dteTo(port).then((d) => d.send('AT'))).final).toBe('OK');
     expect(await cli.stop()).toEqual({ code: 0, signal: null });
     for (const port of ports) expect(await refused(port)).toBe(true);
+  });
+
+  it('takes modems from a config file too', () => {
+    expect(parseConfigText('{"modems": 3, "tcp": "127.0.0.1:0"}', 'f.json')).toEqual({ modems: 3, tcp: { host: '127.0.0.1', port: 0 } });
+    expect(() => parseConfigText('{"modems": 0}', 'f.json')).toThrow('f.json: "modems": "0" is not a number of modems (1..10000)');
+    expect(() => parseConfigText('{"modems": "3"}', 'f.json')).toThrow('f.json: "modems" must be a number');
   });
 
   it.each([
