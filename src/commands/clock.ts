@@ -6,6 +6,7 @@ import type { CommandDef } from '../at/command';
 import { CME } from '../at/cme';
 import { cme } from '../at/result';
 import { ModemClock } from '../modem/modemClock';
+import { numericSetting } from './setting';
 
 export const clockCommands: CommandDef[] = [
   {
@@ -21,15 +22,5 @@ export const clockCommands: CommandDef[] = [
       },
     },
   },
-  {
-    name: '+CLTS',
-    test: ['+CLTS: "yy/MM/dd,hh:mm:ss+/-zz"'],
-    read: (ctx) => ctx.info(`+CLTS: ${ctx.modem.settings.clts}`),
-    write: {
-      params: [{ kind: 'int', name: 'mode', min: 0, max: 1 }],
-      run(ctx, [mode]) {
-        ctx.modem.settings.clts = mode as number;
-      },
-    },
-  },
+  numericSetting('+CLTS', 'clts', 1, ['+CLTS: "yy/MM/dd,hh:mm:ss+/-zz"']),
 ];

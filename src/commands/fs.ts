@@ -8,6 +8,7 @@ import type { CommandContext, CommandDef } from '../at/command';
 import { CME } from '../at/cme';
 import { cme, type Final } from '../at/result';
 import { fileSystem, FS_LIMITS, isFsFailure, type FsFailure } from '../modem/fileSystem';
+import { numericSetting } from './setting';
 
 /** File failures as CME codes (plain ERROR under CMEE=0). Also used by the SSL family. */
 export const FS_ERROR: Readonly<Record<FsFailure, number>> = {
@@ -128,15 +129,5 @@ export const fsCommands: CommandDef[] = [
     // 0 = the flash (C:); 1 = the first SD card drive, which this module has not.
     write: { params: [int('n', 0, 1)], run: (ctx, [n]) => (n === 0 ? ctx.info('+FSDRIVE: C') : cme(CME.notAllowed)) },
   },
-  {
-    name: '+FSHEX',
-    test: ['+FSHEX: (0,1)'],
-    read: (ctx) => ctx.info(`+FSHEX: ${ctx.modem.settings.fshex}`),
-    write: {
-      params: [int('mode', 0, 1)],
-      run(ctx, [mode]) {
-        ctx.modem.settings.fshex = mode as number;
-      },
-    },
-  },
+  numericSetting('+FSHEX', 'fshex', 1, ['+FSHEX: (0,1)']),
 ];

@@ -6,6 +6,7 @@
 import type { CommandDef } from '../at/command';
 import { CME } from '../at/cme';
 import { cme } from '../at/result';
+import { numericSetting } from './setting';
 
 /** +CREG and +CGREG share their shape: n 0..2, URC modes 1 and 2. */
 function registration(name: '+CREG' | '+CGREG', key: 'cregN' | 'cgregN'): CommandDef {
@@ -128,26 +129,6 @@ export const networkCommands: CommandDef[] = [
       ctx.info(`+CBC: ${b.bcs},${b.bcl},${b.voltage}`);
     },
   },
-  {
-    name: '+CSCLK',
-    test: ['+CSCLK: (0-2)'],
-    read: (ctx) => ctx.info(`+CSCLK: ${ctx.modem.settings.csclk}`),
-    write: {
-      params: [{ kind: 'int', name: 'n', min: 0, max: 2 }],
-      run(ctx, [n]) {
-        ctx.modem.settings.csclk = n as number;
-      },
-    },
-  },
-  {
-    name: '+CIURC',
-    test: ['+CIURC: (0,1)'],
-    read: (ctx) => ctx.info(`+CIURC: ${ctx.modem.settings.ciurc}`),
-    write: {
-      params: [{ kind: 'int', name: 'mode', min: 0, max: 1 }],
-      run(ctx, [mode]) {
-        ctx.modem.settings.ciurc = mode as number;
-      },
-    },
-  },
+  numericSetting('+CSCLK', 'csclk', 2, ['+CSCLK: (0-2)']),
+  numericSetting('+CIURC', 'ciurc', 1, ['+CIURC: (0,1)']),
 ];
