@@ -16,6 +16,7 @@ import { silentLogger } from '../log';
 import { brokerUrl, type BrokerAddress } from '../net/routing';
 import type { AzureHub } from './azureHub';
 import type { CertificateAuthority } from './ca';
+import { duplexPair, registerLocalBroker } from './inMemory';
 
 export interface EmbeddedBrokerOptions {
   host?: string;
@@ -72,8 +73,9 @@ function tlsListener(opts: NonNullable<EmbeddedBrokerOptions['tls']>, log: Logge
 }
 
 export class EmbeddedBroker {
-  private readonly sockets = new Set<net.Socket>();
+  private readonly sockets = new Set<Duplex>();
   private closed = false;
+  private unregister: () => void = () => undefined;
 
   private constructor(
     private readonly aedes: Aedes,
@@ -128,6 +130,14 @@ export class EmbeddedBroker {
     for (const s of servers) s.on('error', (err) => log.error({ err: err.message }, 'broker listener error'));
     const bound = (s: net.Server): BrokerAddress => ({ host, port: (s.address() as net.AddressInfo).port });
     const broker = new EmbeddedBroker(aedes, servers, bound(server), tlsServer && bound(tlsServer));
+    // The plain listener also takes in-memory connections from this process (inMemory.ts).
+    broker.unregister = registerLocalBroker(broker.address, () => {
+      const [client, conn] = duplexPair();
+      broker.sockets.add(conn);
+      conn.once('close', () => broker.sockets.delete(conn));
+      handle(conn);
+      return client;
+    });
     log.info({ url: broker.url, tls: broker.tlsUrl }, 'embedded broker listening');
     return broker;
   }
@@ -136,6 +146,7 @@ export class EmbeddedBroker {
   async stop(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unregister();
     const serversClosed = Promise.all(this.servers.map((server) => new Promise<void>((r) => server.close(() => r()))));
     await new Promise<void>((r) => this.aedes.close(() => r()));
     for (const s of this.sockets) s.destroy();

@@ -14,12 +14,19 @@
  * would without the proxy. A TLS link is passed as raw bytes: delays and cuts apply,
  * packet loss and refusals need plain MQTT to see packets (a TLS CONNECT is refused by
  * closing the connection instead).
+ *
+ * A plain connection to the embedded broker (in this process) takes no sockets at all:
+ * dial() hands the session an in-memory stream (broker/inMemory.ts) and the proxy's
+ * two channels sit between that stream and one the broker handles, with the same faults
+ * and counters. Only the transport differs; TLS and other brokers stay on sockets.
  */
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock';
-import type { LinkDialer } from '../modem/modem';
+import { localBroker, duplexPair, type LocalConnector } from '../broker/inMemory';
+import type { DialedLink, LinkDialer } from '../modem/modem';
 import type { BrokerAddress } from '../net/routing';
 import type { Random } from '../random';
 import { connack, describePacket, PacketSplitter, type PacketInfo } from './mqttPackets';
@@ -70,7 +77,7 @@ class Channel {
   constructor(
     private readonly link: FaultLink,
     private readonly way: Way,
-    private readonly to: net.Socket,
+    private readonly to: Duplex,
   ) {}
 
   /** Plain MQTT: split into packets; anything else (TLS) passes as chunks. */
@@ -84,7 +91,13 @@ class Channel {
 
   feed(chunk: Buffer): void {
     if (!this.splitter) return this.pass(chunk, null);
-    for (const p of this.splitter.push(chunk)) this.pass(p, describePacket(p));
+    // The packets of one chunk that pass at once go out in one write, not one each.
+    this.to.cork();
+    try {
+      for (const p of this.splitter.push(chunk)) this.pass(p, describePacket(p));
+    } finally {
+      this.to.uncork();
+    }
   }
 
   private pass(bytes: Buffer, info: PacketInfo | null): void {
@@ -140,7 +153,7 @@ class Channel {
 }
 
 interface Waiting {
-  upstream: net.Socket | null;
+  upstream: Duplex | null;
   refuse?: number;
 }
 
@@ -151,7 +164,7 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
   private server: net.Server | null = null;
   private waiting: Waiting[] = [];
   private readonly cuts = new Set<() => void>();
-  private readonly accepted = new Set<net.Socket>();
+  private readonly accepted = new Set<Duplex>();
 
   constructor(
     readonly clock: Clock,
@@ -166,10 +179,16 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
     return this.cuts.size;
   }
 
-  async dial(to: BrokerAddress, timeoutMs = 60_000): Promise<BrokerAddress> {
+  async dial(to: BrokerAddress, timeoutMs = 60_000): Promise<DialedLink> {
     if (this.state.broker === 'down') {
       this.counters.refused++;
       throw errno('ECONNREFUSED', `connect ECONNREFUSED ${to.host}:${to.port} (fault: brokerDown)`);
+    }
+    const local = localBroker(to);
+    if (local) {
+      const broker = this.state.broker;
+      const refuse = broker ? broker.refuse : undefined;
+      return { ...to, stream: () => this.connectLocal(local, refuse) };
     }
     const proxy = await this.listen();
     // A dial whose client never came (mqtt.js refused its options) leaves nothing behind.
@@ -241,13 +260,25 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
     });
   }
 
+  /** The session's end of an in-memory connection to the embedded broker, through the proxy. */
+  private connectLocal(local: LocalConnector, refuse: number | undefined): Duplex {
+    const [session, device] = duplexPair();
+    const upstream = refuse === undefined && this.state.broker !== 'down' ? local() : null;
+    upstream?.on('error', () => undefined); // handled by the pair's close
+    this.accept(device, { upstream, refuse });
+    return session;
+  }
+
   private onConnection(device: net.Socket): void {
     device.setNoDelay(true);
+    this.accept(device, this.waiting.shift());
+  }
+
+  private accept(device: Duplex, w: Waiting | undefined): void {
     device.on('error', () => undefined);
     // Every accepted socket is known, so close() never waits on one.
     this.accepted.add(device);
     device.once('close', () => this.accepted.delete(device));
-    const w = this.waiting.shift();
     if (!w || this.state.broker === 'down') {
       w?.upstream?.destroy();
       device.destroy();
@@ -259,7 +290,7 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
   }
 
   /** Answers the first bytes (CONNECT) with a refusing CONNACK; a TLS hello is just closed. */
-  private refuse(device: net.Socket, code: number): void {
+  private refuse(device: Duplex, code: number): void {
     this.counters.refused++;
     device.once('data', (chunk: Buffer) => {
       if (chunk[0] === 0x10) device.end(connack(code)); // CONNECT; a TLS record starts 0x16, whose high nibble is 1 too
@@ -267,7 +298,7 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
     });
   }
 
-  private pair(device: net.Socket, broker: net.Socket): void {
+  private pair(device: Duplex, broker: Duplex): void {
     const up = new Channel(this, 'up', broker);
     const down = new Channel(this, 'down', device);
     let framed = false;

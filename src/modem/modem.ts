@@ -4,6 +4,7 @@
  * methods here so that every transition emits the URCs the real module shows.
  */
 import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { AtEngine, type AtRecord } from '../at/engine';
 import type { CommandContext, CommandTable } from '../at/command';
@@ -49,9 +50,15 @@ export interface WireTap {
   /** Bytes to the DTE; `send` puts them on the wire (now or later, or never). */
   tx(data: Buffer, send: (data: Buffer) => void): void;
 }
+/** Where a session connects: an address, or an in-memory stream (the embedded broker). */
+export interface DialedLink extends BrokerAddress {
+  /** When set, the session's connection is this stream instead of a socket to host:port. */
+  stream?: () => Duplex;
+}
+
 export interface LinkDialer {
-  /** The address to dial instead of `to` (a fault proxy in front of it). */
-  dial(to: BrokerAddress, timeoutMs: number): Promise<BrokerAddress>;
+  /** The address to dial instead of `to` (a fault proxy in front of it), or a stream to use. */
+  dial(to: BrokerAddress, timeoutMs: number): Promise<DialedLink>;
 }
 
 export interface ModemEvents {

@@ -13,10 +13,10 @@
  *   `+SMPUB: 2,0` before `+SMPUBLISH: 1,...`, whichever order the broker sends them in);
  * - bytes are latin1 on the AT side (one char = one byte) and raw bytes on the MQTT side.
  */
-import { connect, validateTopics, type IClientOptions, type MqttClient, type Packet } from 'mqtt';
+import { connect, MqttClient as Client, validateTopics, type IClientOptions, type MqttClient, type Packet } from 'mqtt';
 import type { TimerHandle } from '../clock';
 import { BearerStatus } from '../modem/bearer';
-import type { Modem } from '../modem/modem';
+import type { DialedLink, Modem } from '../modem/modem';
 import { BrokerRouter, brokerUrl } from './routing';
 import { createSasToken } from './sas';
 import { tlsClientOptions } from './tls';
@@ -281,7 +281,7 @@ export class MqttSession {
     const routed = (this.modem.router ?? DIRECT).route({ host: cfg.host, port: cfg.port }, this.ssl === 1);
     // With fault injection on, the connection passes a fault proxy in front of the broker;
     // it dials the broker first, so a refused port or an unknown host fails here.
-    let target = routed;
+    let target: DialedLink = routed;
     if (this.modem.link) {
       try {
         target = await this.modem.link.dial(routed, cfg.timeout * 1000);
@@ -340,7 +340,11 @@ export class MqttSession {
       this.abortConnect = finish;
       const timer = this.modem.clock.setTimeout(() => finish('timeout'), cfg.timeout * 1000);
       try {
-        client = connect(opts);
+        // The dialer may hand over an in-memory stream (the embedded broker, no socket);
+        // the client is then built directly, so connect()'s up-front check is made here.
+        const stream = target.stream;
+        if (stream && opts.clean === false && !opts.clientId) throw new Error('Missing clientId for unclean clients');
+        client = stream ? new Client(() => stream(), opts) : connect(opts);
       } catch (err) {
         // mqtt.js refuses some option sets up front (CLEANSS=0 without a CLIENTID).
         lastError = err as Error;

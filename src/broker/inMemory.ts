@@ -1,0 +1,92 @@
+/**
+ * In-memory connections to the embedded broker's plain listener. The broker runs in the
+ * emulator's own process, so a session routed to it need not cross loopback TCP: the
+ * fault link (faults/link.ts), the modem's dialer, asks here whether an address is an
+ * embedded broker's plain listener and, if so, joins mqtt.js and aedes with in-memory
+ * stream pairs instead of sockets (one event-loop turn per crossing instead of a system
+ * call each way). TLS listeners and other brokers are never registered: they stay on
+ * real sockets. The broker sees such a connection as a plain, unencrypted one.
+ */
+import { Duplex } from 'node:stream';
+import type { BrokerAddress } from '../net/routing';
+
+/**
+ * One end of an in-memory pipe: what is written comes out of the peer, one turn later
+ * (never synchronously: mqtt.js and aedes are not re-entrant), in order, writes gathered
+ * while corked delivered as one chunk. Like a TCP socket without half-open: an end that
+ * reads EOF ends its own side too; destroying one end closes the other (a reset).
+ */
+class PipeEnd extends Duplex {
+  peer: PipeEnd | null = null;
+
+  constructor() {
+    super({ allowHalfOpen: false });
+  }
+
+  override _read(): void {
+    // Data is pushed by the peer's writes.
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.send(chunk, cb);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    this.send(chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk)), cb);
+  }
+
+  private send(bytes: Buffer, cb: (err?: Error | null) => void): void {
+    process.nextTick(() => {
+      const peer = this.peer;
+      if (peer && !peer.destroyed) peer.push(bytes);
+      cb();
+    });
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    process.nextTick(() => {
+      const peer = this.peer;
+      if (peer && !peer.destroyed) peer.push(null);
+      cb();
+    });
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    const peer = this.peer;
+    this.peer = null;
+    if (peer) {
+      peer.peer = null;
+      process.nextTick(() => peer.destroy());
+    }
+    cb(err);
+  }
+}
+
+/** Two connected duplex streams, like the two ends of a socket. */
+export function duplexPair(): [Duplex, Duplex] {
+  const a = new PipeEnd();
+  const b = new PipeEnd();
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
+}
+
+/** Opens an in-memory connection to a broker: the returned end is the client's. */
+export type LocalConnector = () => Duplex;
+
+const connectors = new Map<string, LocalConnector>();
+const key = (a: BrokerAddress) => `${a.host.toLowerCase()}:${a.port}`;
+
+/** An embedded broker's plain listener takes in-memory connections at its address. */
+export function registerLocalBroker(address: BrokerAddress, connect: LocalConnector): () => void {
+  const k = key(address);
+  connectors.set(k, connect);
+  return () => {
+    if (connectors.get(k) === connect) connectors.delete(k);
+  };
+}
+
+/** The in-memory connector for an address, when an embedded broker's plain listener is there. */
+export function localBroker(address: BrokerAddress): LocalConnector | undefined {
+  return connectors.get(key(address));
+}
