@@ -15,7 +15,7 @@ import { planBroker } from '../broker/setup';
 import { createCommandTable } from '../commands';
 import { formatHostPort, startEmulator, type EmulatorHandle, type EmulatorOptions, type SharedParts } from '../emulator';
 import { silentLogger } from '../log';
-import { mergeModemConfig } from '../modem/config';
+import { mergeModemConfig, type ModemConfig } from '../modem/config';
 import { DEFAULT_SEED } from '../random';
 import type { PtyEndpoint } from '../transport/pty';
 import type { TcpEndpoint } from '../transport/tcp';
@@ -80,9 +80,8 @@ export function checkFleetOptions(o: FleetOptions): void {
 }
 
 /** Modem i's own options: its wire, identity, seed, state directory and logger. */
-function memberOptions(o: FleetOptions, i: number, log: Logger): EmulatorOptions {
+function memberOptions(o: FleetOptions, base: ModemConfig, i: number, log: Logger): EmulatorOptions {
   const { modems: _n, tcp, pty, concurrency: _c, exportCa, ...common } = o;
-  const base = mergeModemConfig(o.modem);
   const first = tcp?.port ?? 2323;
   const wire: EmulatorOptions =
     pty !== undefined ? { pty: pty.split(PTY_INDEX).join(String(i)), tcp: false } : { tcp: { host: tcp?.host ?? '127.0.0.1', port: first === 0 ? 0 : first + i } };
@@ -101,6 +100,8 @@ function memberOptions(o: FleetOptions, i: number, log: Logger): EmulatorOptions
 
 export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
   checkFleetOptions(options);
+  // The identity every modem's is derived from: checked once, before anything starts.
+  const base = mergeModemConfig(options.modem);
   const started = performance.now();
   const log = options.logger ?? silentLogger;
   // The broker plan reads the fleet's state dir: its CA lives there, not in a modem's.
@@ -112,7 +113,7 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
   try {
     for (let from = 0; from < options.modems; from += batch) {
       const ids = Array.from({ length: Math.min(batch, options.modems - from) }, (_, k) => from + k);
-      const results = await Promise.allSettled(ids.map((i) => startEmulator(memberOptions(options, i, log), shared)));
+      const results = await Promise.allSettled(ids.map((i) => startEmulator(memberOptions(options, base, i, log), shared)));
       for (const r of results) if (r.status === 'fulfilled') modems.push(r.value);
       const failed = results.findIndex((r) => r.status === 'rejected');
       if (failed >= 0) {
