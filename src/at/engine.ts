@@ -58,6 +58,8 @@ interface DataWait {
 export class AtEngine {
   private readonly assembler = new LineAssembler();
   private readonly input: Buffer[] = [];
+  /** How much of input[0] the pump has consumed (one offset, not a subarray per byte). */
+  private inputPos = 0;
   private readonly urcQueue: Buffer[] = [];
   private sink: Sink | null = null;
   private busy = false;
@@ -65,6 +67,7 @@ export class AtEngine {
   private lastLine = '';
   private syncPrev = -1;
   private pumping = false;
+  private ctxCache: { generation: number; ctx: CommandContext } | null = null;
   /** Bumped by resetLine(): a line started before a power cycle must not answer after it. */
   private generation = 0;
 
@@ -89,7 +92,7 @@ export class AtEngine {
   resetLine(): void {
     this.generation++;
     this.assembler.reset();
-    this.input.length = 0;
+    this.dropInput();
     this.urcQueue.length = 0;
     this.syncPrev = -1;
     this.busy = false;
@@ -135,18 +138,17 @@ export class AtEngine {
       };
       while (this.input.length > 0) {
         if (!this.host.accepting) {
-          this.input.length = 0;
+          this.dropInput();
           break;
         }
         if (this.busy && !this.data) break;
-        const head = this.input[0];
         if (this.data) {
-          this.feedData(head);
+          this.feedData();
           continue;
         }
-        const byte = head[0];
-        if (head.length === 1) this.input.shift();
-        else this.input[0] = head.subarray(1);
+        const head = this.input[0];
+        const byte = head[this.inputPos];
+        this.consume(head, 1);
         const settings = this.host.lineSettings();
         if (!this.host.synced) {
           const prev = this.syncPrev;
@@ -184,13 +186,27 @@ export class AtEngine {
     return ok;
   }
 
-  private feedData(head: Buffer): void {
+  private dropInput(): void {
+    this.input.length = 0;
+    this.inputPos = 0;
+  }
+
+  /** Marks n bytes of input[0] (= head) consumed, moving to the next chunk at its end. */
+  private consume(head: Buffer, n: number): void {
+    this.inputPos += n;
+    if (this.inputPos >= head.length) {
+      this.input.shift();
+      this.inputPos = 0;
+    }
+  }
+
+  private feedData(): void {
     const d = this.data!;
-    const take = Math.min(d.size - d.got, head.length);
-    d.chunks.push(head.subarray(0, take));
+    const head = this.input[0];
+    const take = Math.min(d.size - d.got, head.length - this.inputPos);
+    d.chunks.push(head.subarray(this.inputPos, this.inputPos + take));
     d.got += take;
-    if (take === head.length) this.input.shift();
-    else this.input[0] = head.subarray(take);
+    this.consume(head, take);
     if (d.got >= d.size) {
       this.clock.clearTimeout(d.timer);
       this.data = null;
@@ -217,14 +233,13 @@ export class AtEngine {
         // The module lost power (or restarted) while the line ran: its answer is gone.
         if (generation !== this.generation) return;
         const record: AtRecord = { dir: 'cmd', line: body === null ? '<overlong line>' : redactLine('AT' + body), final: finalName(final), ms: this.clock.now() - started };
-        this.log.debug({ ...record, dir: 'at' }, 'AT exchange');
+        if (this.log.isLevelEnabled('debug')) this.log.debug({ ...record, dir: 'at' }, 'AT exchange');
         this.host.record?.(record);
         this.write(frameFinal(final, this.host.lineSettings()));
         this.host.lineDone?.();
         this.busy = false;
         this.data = null;
-        const queued = this.urcQueue.splice(0);
-        for (const u of queued) this.write(u);
+        if (this.urcQueue.length > 0) for (const u of this.urcQueue.splice(0)) this.write(u);
         this.pump();
       });
   }
@@ -247,7 +262,10 @@ export class AtEngine {
     return final;
   }
 
-  private async invoke(inv: Invocation): Promise<Final> {
+  /** The context handlers get, made once per generation (power cycle) and shared. */
+  private context(): CommandContext {
+    const cached = this.ctxCache;
+    if (cached && cached.generation === this.generation) return cached.ctx;
     const base = this.ctxFactory(this);
     const generation = this.generation;
     // A handler still running after a power cycle prints nothing into the new session.
@@ -261,6 +279,12 @@ export class AtEngine {
         if (live()) base.raw(data);
       },
     };
+    this.ctxCache = { generation, ctx };
+    return ctx;
+  }
+
+  private async invoke(inv: Invocation): Promise<Final> {
+    const ctx = this.context();
     let def: CommandDef | undefined;
     let result: HandlerResult;
     if (inv.basic && /^S\d+$/.test(inv.name)) {
