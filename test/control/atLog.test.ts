@@ -31,4 +31,21 @@ describe('the AT log ring', () => {
     for (let i = 0; i < 5; i++) modem.emit('at', { dir: 'urc', line: `U${i}` });
     expect(log.read().map((e) => e.line)).toEqual(['U2', 'U3', 'U4']);
   });
+
+  it('gives each entry the modem-clock time it was recorded at, across the wrap', () => {
+    const modem = fakeModem();
+    const clock = modem.clock as VirtualClock;
+    const log = new AtLog(modem, 2);
+    for (let i = 0; i < 5; i++) {
+      modem.emit('at', { dir: 'cmd', line: `AT+N=${i}`, final: 'OK', ms: 0 });
+      clock.advance(10);
+    }
+    expect(log.read()).toEqual([
+      { dir: 'cmd', line: 'AT+N=3', final: 'OK', ms: 0, seq: 4, t: 30 },
+      { dir: 'cmd', line: 'AT+N=4', final: 'OK', ms: 0, seq: 5, t: 40 },
+    ]);
+    expect(log.read(0, 0)).toEqual([]);
+    expect(log.read(5)).toEqual([]);
+    expect(new AtLog(fakeModem(), 2).read()).toEqual([]);
+  });
 });
