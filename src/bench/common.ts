@@ -80,23 +80,23 @@ export class RoundTripper {
     this.counting = { marker, each, tail: '' };
   }
 
-  private corked = false;
+  private pending = '';
 
   /**
-   * Writes without timing anything (the throughput loop), gathered per event-loop turn as
-   * the emulator's TCP wire does, so the harness's own system calls weigh little.
+   * Writes without timing anything (the throughput loop), gathered per event-loop turn
+   * into one write, as the emulator's TCP wire does and as firmware filling a UART buffer
+   * would, so the harness's own system calls and stream requests weigh little.
    */
   write(data: string): void {
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      setImmediate(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(data, 'latin1');
+    if (this.pending === '') setImmediate(this.flush);
+    this.pending += data;
   }
+
+  private readonly flush = () => {
+    const out = this.pending;
+    this.pending = '';
+    this.socket.write(out, 'latin1');
+  };
 
   static connect(port: number, host = '127.0.0.1'): Promise<RoundTripper> {
     return new Promise((resolve, reject) => {
