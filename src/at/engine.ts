@@ -47,6 +47,13 @@ export interface AtRecord {
 
 type Sink = (data: Buffer) => void;
 
+const isPromise = <T>(x: T | Promise<T>): x is Promise<T> => typeof (x as { then?: unknown } | null)?.then === 'function';
+
+/** A handler's result, nothing meaning OK; a promise stays a promise. */
+function orOk(result: HandlerResult): Final | Promise<Final> {
+  return isPromise(result) ? result.then((f) => f ?? OK) : (result ?? OK);
+}
+
 interface DataWait {
   size: number;
   chunks: Buffer[];
@@ -216,50 +223,84 @@ export class AtEngine {
 
   // ---- execution ------------------------------------------------------------------
 
+  /**
+   * Runs one command line. A line whose handlers all answer at once (most of them, on
+   * the instant profile) finishes here, synchronously, with no promise made: the pump
+   * then goes on with the next line. A handler that returns a promise, or the profile's
+   * command latency, makes the rest of the line asynchronous. (The promise chain every
+   * line used to take was a tenth of the engine's time in the publish benchmark.)
+   */
   private startLine(body: string | null): void {
     this.busy = true;
     const generation = this.generation;
     const started = this.clock.now();
+    const finish = (final: Final) => this.finishLine(body, final, generation, started);
+    const failed = (err: unknown): Final => {
+      this.log.error({ err, line: body === null ? body : redactLine('AT' + body) }, 'command handler failed');
+      return ERROR;
+    };
+    if (body === null) return finish(ERROR);
     // The profile's command latency: the module answers tens of ms after the CR.
-    const delay = body === null ? 0 : (this.host.commandDelay?.() ?? 0);
-    const exec = (b: string) => (delay > 0 ? this.clock.sleep(delay).then(() => this.execLine(b)) : this.execLine(b));
-    const run: Promise<Final> = body === null ? Promise.resolve(ERROR) : exec(body);
-    run
-      .catch((err: unknown) => {
-        this.log.error({ err, line: body === null ? body : redactLine('AT' + body) }, 'command handler failed');
-        return ERROR;
-      })
-      .then((final) => {
-        // The module lost power (or restarted) while the line ran: its answer is gone.
-        if (generation !== this.generation) return;
-        const record: AtRecord = { dir: 'cmd', line: body === null ? '<overlong line>' : redactLine('AT' + body), final: finalName(final), ms: this.clock.now() - started };
-        if (this.log.isLevelEnabled('debug')) this.log.debug({ ...record, dir: 'at' }, 'AT exchange');
-        this.host.record?.(record);
-        this.write(frameFinal(final, this.host.lineSettings()));
-        this.host.lineDone?.();
-        this.busy = false;
-        this.data = null;
-        if (this.urcQueue.length > 0) for (const u of this.urcQueue.splice(0)) this.write(u);
-        this.pump();
-      });
+    const delay = this.host.commandDelay?.() ?? 0;
+    let run: Final | Promise<Final>;
+    if (delay > 0) run = this.clock.sleep(delay).then(() => this.execLine(body));
+    else {
+      try {
+        run = this.execLine(body);
+      } catch (err) {
+        run = failed(err);
+      }
+    }
+    if (isPromise(run)) run.catch(failed).then(finish);
+    else finish(run);
   }
 
-  private async execLine(body: string): Promise<Final> {
+  private finishLine(body: string | null, final: Final, generation: number, started: number): void {
+    // The module lost power (or restarted) while the line ran: its answer is gone.
+    if (generation !== this.generation) return;
+    const record: AtRecord = { dir: 'cmd', line: body === null ? '<overlong line>' : redactLine('AT' + body), final: finalName(final), ms: this.clock.now() - started };
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ ...record, dir: 'at' }, 'AT exchange');
+    this.host.record?.(record);
+    this.write(frameFinal(final, this.host.lineSettings()));
+    this.host.lineDone?.();
+    this.busy = false;
+    this.data = null;
+    if (this.urcQueue.length > 0) for (const u of this.urcQueue.splice(0)) this.write(u);
+    this.pump();
+  }
+
+  private execLine(body: string): Final | Promise<Final> {
     const parsed = parseCommandLine(body);
     if (!parsed.ok) return ERROR;
-    const generation = this.generation;
-    let final: Final = OK;
-    for (const inv of parsed.invocations) {
+    return this.runFrom(parsed.invocations, 0, OK, this.generation);
+  }
+
+  /** Runs a line's invocations from `i` on, synchronously until one answers with a promise. */
+  private runFrom(invocations: readonly Invocation[], i: number, previous: Final, generation: number): Final | Promise<Final> {
+    let final = previous;
+    for (; i < invocations.length; i++) {
       if (generation !== this.generation) return NONE; // power cycled mid-line
       // A command that ends in its own text (SHUT OK) or in nothing (AT+CIFSR's bare
       // address) may be followed by more: its text becomes information and the last
       // command's result ends the line. TinyGSM's AT+CIFSR;E0 depends on this OK.
       if (final.kind === 'text') this.info([final.text]);
-      final = await this.invoke(inv);
-      if (!isSuccess(final)) return final;
-      if (!(this.host.powered ?? this.host.accepting)) return NONE; // powered down mid-line (AT+CPOWD)
+      const r = this.invoke(invocations[i]);
+      if (isPromise(r)) {
+        const next = i + 1;
+        return r.then((f) => this.stopAfter(f) ?? this.runFrom(invocations, next, f, generation));
+      }
+      const stop = this.stopAfter(r);
+      if (stop) return stop;
+      final = r;
     }
     return final;
+  }
+
+  /** What ends a line early after one of its commands: its error, or the module powering down. */
+  private stopAfter(final: Final): Final | null {
+    if (!isSuccess(final)) return final;
+    if (!(this.host.powered ?? this.host.accepting)) return NONE; // powered down mid-line (AT+CPOWD)
+    return null;
   }
 
   /** The context handlers get, made once per generation (power cycle) and shared. */
@@ -283,7 +324,7 @@ export class AtEngine {
     return ctx;
   }
 
-  private async invoke(inv: Invocation): Promise<Final> {
+  private invoke(inv: Invocation): Final | Promise<Final> {
     const ctx = this.context();
     let def: CommandDef | undefined;
     let result: HandlerResult;
@@ -296,14 +337,14 @@ export class AtEngine {
         const v = inv.args === '' ? 0 : Number(inv.args);
         result = def.sreg(ctx, reg, v);
       }
-      return (await result) ?? OK;
+      return orOk(result);
     }
     def = this.table.get(inv.name);
     if (!def) return ERROR;
     if (inv.basic) {
       if (!def.basic || inv.form !== 'exec') return ERROR;
       result = def.basic(ctx, inv.args === '' ? undefined : Number(inv.args), inv.args);
-      return (await result) ?? OK;
+      return orOk(result);
     }
     switch (inv.form) {
       case 'test':
@@ -331,7 +372,7 @@ export class AtEngine {
         } else return ERROR;
         break;
     }
-    return (await result) ?? OK;
+    return orOk(result);
   }
 
   // ---- context services -------------------------------------------------------------

@@ -6,6 +6,7 @@
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../src/emulator';
 import { DteClient } from '../../src/client/dteClient';
 import { createCommandTable } from '../../src/commands';
+import { buildTable, type CommandDef } from '../../src/at/command';
 import { Modem } from '../../src/modem/modem';
 import { mergeModemConfig, type ModemConfig } from '../../src/modem/config';
 import { InProcessPort } from '../../src/transport/inProcess';
@@ -120,4 +121,16 @@ export async function fakeClockDte(
   const dte = makeDte(m, client, async () => m.powerDown());
   await dte.settle();
   return Object.assign(dte, { clock });
+}
+
+/** A modem whose table has `extra` commands besides the real ones (engine tests of handler shapes). */
+export async function extraCommandsDte(extra: CommandDef[]): Promise<Dte> {
+  const m = new Modem({ commands: buildTable([...new Set(createCommandTable().values())], extra), config: mergeModemConfig({}) });
+  const client = new DteClient(new InProcessPort(m));
+  const dte = makeDte(m, client, async () => m.powerDown());
+  await dte.settle();
+  await dte.exchange('AT');
+  await dte.exchange('ATE0');
+  dte.mark();
+  return dte;
 }
