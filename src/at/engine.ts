@@ -47,6 +47,9 @@ export interface AtRecord {
 
 type Sink = (data: Buffer) => void;
 
+/** How many lines the pump runs in one go before it lets the event loop turn. */
+export const LINES_PER_TURN = 256;
+
 const isPromise = <T>(x: T | Promise<T>): x is Promise<T> => typeof (x as { then?: unknown } | null)?.then === 'function';
 
 /** A handler's result, nothing meaning OK; a promise stays a promise. */
@@ -123,8 +126,14 @@ export class AtEngine {
 
   /** Unframed unsolicited bytes (RDY-style sequences are framed by the caller). */
   urcBytes(bytes: Buffer): void {
-    if (this.busy) this.urcQueue.push(bytes);
+    // While the pump holds its input for a turn (resumeLater), a line may be waiting that
+    // would have run already: its URCs wait as they would have behind its final result.
+    if (this.busy || this.resumeScheduled) this.urcQueue.push(bytes);
     else this.write(bytes);
+  }
+
+  private flushUrcs(): void {
+    if (this.urcQueue.length > 0) for (const u of this.urcQueue.splice(0)) this.write(u);
   }
 
   write(data: string | Buffer): void {
@@ -143,7 +152,7 @@ export class AtEngine {
         if (echo.length) this.write(Buffer.from(echo));
         echo = [];
       };
-      while (this.input.length > 0) {
+      while (this.input.length > 0 && !this.resumeScheduled) {
         if (!this.host.accepting) {
           this.dropInput();
           break;
@@ -179,11 +188,30 @@ export class AtEngine {
           this.lastLine = done.body;
           this.startLine(done.body);
         }
+        // Lines that answer at once run back to back, here or through a DTE that sends its
+        // next line from inside its data handler. Every LINES_PER_TURN lines the input waits
+        // one event-loop turn, so such a DTE cannot keep the module's timers and its MQTT
+        // session from ever running.
+        if (++this.linesSinceYield >= LINES_PER_TURN) this.resumeLater();
       }
       flushEcho();
     } finally {
       this.pumping = false;
     }
+  }
+
+  private linesSinceYield = 0;
+  private resumeScheduled = false;
+
+  /** Holds the input until the next event-loop turn (host time, not the modem's clock). */
+  private resumeLater(): void {
+    this.linesSinceYield = 0;
+    this.resumeScheduled = true;
+    setImmediate(() => {
+      this.resumeScheduled = false;
+      this.pump();
+      if (!this.busy && !this.resumeScheduled) this.flushUrcs();
+    });
   }
 
   /** Autobaud locks on `AT` or `at` (only these two, manual AT+IPR notes). */
@@ -265,7 +293,7 @@ export class AtEngine {
     this.host.lineDone?.();
     this.busy = false;
     this.data = null;
-    if (this.urcQueue.length > 0) for (const u of this.urcQueue.splice(0)) this.write(u);
+    this.flushUrcs();
     this.pump();
   }
 

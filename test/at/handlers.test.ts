@@ -6,6 +6,7 @@
  */
 import { extraCommandsDte, type Dte } from '../helpers/dte';
 import type { CommandDef } from '../../src/at/command';
+import { LINES_PER_TURN } from '../../src/at/engine';
 
 const later = <T>(value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 5));
 
@@ -66,5 +67,47 @@ describe('handlers that answer at once and later, mixed', () => {
 
   it('a URC raised by a handler that answers at once still comes after its OK', async () => {
     expect(await dte.exchange('AT+NOWURC;+NOW')).toBe('\r\n+NOWURC: 1\r\n\r\n+NOW: 1\r\n\r\nOK\r\n\r\n+U: 1\r\n');
+  });
+});
+
+describe('a DTE that sends its next line from inside its data handler', () => {
+  it('still lets timers run while it floods, and every line is answered', async () => {
+    const stream = dte.client.stream;
+    const total = 3000;
+    let answered = 0;
+    let answeredWhenTimerFired = -1;
+    setTimeout(() => (answeredWhenTimerFired = answered), 0);
+    let acc = '';
+    const done = new Promise<void>((resolve) => {
+      stream.on('data', (d: Buffer) => {
+        acc += d.toString('latin1');
+        for (let i = acc.indexOf('\r\nOK\r\n'); i >= 0; i = acc.indexOf('\r\nOK\r\n')) {
+          acc = acc.slice(i + 6);
+          if (++answered === total) return resolve();
+          stream.write(`AT+NOW\r`);
+        }
+      });
+    });
+    stream.write('AT+NOW\r');
+    await done;
+    expect(answeredWhenTimerFired).toBeGreaterThanOrEqual(0);
+    expect(answeredWhenTimerFired).toBeLessThan(total);
+    expect(acc).toBe('');
+  });
+
+  it('lines held for a turn are answered before a URC raised meanwhile, as if they had run', async () => {
+    const lines = LINES_PER_TURN + 10;
+    dte.write('AT+NOW\r'.repeat(lines));
+    const oks = (text: string) => text.split('\r\nOK\r\n').length - 1;
+    // The pump ran at most LINES_PER_TURN lines and holds the rest until the next turn.
+    const answered = oks(dte.sinceMark());
+    expect(answered).toBeGreaterThan(0);
+    expect(answered).toBeLessThanOrEqual(LINES_PER_TURN);
+    dte.modem.urc('+HELD: 1');
+    await dte.settle();
+    const out = dte.sinceMark();
+    // The first held line would have run before the URC came: its answer goes first.
+    expect(oks(out.slice(0, out.indexOf('+HELD: 1')))).toBe(answered + 1);
+    expect(oks(out)).toBe(lines);
   });
 });
