@@ -189,10 +189,13 @@ export class AtEngine {
           this.startLine(done.body);
         }
         // Lines that answer at once run back to back, here or through a DTE that sends its
-        // next line from inside its data handler. Every LINES_PER_TURN lines the input waits
-        // one event-loop turn, so such a DTE cannot keep the module's timers and its MQTT
-        // session from ever running.
-        if (++this.linesSinceYield >= LINES_PER_TURN) this.resumeLater();
+        // next line from inside its data handler. After LINES_PER_TURN lines in one
+        // event-loop turn the input waits for the next, so such a DTE cannot keep the
+        // module's timers and its MQTT session from ever running. (Counting lines rather
+        // than lines per turn held a steady publish stream every 256 lines, splitting its
+        // batches for good: 12 % of benchmark 3.)
+        if (this.linesThisTurn++ === 0) setImmediate(this.turnEnded);
+        if (this.linesThisTurn >= LINES_PER_TURN) this.resumeLater();
       }
       flushEcho();
     } finally {
@@ -200,12 +203,14 @@ export class AtEngine {
     }
   }
 
-  private linesSinceYield = 0;
+  private linesThisTurn = 0;
+  private readonly turnEnded = () => {
+    this.linesThisTurn = 0;
+  };
   private resumeScheduled = false;
 
   /** Holds the input until the next event-loop turn (host time, not the modem's clock). */
   private resumeLater(): void {
-    this.linesSinceYield = 0;
     this.resumeScheduled = true;
     setImmediate(() => {
       this.resumeScheduled = false;
