@@ -7,7 +7,8 @@
  *    receives them (target: ratio ≥ 0.5). Both publishers keep WINDOW publishes in
  *    flight: the DTE writes the next AT+SMPUB line when a `+SMPUB: <id>,0` ack comes
  *    (the engine queues lines that arrive while one runs), mqtt.js publishes again when
- *    a publish callback fires (QoS 0: written; QoS 1: PUBACK).
+ *    a publish callback fires (QoS 0: written; QoS 1: PUBACK). Rounds alternate; the
+ *    ratio is the median of the paired rounds' ratios.
  */
 import { connectAsync, type MqttClient } from 'mqtt';
 import { DteClient } from '../client/dteClient';
@@ -27,7 +28,9 @@ export interface ThroughputResult {
   /** Messages per second, the median of the rounds. */
   emulator: number;
   peer: number;
+  /** The median of the rounds' ratios (each emulator round over the peer round after it). */
   ratio: number;
+  pairs: number[];
 }
 
 const WINDOW = 8;
@@ -150,9 +153,11 @@ export async function benchThroughput(qos: 0 | 1, messages: number, rounds: numb
     };
     const s = await sideBySide(rounds, 1, 1, ours, peer);
     const median = (xs: number[]) => latency(xs).p50;
-    const e = median(s.a);
-    const p = median(s.b);
-    return { qos, messages, emulator: e, peer: p, ratio: ratio(e, p) };
+    // Each emulator round is paired with the peer round right after it; the ratio is the
+    // median of those pairs', so a stretch when the host runs slow hits both sides of a pair
+    // (the VM's speed was seen to change by a third from one second to the next).
+    const pairs = s.a.map((x, i) => ratio(x, s.b[i]));
+    return { qos, messages, emulator: median(s.a), peer: median(s.b), ratio: median(pairs), pairs };
   } finally {
     await rx.close();
     await r.close();

@@ -38,8 +38,8 @@ interface Plan {
 const FULL: Plan = {
   atIterations: 10_000,
   loopIterations: 5000,
-  throughputMessages: 5000,
-  throughputRounds: 3,
+  throughputMessages: 3000,
+  throughputRounds: 9,
   parserBytes: 10_000_000,
   parserRounds: 5,
   pacingBytes: 20_000,
