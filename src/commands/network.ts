@@ -125,7 +125,7 @@ export const networkCommands: CommandDef[] = [
     name: '+CBC',
     test: ['+CBC: (0-2),(1-100),(voltage)'],
     exec(ctx) {
-      const b = ctx.modem.config.battery;
+      const b = ctx.modem.battery;
       ctx.info(`+CBC: ${b.bcs},${b.bcl},${b.voltage}`);
     },
   },

@@ -18,6 +18,8 @@ export interface Conditions {
   /** The network accepts PDP activation. */
   gprs: boolean;
   signal: { rssi: number; ber: number } | null;
+  /** What AT+CBC reads instead of the configured battery (a supply dip). */
+  battery: { voltage: number; bcl: number } | null;
   frozen: 'drop' | 'hold' | null;
   garble: { rate: number; direction: WireDirection } | null;
   broker: LinkState['broker'];
@@ -30,6 +32,7 @@ export const NORMAL: Readonly<Conditions> = {
   network: true,
   gprs: true,
   signal: null,
+  battery: null,
   frozen: null,
   garble: null,
   broker: null,
@@ -127,9 +130,16 @@ export const FAULTS = {
     clear: powerBack,
   },
   underVoltage: {
-    summary: 'UNDER-VOLTAGE WARNNING (the module\'s spelling), after the profile\'s underVoltageMs UNDER-VOLTAGE POWER DOWN and silence; clear: power up again',
-    params: { powerDown: { type: 'enum', values: ['yes', 'no'], default: 'yes', doc: 'no: only the warning (a dip that recovers)' } },
+    summary:
+      'UNDER-VOLTAGE WARNNING (the module\'s spelling), after the profile\'s underVoltageMs UNDER-VOLTAGE POWER DOWN and silence; AT+CBC reads the low supply meanwhile; clear: power up again, AT+CBC as configured',
+    params: {
+      powerDown: { type: 'enum', values: ['yes', 'no'], default: 'yes', doc: 'no: only the warning (a dip that recovers)' },
+      // SIM800 Hardware Design V1.10 §4.2.2.3: the warning at VBAT ≤ 3.49 V, the power-down below 3.39 V.
+      voltage: num(3390, 3490, 3450, 'mV that AT+CBC reads while the fault lasts (the warning threshold is 3490)', { integer: true }),
+      bcl: num(1, 100, 5, 'charge % that AT+CBC reads while the fault lasts', { integer: true }),
+    },
     lasting: 'always',
+    conditions: (p) => ({ battery: { voltage: p.voltage as number, bcl: p.bcl as number } }),
     inject(ctx, p) {
       ctx.modem.urc('UNDER-VOLTAGE WARNNING');
       if (p.powerDown === 'yes') ctx.after(ctx.modem.timing.delay('underVoltageMs'), () => ctx.modem.powerDown('UNDER-VOLTAGE POWER DOWN'));
@@ -174,6 +184,9 @@ export const APPLY: { [K in keyof Conditions]: (t: ApplyTargets, value: Conditio
   signal({ modem }, v) {
     modem.rssi = v?.rssi ?? modem.config.rssi;
     modem.ber = v?.ber ?? modem.config.ber;
+  },
+  battery({ modem }, v) {
+    modem.battery = v ? { ...modem.config.battery, bcs: 0, ...v } : { ...modem.config.battery };
   },
   frozen: ({ wire }, v) => (v ? wire.freeze(v) : wire.thaw()),
   garble: ({ wire }, v) => void (wire.garble = v),

@@ -106,6 +106,8 @@ export class Modem extends EventEmitter<ModemEvents> {
   attached = false;
   rssi: number;
   ber: number;
+  /** What AT+CBC reads: the configured battery, or a fault's low supply. */
+  battery: { bcs: number; bcl: number; voltage: number };
   /** The radio network is there (faults take it away). */
   networkAvailable = true;
   /** The network accepts PDP activation (a fault can refuse it while registered). */
@@ -133,6 +135,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.rtc.tz = this.config.timezone;
     this.bearers = new BearerSet(this.config.ipPool);
     this.rssi = this.config.rssi;
+    this.battery = { ...this.config.battery };
     this.ber = this.config.ber;
     this.simInserted = this.config.simInserted;
     const self = this; // the engine reads live state through getters

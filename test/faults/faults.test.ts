@@ -208,9 +208,16 @@ describe('power', () => {
     await clear('underVoltage');
     clock.advance(10_000);
     await dte.exchange('ATE0');
+    expect(await dte.exchange('AT+CBC')).toBe('\r\n+CBC: 0,97,4177\r\n\r\nOK\r\n');
     expect(await inject('underVoltage', { powerDown: 'no' })).toBe('\r\nUNDER-VOLTAGE WARNNING\r\n');
     clock.advance(60_000);
     expect(await dte.exchange('AT')).toBe('\r\nOK\r\n');
+    // The supply the warning is about: at or under the manual's 3.49 V threshold.
+    expect(await dte.exchange('AT+CBC')).toBe('\r\n+CBC: 0,5,3450\r\n\r\nOK\r\n');
+    await clear('underVoltage');
+    expect(await dte.exchange('AT+CBC')).toBe('\r\n+CBC: 0,97,4177\r\n\r\nOK\r\n');
+    await inject('underVoltage', { powerDown: 'no', voltage: 3400, bcl: 1 });
+    expect(await dte.exchange('AT+CBC')).toBe('\r\n+CBC: 0,1,3400\r\n\r\nOK\r\n');
   });
 
   it('reboot: the power-up URCs again, the profile from NV; nothing stays active', async () => {
@@ -317,6 +324,7 @@ describe('checks', () => {
     ['signal', { db: 5 }, undefined, 'signal: unknown parameter "db" (known: rssi, ber)'],
     ['reboot', { x: 1 }, undefined, 'reboot: unknown parameter "x" (it takes none)'],
     ['packetLoss', { rate: 1.5 }, undefined, 'packetLoss: "rate" must be a number from 0 to 1'],
+    ['underVoltage', { voltage: 3600 }, undefined, 'underVoltage: "voltage" must be an integer from 3390 to 3490'],
     ['freeze', { input: 'keep' }, undefined, 'freeze: "input" must be one of drop, hold'],
     ['freeze', [], undefined, 'freeze: params must be an object'],
     ['freeze', {}, '5 s', 'freeze: duration: "5 s" is not a duration (e.g. 500ms, 5s, 1.5m)'],
