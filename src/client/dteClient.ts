@@ -157,8 +157,11 @@ export class DteClient {
   }
 
   /**
-   * Resolves with the next line (not yet consumed by an earlier waitFor) that starts
-   * with `prefix` or matches the pattern.
+   * Resolves with the next line that starts with `prefix` or matches the pattern, looking
+   * only after the last line consumed: the line an earlier waitFor() returned, or the
+   * final result of the last send(). A URC that arrived before a later send() is skipped,
+   * so to collect URCs that come while commands are still being sent (acks of a burst of
+   * publishes), read `lines` or `received` instead.
    */
   waitFor(prefix: string | RegExp, timeoutMs = 10_000): Promise<string> {
     const match = typeof prefix === 'string' ? (l: string) => l.startsWith(prefix) : (l: string) => prefix.test(l);
