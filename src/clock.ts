@@ -15,12 +15,35 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
+/** A system timer behind one handle, re-armed when Node fires it early. */
+interface SystemTimer {
+  timeout: NodeJS.Timeout;
+}
+
+/**
+ * Node's timers run on the event loop's cached millisecond clock, so a timer can fire a
+ * fraction of a millisecond before `performance.now()` has reached its time (a scenario
+ * step due at 1000 ms was seen at 999.95). A modem timer never fires early on now(): the
+ * rest is waited out, which makes it at most about a millisecond late instead.
+ */
+function systemTimeout(fn: () => void, ms: number): SystemTimer {
+  const due = performance.now() + ms;
+  const timer: SystemTimer = {
+    timeout: setTimeout(function fire() {
+      const left = due - performance.now();
+      if (left > 0) timer.timeout = setTimeout(fire, left);
+      else fn();
+    }, ms),
+  };
+  return timer;
+}
+
 export const systemClock: Clock = {
   now: () => performance.now(),
   wallNow: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-  sleep: (ms) => (ms <= 0 ? Promise.resolve() : new Promise((r) => setTimeout(r, ms))),
+  setTimeout: (fn, ms) => systemTimeout(fn, ms) as unknown as TimerHandle,
+  clearTimeout: (h) => clearTimeout((h as unknown as SystemTimer).timeout),
+  sleep: (ms) => (ms <= 0 ? Promise.resolve() : new Promise((r) => systemTimeout(r, ms))),
 };
 
 interface VirtualTimer {
