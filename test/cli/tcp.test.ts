@@ -27,10 +27,14 @@ const LOGGING_ARGS = ['--tcp', '127.0.0.1:0', '--broker-port', '0', '--log-level
  * wait for the refusal can take a slow refusal for acceptance on a loaded machine.)
  */
 async function reconnect(cli: { port: number; stderr(): string }): Promise<DteClient> {
-  const gone = () => cli.stderr().includes('DTE disconnected');
-  for (let i = 0; i < 500 && !gone(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!gone()) throw new Error('the emulator never logged the first DTE leaving');
+  await waitForLog(cli, 'DTE disconnected');
   return connect(cli.port);
+}
+
+/** Waits (up to 5 s) until the CLI's stderr holds `text`. */
+async function waitForLog(cli: { stderr(): string }, text: string): Promise<void> {
+  for (let i = 0; i < 500 && !cli.stderr().includes(text); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(cli.stderr()).toContain(text);
 }
 
 afterEach(async () => {
@@ -47,7 +51,8 @@ describe('one DTE at a time', () => {
     const second = await connect(cli.port);
     await new Promise<void>((resolve) => second.stream.once('close', () => resolve()));
     expect(second.received).toBe(BUSY_MESSAGE);
-    expect(cli.stderr()).toContain('refused a second DTE connection');
+    // The log line comes down the child's stderr pipe, which the socket's close can beat.
+    await waitForLog(cli, 'refused a second DTE connection');
 
     expect((await first.send('AT+CGMI')).raw).toBe('AT+CGMI\r\r\nSIMCOM_Ltd\r\n\r\nOK\r\n');
   });

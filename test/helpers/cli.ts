@@ -47,12 +47,10 @@ function track(args: string[]): { child: ChildProcess; out: () => string; err: (
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString('latin1')));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString('utf8')));
-  const exited = new Promise<Exit>((resolve) =>
-    child.once('exit', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }),
-  );
+  child.once('exit', () => children.delete(child));
+  // 'close', not 'exit': it comes once stdout and stderr are drained, so what the process
+  // wrote before it died (its last log lines) is in out/err when this resolves.
+  const exited = new Promise<Exit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   return { child, out: () => out, err: () => err, exited };
 }
 
