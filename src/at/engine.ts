@@ -78,6 +78,12 @@ export class AtEngine {
   private syncPrev = -1;
   private pumping = false;
   private ctxCache: { generation: number; ctx: CommandContext } | null = null;
+  /** Lines run in this event-loop turn, and whether the input is held until the next. */
+  private linesThisTurn = 0;
+  private readonly turnEnded = () => {
+    this.linesThisTurn = 0;
+  };
+  private resumeScheduled = false;
   /** Bumped by resetLine(): a line started before a power cycle must not answer after it. */
   private generation = 0;
 
@@ -203,12 +209,6 @@ export class AtEngine {
     }
   }
 
-  private linesThisTurn = 0;
-  private readonly turnEnded = () => {
-    this.linesThisTurn = 0;
-  };
-  private resumeScheduled = false;
-
   /** Holds the input until the next event-loop turn (host time, not the modem's clock). */
   private resumeLater(): void {
     this.resumeScheduled = true;
@@ -267,12 +267,7 @@ export class AtEngine {
     this.busy = true;
     const generation = this.generation;
     const started = this.clock.now();
-    const finish = (final: Final) => this.finishLine(body, final, generation, started);
-    const failed = (err: unknown): Final => {
-      this.log.error({ err, line: body === null ? body : redactLine('AT' + body) }, 'command handler failed');
-      return ERROR;
-    };
-    if (body === null) return finish(ERROR);
+    if (body === null) return this.finishLine(null, ERROR, generation, started);
     // The profile's command latency: the module answers tens of ms after the CR.
     const delay = this.host.commandDelay?.() ?? 0;
     let run: Final | Promise<Final>;
@@ -281,11 +276,17 @@ export class AtEngine {
       try {
         run = this.execLine(body);
       } catch (err) {
-        run = failed(err);
+        run = this.handlerFailed(err, body);
       }
     }
-    if (isPromise(run)) run.catch(failed).then(finish);
-    else finish(run);
+    // Closures only for a line that goes asynchronous: the synchronous path is the hot one.
+    if (!isPromise(run)) return this.finishLine(body, run, generation, started);
+    run.catch((err: unknown) => this.handlerFailed(err, body)).then((final) => this.finishLine(body, final, generation, started));
+  }
+
+  private handlerFailed(err: unknown, body: string): Final {
+    this.log.error({ err, line: redactLine('AT' + body) }, 'command handler failed');
+    return ERROR;
   }
 
   private finishLine(body: string | null, final: Final, generation: number, started: number): void {
