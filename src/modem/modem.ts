@@ -11,7 +11,8 @@ import type { CommandContext } from '../at/command';
 import type { Clock, TimerHandle } from '../clock';
 import { systemClock } from '../clock';
 import { silentLogger } from '../log';
-import type { BrokerAddress, BrokerRouter } from '../net/routing';
+import type { Address } from '../address';
+import type { BrokerRouter } from '../net/routing';
 import { PROFILES, Timing, type TimingProfile } from '../profile';
 import { DEFAULT_SEED, seededRandom } from '../random';
 import type { Uart } from '../uart/uart';
@@ -70,14 +71,14 @@ export interface WireTap {
   tx(data: Buffer, send: (data: Buffer) => void): void;
 }
 /** Where a session connects: an address, or an in-memory stream (the embedded broker). */
-export interface DialedLink extends BrokerAddress {
+export interface DialedLink extends Address {
   /** When set, the session's connection is this stream instead of a socket to host:port. */
   stream?: () => Duplex;
 }
 
 export interface LinkDialer {
   /** The address to dial instead of `to` (a fault proxy in front of it), or a stream to use. */
-  dial(to: BrokerAddress, timeoutMs: number): Promise<DialedLink>;
+  dial(to: Address, timeoutMs: number): Promise<DialedLink>;
 }
 
 /**

@@ -6,7 +6,7 @@ import { int, optional, parseArgs, str, tokenize, type ArgsOf, type ParamSpec } 
 import { CME } from '../../at/cme';
 import { cme, type Final } from '../../at/result';
 import { defineFeature } from '../../modem/modem';
-import { parseHostPort } from '../../net/routing';
+import { parseHostPort } from '../../address';
 import { form, type Command, type Ctx, type Family } from '../family';
 import { fileSystem } from '../fs';
 import { sslSettingsFeature } from '../ssl';

@@ -18,8 +18,9 @@ import type { TimerHandle } from '../../clock';
 import { BearerStatus } from '../../modem/bearer';
 import type { FeatureHooks } from '../../modem/feature';
 import type { DialedLink, Modem } from '../../modem/modem';
-import { BrokerRouter, brokerUrl } from '../../net/routing';
-import { createSasToken } from '../../net/sas';
+import { urlOf } from '../../address';
+import { BrokerRouter } from '../../net/routing';
+import { createSasToken } from '../../sas';
 import { tlsClientOptions, type RootCertificateSource, type TrustSettings } from '../../net/tls';
 
 export interface MqttWill {
@@ -328,7 +329,7 @@ export class MqttSession implements FeatureHooks {
       queueQoSZero: false,
       ...tls?.options,
     };
-    this.log.info({ url: `${cfg.host}:${cfg.port}`, dial: brokerUrl(routed, this.ssl ? 'mqtts' : 'mqtt'), clientId: cfg.clientId, username: cfg.username, tls: this.ssl === 1 }, 'SMCONN');
+    this.log.info({ url: `${cfg.host}:${cfg.port}`, dial: urlOf(routed, this.ssl ? 'mqtts' : 'mqtt'), clientId: cfg.clientId, username: cfg.username, tls: this.ssl === 1 }, 'SMCONN');
 
     return new Promise<MqttFailure | null>((resolve) => {
       let lastError: (Error & { code?: string | number }) | undefined;
