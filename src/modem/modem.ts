@@ -128,6 +128,8 @@ export class Modem extends EventEmitter<ModemEvents> {
   private supply: { bcs: number; bcl: number; voltage: number };
   private networkUp_ = true;
   private gprsUp = true;
+  /** The boot sequence has yet to read the SIM (its timer runs); AT+CFUN=1 meanwhile leaves it to the boot. */
+  private simReadPending = false;
   simInserted: boolean;
   /** Fault hooks (src/faults/); null: bytes and connections pass untouched. */
   tap: WireTap | null = null;
@@ -182,8 +184,9 @@ export class Modem extends EventEmitter<ModemEvents> {
       markSynced: () => {
         this.synced = true;
       },
+      // Until it has booted the module reads nothing: no answer, not even an error.
       get accepting() {
-        return self.powerState !== 'off' && !self.isFrozen;
+        return self.powerState === 'on' && !self.isFrozen;
       },
       get powered() {
         return self.powerState !== 'off';
@@ -267,6 +270,7 @@ export class Modem extends EventEmitter<ModemEvents> {
   /** The module is gone (power down, restart): timers, the running line and queued URCs die; every family resets. */
   private lose(): void {
     this.cancelTimers();
+    this.simReadPending = false;
     this.emit('reset');
     this.features.each((f) => f.reset?.());
     this.engine.resetLine();
@@ -286,11 +290,15 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.attached = false;
     this.bearers.reset();
     this.rtc.resetToEpoch();
+    this.simReadPending = true;
     this.schedule(this.timing.delay('bootMs'), () => {
       this.setPower('on');
       this.urc('RDY');
       this.urc('+CFUN: 1');
       this.schedule(this.timing.delay('simReadyMs'), () => {
+        this.simReadPending = false;
+        // AT+CFUN=0 sent since RDY switched the SIM off: it stays NOT READY until CFUN=1.
+        if (this.cfun === 0 || this.sim !== 'NOT READY') return;
         this.initSim(this.urc.bind(this));
         this.schedule(this.timing.delay('registerMs'), () => this.networkUp());
       });
@@ -411,7 +419,7 @@ export class Modem extends EventEmitter<ModemEvents> {
       this.updateRegistration(notice);
       return;
     }
-    if (this.sim === 'NOT READY') this.initSim(notice);
+    if (this.sim === 'NOT READY' && !this.simReadPending) this.initSim(notice);
     this.schedule(this.timing.delay('registerMs'), () => this.networkUp());
   }
 
