@@ -11,6 +11,7 @@ import { basic } from './basic';
 import { bearer } from './bearer';
 import { clock } from './clock';
 import { compat } from './compat';
+import { device } from './device';
 import type { Family } from './family';
 import { fs } from './fs';
 import { identity } from './identity';
@@ -19,7 +20,7 @@ import { network } from './network';
 import { ssl } from './ssl';
 import { tcpip } from './tcpip';
 
-export const FAMILIES: readonly Family[] = [basic, identity, network, clock, bearer, mqtt, azure, tcpip, compat, fs, ssl];
+export const FAMILIES: readonly Family[] = [basic, identity, network, device, clock, bearer, mqtt, azure, tcpip, compat, fs, ssl];
 
 /** What every modem of an emulator shares: the command table and the features it registers. */
 export interface Catalog {

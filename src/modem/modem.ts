@@ -424,13 +424,16 @@ export class Modem extends EventEmitter<ModemEvents> {
   }
 
   /**
-   * The SIM is pulled out or pushed back (a fault). Removal: `+CPIN: NOT READY` (manual
-   * URC table), registration and bearers go; reinsertion: the SIM is read again
-   * (`+CPIN: READY`), then registration, Call Ready, SMS Ready as at power-up.
+   * The SIM is pulled out or pushed back (a fault). With AT+CSMINS=1 the holder's switch
+   * reports it first (`+CSMINS: 1,<inserted>`, at any CFUN: the detection is the module's,
+   * not the SIM's). Removal: `+CPIN: NOT READY` (manual URC table), registration and
+   * bearers go; reinsertion: the SIM is read again (`+CPIN: READY`), then registration,
+   * Call Ready, SMS Ready as at power-up. Order and reasons: docs/decisions.md.
    */
   setSimInserted(inserted: boolean): void {
     if (inserted === this.simInserted) return;
     this.simInserted = inserted;
+    if (this.powerState === 'on' && this.settings.csmins === 1) this.urc(`+CSMINS: 1,${inserted ? 1 : 0}`);
     if (!this.powered || this.cfun === 0) return; // read again at power-up or CFUN=1
     const urc = this.urc.bind(this);
     if (!inserted) {

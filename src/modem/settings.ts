@@ -16,6 +16,10 @@ export interface Settings {
   clts: number;
   ciurc: number;
   fshex: number;
+  /** AT+CSMINS <n>: 1 reports SIM insertion and removal with a URC. */
+  csmins: number;
+  /** AT+CMTE <mode>: temperature detection on (1) or off (0). */
+  cmte: number;
   s0: number;
   s3: number;
   s4: number;
@@ -42,6 +46,8 @@ export function factorySettings(ipr: number): Settings {
     clts: 0,
     ciurc: 1,
     fshex: 0,
+    csmins: 0,
+    cmte: 0,
     s0: 0,
     s3: 13,
     s4: 10,
