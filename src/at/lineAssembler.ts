@@ -1,8 +1,10 @@
 /**
  * Turns the DTE's bytes into command lines, one byte at a time, as the module's UART
- * front end does: anything before `AT` is dropped, S3 ends a line, a stray S4 (LF) is
- * ignored, S5 (backspace) edits, `A/` repeats the previous line without waiting for S3,
- * and a body longer than the 556-character limit makes the whole line an error.
+ * front end does: anything before `AT` is dropped, S3 (CR) or LF ends a line, an LF right
+ * after S3 belongs to that terminator (CR LF is one line end), S5 (backspace) edits, `A/`
+ * repeats the previous line without waiting for a terminator, and a body longer than the
+ * 556-character limit makes the whole line an error. Rules and evidence: docs/decisions.md
+ * (Line layer).
  *
  * Bytes are handled as latin1 characters so that every byte value survives unchanged.
  */
@@ -10,11 +12,17 @@ export type Assembled = { kind: 'line'; body: string } | { kind: 'repeat' } | { 
 
 export const LINE_LIMIT = 556;
 
+/**
+ * The line-editing S-registers in force. S4 is not here: it formats responses only, and
+ * an LF ends a command line whatever S4 holds (host libraries write a literal `\n`).
+ */
 export interface LineChars {
   s3: number;
-  s4: number;
   s5: number;
 }
+
+/** LF: ends a command line like S3, unless it comes right after S3. */
+export const LF = 0x0a;
 
 const A_UPPER = 0x41;
 const A_LOWER = 0x61;
@@ -34,6 +42,8 @@ export class LineAssembler {
   private readonly body: Buffer;
   private length = 0;
   private overflow = false;
+  /** The last byte fed was S3: an LF now is the second half of a CR LF line end. */
+  private afterS3 = false;
 
   constructor(private readonly limit = LINE_LIMIT) {
     this.body = Buffer.alloc(limit);
@@ -49,19 +59,32 @@ export class LineAssembler {
     this.prefixed = false;
     this.length = 0;
     this.overflow = false;
+    this.afterS3 = false;
+  }
+
+  /**
+   * True (and the byte taken) when `byte` is the LF of a CR LF line end: it is neither
+   * echoed, nor a line end of its own, nor data for a `> ` prompt the line opened. The
+   * engine asks before echoing; any other byte ends the CR LF window.
+   */
+  swallows(byte: number): boolean {
+    if (!this.afterS3) return false;
+    this.afterS3 = false;
+    return byte === LF;
   }
 
   feed(byte: number, chars: LineChars): Assembled | null {
-    if (byte === chars.s3) {
+    if (byte === chars.s3 || byte === LF) {
       const done: Assembled | null = this.prefixed
         ? this.overflow
           ? { kind: 'overflow' }
           : { kind: 'line', body: this.body.toString('latin1', 0, this.length) }
         : null;
       this.reset();
+      this.afterS3 = byte === chars.s3;
       return done;
     }
-    if (byte === chars.s4) return null;
+    this.afterS3 = false;
     if (byte === chars.s5) {
       this.backspace();
       return null;
