@@ -224,10 +224,13 @@ export class AtEngine {
           }
           continue;
         }
-        if (this.assembler.swallows(byte)) continue; // the LF of a CR LF: nothing at all
-        if (settings.echo) echo.push(byte);
         const done = this.assembler.feed(byte, settings);
-        if (!done) continue;
+        if (done === null) {
+          if (settings.echo) echo.push(byte);
+          continue;
+        }
+        if (done.kind === 'crlf') continue; // the LF of a CR LF: neither echoed nor a line
+        if (settings.echo) echo.push(byte);
         flushEcho();
         if (done.kind === 'repeat') this.startLine(this.lastLine);
         else if (done.kind === 'overflow') this.startLine(null);

@@ -8,7 +8,13 @@
  *
  * Bytes are handled as latin1 characters so that every byte value survives unchanged.
  */
-export type Assembled = { kind: 'line'; body: string } | { kind: 'repeat' } | { kind: 'overflow' };
+export type Assembled = { kind: 'line'; body: string } | { kind: 'repeat' } | { kind: 'overflow' } | { kind: 'crlf' };
+
+/**
+ * What feed() returns for the LF of a CR LF line end: it belongs to the CR, so it is
+ * neither echoed nor a line end of its own (one object, nothing allocated per LF).
+ */
+export const CRLF_TAIL: Assembled = { kind: 'crlf' };
 
 export const LINE_LIMIT = 556;
 
@@ -63,9 +69,9 @@ export class LineAssembler {
   }
 
   /**
-   * True (and the byte taken) when `byte` is the LF of a CR LF line end: it is neither
-   * echoed, nor a line end of its own, nor data for a `> ` prompt the line opened. The
-   * engine asks before echoing; any other byte ends the CR LF window.
+   * For the first byte of a `> ` data phase, which does not go through feed(): true (the
+   * byte taken) when it is the LF of the CR LF that ended the command line, which is not
+   * data. Any other byte ends the CR LF window.
    */
   swallows(byte: number): boolean {
     if (!this.afterS3) return false;
@@ -73,23 +79,23 @@ export class LineAssembler {
     return byte === LF;
   }
 
+  /** One byte of command-mode input: a finished line, A/, an overlong line, CRLF_TAIL, or null. */
   feed(byte: number, chars: LineChars): Assembled | null {
-    if (byte === chars.s3 || byte === LF) {
-      const done: Assembled | null = this.prefixed
-        ? this.overflow
-          ? { kind: 'overflow' }
-          : { kind: 'line', body: this.body.toString('latin1', 0, this.length) }
-        : null;
-      this.reset();
-      this.afterS3 = byte === chars.s3;
-      return done;
+    if (byte === chars.s3) return this.end(true);
+    if (byte === LF) {
+      if (!this.afterS3) return this.end(false);
+      this.afterS3 = false;
+      return CRLF_TAIL;
     }
-    this.afterS3 = false;
     if (byte === chars.s5) {
+      this.afterS3 = false;
       this.backspace();
       return null;
     }
     if (!this.prefixed) {
+      // S3 reset the line, so the byte after it always lands here: the one place where
+      // the CR LF window needs closing (a body byte never follows S3 directly).
+      this.afterS3 = false;
       if (this.pendingA && (byte === T_UPPER || byte === T_LOWER)) {
         this.prefixed = true;
         this.pendingA = false;
@@ -104,6 +110,18 @@ export class LineAssembler {
     if (this.length >= this.limit) this.overflow = true;
     else this.body[this.length++] = byte;
     return null;
+  }
+
+  /** A line end: the line typed so far (nothing without the AT prefix), and a fresh start. */
+  private end(s3: boolean): Assembled | null {
+    const done: Assembled | null = this.prefixed
+      ? this.overflow
+        ? { kind: 'overflow' }
+        : { kind: 'line', body: this.body.toString('latin1', 0, this.length) }
+      : null;
+    this.reset();
+    this.afterS3 = s3;
+    return done;
   }
 
   private backspace(): void {

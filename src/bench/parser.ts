@@ -4,7 +4,7 @@
  * least any assembler must do with the same bytes, cutting lines at CR with
  * Buffer.indexOf, in the same run.
  */
-import { LineAssembler, type LineChars } from '../at/lineAssembler';
+import { CRLF_TAIL, LineAssembler, type LineChars } from '../at/lineAssembler';
 import { ratio } from './common';
 
 export interface ParserResult {
@@ -45,7 +45,10 @@ export function corpus(bytes: number): Buffer {
 function viaAssembler(data: Buffer): number {
   const a = new LineAssembler();
   let lines = 0;
-  for (let i = 0; i < data.length; i++) if (!a.swallows(data[i]) && a.feed(data[i], CHARS)) lines++;
+  for (let i = 0; i < data.length; i++) {
+    const done = a.feed(data[i], CHARS);
+    if (done && done !== CRLF_TAIL) lines++;
+  }
   return lines;
 }
 

@@ -1,28 +1,23 @@
-import { LineAssembler, LINE_LIMIT, type Assembled } from '../../src/at/lineAssembler';
+import { CRLF_TAIL, LineAssembler, LINE_LIMIT, type Assembled } from '../../src/at/lineAssembler';
 
 const CHARS = { s3: 13, s5: 8 };
 
-/**
- * Feeds a latin1 string byte by byte as the engine does (an LF the assembler swallows is
- * not fed); returns every assembled result in order.
- */
+/** Feeds a latin1 string byte by byte; returns every assembled result in order, CR LF tails left out. */
 function feed(a: LineAssembler, s: string, chars = CHARS): Assembled[] {
   const out: Assembled[] = [];
   for (const b of Buffer.from(s, 'latin1')) {
-    if (a.swallows(b)) continue;
     const r = a.feed(b, chars);
-    if (r) out.push(r);
+    if (r && r !== CRLF_TAIL) out.push(r);
   }
   return out;
 }
 
-/** Which bytes of `s` the assembler swallows (the LF of each CR LF). */
+/** Which bytes of `s` are the LF of a CR LF (not echoed, no line end of their own). */
 function swallowed(s: string): number[] {
   const a = new LineAssembler();
   const out: number[] = [];
   Buffer.from(s, 'latin1').forEach((b, i) => {
-    if (a.swallows(b)) out.push(i);
-    else a.feed(b, CHARS);
+    if (a.feed(b, CHARS) === CRLF_TAIL) out.push(i);
   });
   return out;
 }
@@ -52,7 +47,19 @@ describe('LineAssembler', () => {
     // A CR LF split across feeds is still one: the assembler remembers the CR.
     const a = new LineAssembler();
     expect(feed(a, 'AT\r')).toEqual([line('')]);
+    expect(a.feed(0x0a, CHARS)).toBe(CRLF_TAIL);
+    expect(a.feed(0x0a, CHARS)).toBeNull();
+  });
+
+  it('swallows(), for the first byte of a data phase: only the LF right after CR, once', () => {
+    const a = new LineAssembler();
+    feed(a, 'AT+FSWRITE=x\r');
     expect(a.swallows(0x0a)).toBe(true);
+    expect(a.swallows(0x0a)).toBe(false);
+    feed(a, 'AT+FSWRITE=x\r');
+    expect(a.swallows(0x61)).toBe(false); // a data byte: the window closes
+    expect(a.swallows(0x0a)).toBe(false);
+    feed(a, 'AT+FSWRITE=x\n');
     expect(a.swallows(0x0a)).toBe(false);
   });
 
@@ -69,14 +76,14 @@ describe('LineAssembler', () => {
     expect(feed(new LineAssembler(), 'AT+CSQ#AT\nAT\r#', chars)).toEqual([line('+CSQ'), line(''), line('\r')]);
     const a = new LineAssembler();
     expect(feed(a, 'AT#', chars)).toEqual([line('')]);
-    expect(a.swallows(0x0a)).toBe(true);
+    expect(a.feed(0x0a, chars)).toBe(CRLF_TAIL);
   });
 
   it('reset() forgets a pending CR LF too', () => {
     const a = new LineAssembler();
     feed(a, 'AT\r');
     a.reset();
-    expect(a.swallows(0x0a)).toBe(false);
+    expect(a.feed(0x0a, CHARS)).toBeNull();
   });
 
   it('drops whatever comes before AT, including a lone A and other letters', () => {
