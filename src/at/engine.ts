@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { parseArgs } from './args';
-import type { CommandContext, CommandDef, CommandTable, HandlerResult } from './command';
+import type { CommandContext, CommandDef, CommandTable, HandlerResult, PromptOptions } from './command';
 import { frameBlock, frameFinal, finalName, type FrameSettings } from './format';
 import { LineAssembler, type LineChars } from './lineAssembler';
 import { parseCommandLine, type Invocation } from './parser';
@@ -84,6 +84,8 @@ export class AtEngine<M = unknown> {
     this.linesThisTurn = 0;
   };
   private resumeScheduled = false;
+  /** The last byte consumed ended a command line with S3: an S4 right after it is not data. */
+  private lfAfterCr = false;
   /** Bumped by resetLine(): a line started before a power cycle must not answer after it. */
   private generation = 0;
 
@@ -186,6 +188,7 @@ export class AtEngine<M = unknown> {
         }
         if (settings.echo && byte !== settings.s4) echo.push(byte);
         const done = this.assembler.feed(byte, settings);
+        this.lfAfterCr = done !== null && byte === settings.s3;
         if (!done) continue;
         flushEcho();
         if (done.kind === 'repeat') this.startLine(this.lastLine);
@@ -243,6 +246,14 @@ export class AtEngine<M = unknown> {
   private feedData(): void {
     const d = this.data!;
     const head = this.input[0];
+    // The LF of a CR LF that ended the command line is not data: FONA sends
+    // `AT+HTTPDATA=5,10000\r\n` and its 5 bytes right behind.
+    if (this.lfAfterCr && d.got === 0 && head[this.inputPos] === this.host.lineSettings().s4) {
+      this.lfAfterCr = false;
+      this.consume(head, 1);
+      return;
+    }
+    this.lfAfterCr = false;
     const take = Math.min(d.size - d.got, head.length - this.inputPos);
     d.chunks.push(head.subarray(this.inputPos, this.inputPos + take));
     d.got += take;
@@ -415,14 +426,15 @@ export class AtEngine<M = unknown> {
     this.write(frameBlock(lines, this.host.lineSettings()));
   }
 
-  prompt(size: number, timeoutMs: number): Promise<Buffer | null> {
-    this.write('\r\n> ');
+  prompt(size: number, timeoutMs: number, opts: PromptOptions = {}): Promise<Buffer | null> {
+    this.write(opts.text ?? '\r\n> ');
     if (size <= 0) return Promise.resolve(Buffer.alloc(0));
     return new Promise((resolve) => {
       const timer = this.clock.setTimeout(() => {
-        if (this.data?.resolve === resolve) {
+        const d = this.data;
+        if (d?.resolve === resolve) {
           this.data = null;
-          resolve(null);
+          resolve(opts.partial ? Buffer.concat(d.chunks) : null);
         }
       }, timeoutMs);
       this.data = { size, chunks: [], got: 0, timer, resolve };
