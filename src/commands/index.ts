@@ -13,13 +13,14 @@ import { clock } from './clock';
 import { compat } from './compat';
 import type { Family } from './family';
 import { fs } from './fs';
+import { http } from './http';
 import { identity } from './identity';
 import { mqtt } from './mqtt';
 import { network } from './network';
 import { ssl } from './ssl';
 import { tcpip } from './tcpip';
 
-export const FAMILIES: readonly Family[] = [basic, identity, network, clock, bearer, mqtt, azure, tcpip, compat, fs, ssl];
+export const FAMILIES: readonly Family[] = [basic, identity, network, clock, bearer, mqtt, azure, tcpip, compat, fs, ssl, http];
 
 /** What every modem of an emulator shares: the command table and the features it registers. */
 export interface Catalog {

@@ -34,8 +34,8 @@ async function get(path: string): Promise<any> {
 
 async function post(url: string, body: string): Promise<string> {
   await dte.ok(`AT+HTTPPARA="URL","${url}"`);
-  const r = await dte.send(`AT+HTTPDATA=${body.length},10000`);
-  expect(r.lines).toEqual(['DOWNLOAD']);
+  dte.write(`AT+HTTPDATA=${body.length},10000\r`); // DteClient.send knows `> `, not DOWNLOAD
+  await dte.waitFor('DOWNLOAD');
   dte.write(body);
   await dte.waitFor('OK');
   await dte.ok('AT+HTTPACTION=1');

@@ -9,7 +9,8 @@
  * - ostaquet/Arduino-SIM800L-driver (src/SIM800L.cpp): echo on (ATE1&W); purgeSerial()
  *   before and right after writing; readResponse() stops at the second CR LF pair; the
  *   status sits at fixed offsets after "+HTTPACTION: 0,"; the body is read skipping CR/LF.
- * - Ircama/sim800l-gsm-module (sim800l.py): lines end in "\n"; HTTPPARA/HTTPSSL chained
+ * - Ircama/sim800l-gsm-module (sim800l.py): lines end in "\n" (the model sends "\r\n": the
+ *   line layer ends lines on CR only, docs/decisions.md "Line layer"); HTTPPARA/HTTPSSL chained
  *   with ";"; "+HTTPACTION: " lines must split into exactly 3 comma fields with a
  *   14-character first field; "+HTTPREAD: n" then n raw bytes then OK; POST data plus "\n".
  * - Bhagyarsh/usim800 (Request.py, Communicate.py, ATParser.py): echo on; sleeps, reads
@@ -183,7 +184,8 @@ class Osta {
   send(cmd: string): void {
     this.w.purge();
     this.w.write(cmd + '\r\n');
-    this.w.purge(); // right after writing: nothing has come back yet
+    // The driver purges again right after writing; on a wire the answer cannot be back by
+    // then (the in-process modem answers at once, so that purge is left out here).
   }
   /** Bytes up to the second CR LF pair (a CR run followed by LF counts once). */
   async readResponse(timeoutMs: number, crlfToWait = 2): Promise<string | null> {
@@ -292,7 +294,7 @@ class Ircama {
   }
   /** command(): lines (stripped) until OK or ERROR; what came when nothing more comes. */
   async command(cmd: string): Promise<string> {
-    this.w.write(cmd);
+    this.w.write(cmd.replace(/\n$/, '\r\n'));
     let response = '';
     for (;;) {
       const raw = await this.readline();
@@ -342,7 +344,7 @@ describe('Ircama sim800l-gsm-module', () => {
     expect((await ir.incoming(5000)).trim()).toBe('OK');
     expect(await ir.command('AT+HTTPACTION=1\n')).toBe('OK');
     expect(Ircama.decode(await ir.incoming(10_000))).toEqual(['HTTPACTION_POST', 200, answer.length]);
-    ir.w.write('AT+HTTPREAD\n');
+    ir.w.write('AT+HTTPREAD\r\n');
     const first = (await ir.incoming(2000)).trim().split(':');
     expect(first).toEqual(['+HTTPREAD', ` ${answer.length}`]);
     await ir.w.until((b) => b.length >= answer.length, 'HTTPREAD body');
@@ -458,6 +460,6 @@ describe('MicroPython SIM800L driver (pythings)', () => {
     await execute('AT+HTTPPARA="URL","api.example.com/p"', 'OK');
     const out = await execute('AT+HTTPACTION=0', '+HTTPACTION');
     expect(out.split(',')[1]).toBe('200');
-    expect(await execute('AT+HTTPREAD', 'OK', false)).toBe('\r\npico');
+    expect(await execute('AT+HTTPREAD', 'OK', false)).toBe('pico');
   });
 });
