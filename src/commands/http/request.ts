@@ -355,7 +355,9 @@ function exchange(socket: net.Socket, spec: HttpRequestSpec, body: Buffer | null
     let responded = false;
     req.on('error', (err: NodeJS.ErrnoException) => {
       // Before any response: the peer did not speak HTTP (or hung up); after: the link broke.
-      finish(new Failure(responded ? 'connect' : 'not-http', `${err.code ?? ''} ${err.message}`.trim()));
+      // A TLS alert can also end a session after the handshake (TLS 1.3 servers send theirs late).
+      const kind = /alert/i.test(err.message) ? 'alert' : responded ? 'connect' : 'not-http';
+      finish(new Failure(kind, `${err.code ?? ''} ${err.message}`.trim()));
     });
     req.on('response', (res: http.IncomingMessage) => {
       responded = true;
