@@ -1,5 +1,5 @@
 /**
- * Identity commands, all configurable (AT-REFERENCE §4): bare text lines, no prefix,
+ * Identity commands, all configurable (the config file's modem settings): bare text lines, no prefix,
  * exactly as a SIM800L prints them.
  */
 import { cme, type Final } from '../at/result';

@@ -1,6 +1,6 @@
 /**
  * Radio, SIM, registration and power status: CFUN, CPIN, CSQ, CREG, CGREG, CGATT, COPS,
- * CBC, CSCLK, CIURC (AT-REFERENCE §3.3, §4). CBATCHK and the other settings libraries
+ * CBC, CSCLK, CIURC (SIM800 AT Command Manual; docs/decisions.md, Modem). CBATCHK and the other settings libraries
  * send once live in compat.ts.
  */
 import { int, optional, str } from '../at/args';
@@ -48,7 +48,7 @@ const commands: Command[] = [
         return;
       }
       if (fun === m.cfun) return;
-      // The radio takes its time: the notices after cfunMs, the OK later (T#358).
+      // The radio takes its time: the notices after cfunMs, the OK later (captured on a module: docs/decisions.md).
       await m.clock.sleep(m.timing.delay('cfunMs'));
       m.setFunctionality(fun, (line) => ctx.info(line));
       await m.clock.sleep(m.timing.delay('cfunOkMs'));

@@ -1,6 +1,6 @@
 /**
  * What a user may set about the emulated module: identity strings, SIM, network and
- * battery figures. Defaults are values a real SIM800L shows (AT-REFERENCE §4).
+ * battery figures. Defaults are values a real SIM800L shows (README, configuration).
  */
 export interface ModemConfig {
   /** ATI: product and revision. */

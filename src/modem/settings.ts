@@ -1,5 +1,5 @@
 /**
- * The user profile: parameters the manual marks AT&W_SAVE (AT-REFERENCE §1.6).
+ * The user profile: parameters the SIM800 AT Command Manual marks AT&W_SAVE.
  * AT&W writes them to non-volatile memory (a file in --state-dir when given), ATZ reads
  * them back, AT&F restores the factory values except the UART ones.
  */

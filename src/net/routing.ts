@@ -13,11 +13,7 @@
  * brokers. A rule whose target names a scheme (`host:443=http://127.0.0.1:8080`) is for
  * HTTP only and decides plain or TLS towards the target, whatever the module speaks.
  */
-
-export interface BrokerAddress {
-  host: string;
-  port: number;
-}
+import { parseHostPort, type Address } from '../address';
 
 /** `host[:port]=host2[:port2]`: a rule without a port matches any port; a target without one keeps it. */
 export interface MapRule {
@@ -30,7 +26,7 @@ export interface MapRule {
 export type HttpScheme = 'http' | 'https';
 
 /** Where an HTTP request goes: an address, and whether to speak TLS to it. */
-export interface HttpTarget extends BrokerAddress {
+export interface HttpTarget extends Address {
   tls: boolean;
 }
 
@@ -43,22 +39,22 @@ export class BrokerRouter {
   constructor(
     readonly mode: BrokerMode,
     readonly rules: readonly MapRule[] = [],
-    private target?: BrokerAddress,
-    private tlsTarget?: BrokerAddress,
+    private target?: Address,
+    private tlsTarget?: Address,
   ) {}
 
   /** The embedded broker's address, known once it listens (its port may be 0 = any). */
-  setTarget(target: BrokerAddress): void {
+  setTarget(target: Address): void {
     this.target = { ...target };
   }
 
   /** The embedded broker's TLS listener, when it has one. */
-  setTlsTarget(target: BrokerAddress): void {
+  setTlsTarget(target: Address): void {
     this.tlsTarget = { ...target };
   }
 
   /** The address to dial for the configured destination (`tls`: the session is AT+SMSSL=1). */
-  route(dest: BrokerAddress, tls = false): BrokerAddress {
+  route(dest: Address, tls = false): Address {
     const rule = this.match(dest, false);
     if (rule) return { host: rule.to.host, port: rule.to.port ?? dest.port };
     if (this.mode === 'direct') return { ...dest };
@@ -72,7 +68,7 @@ export class BrokerRouter {
    * matching rule, else the address as it is. A rule's scheme decides TLS towards its
    * target and, without a port, the port (80 or 443).
    */
-  routeHttp(dest: BrokerAddress, tls: boolean): HttpTarget {
+  routeHttp(dest: Address, tls: boolean): HttpTarget {
     const rule = this.match(dest, true);
     if (!rule) return { ...dest, tls };
     const { scheme } = rule.to;
@@ -81,7 +77,7 @@ export class BrokerRouter {
   }
 
   /** The first rule for this host (any case) and port; HTTP-only rules only for HTTP. */
-  private match(dest: BrokerAddress, http: boolean): MapRule | undefined {
+  private match(dest: Address, http: boolean): MapRule | undefined {
     const host = dest.host.toLowerCase();
     return this.rules.find((r) => (http || !r.to.scheme) && r.host === host && (r.port === undefined || r.port === dest.port));
   }
@@ -108,39 +104,10 @@ export class BrokerRouter {
   }
 
   /** Parses `mqtt://host[:port]` (an override broker); throws a one-line Error. */
-  static parseUrl(text: string): BrokerAddress {
+  static parseUrl(text: string): Address {
     const m = /^mqtt:\/\/([^/]+?)\/?$/i.exec(text.trim());
     const hp = m ? parseHostPort(m[1]) : null;
     if (!hp) throw new Error(`invalid broker "${text}": expected embedded, direct or mqtt://host:port`);
     return { host: hp.host, port: hp.port ?? DEFAULT_MQTT_PORT };
   }
-}
-
-/** `mqtt://host:port` (`mqtts://` for TLS), with brackets for an IPv6 literal. */
-export function brokerUrl(a: BrokerAddress, scheme: 'mqtt' | 'mqtts' = 'mqtt'): string {
-  return `${scheme}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
-}
-
-/**
- * `host`, `host:port`, `[v6]:port`. Returns null when malformed or the port is not 1..65535.
- * Shared with AT+SMCONF="URL" so the device's URL and the rules read the same way.
- */
-export function parseHostPort(text: string): { host: string; port?: number } | null {
-  let host: string;
-  let portText: string | undefined;
-  const v6 = /^\[([0-9a-fA-F:.]+)\](?::(.*))?$/.exec(text);
-  if (v6) {
-    host = v6[1];
-    portText = v6[2];
-  } else {
-    const colon = text.lastIndexOf(':');
-    if (colon >= 0 && text.indexOf(':') !== colon) return null; // bare IPv6 without brackets
-    host = colon >= 0 ? text.slice(0, colon) : text;
-    portText = colon >= 0 ? text.slice(colon + 1) : undefined;
-  }
-  if (!/^[A-Za-z0-9._:-]+$/.test(host)) return null;
-  if (portText === undefined) return { host };
-  if (!/^\d{1,5}$/.test(portText)) return null;
-  const port = Number(portText);
-  return port >= 1 && port <= 65535 ? { host, port } : null;
 }
