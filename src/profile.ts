@@ -31,6 +31,8 @@ export interface TimingProfile {
   cfunOkMs: number;
   /** Under-voltage fault: from `UNDER-VOLTAGE WARNNING` to `UNDER-VOLTAGE POWER DOWN`. */
   underVoltageMs: number;
+  /** AT+HTTPACTION: the least time from the command to its +HTTPACTION URC (docs/http.md). */
+  httpActionMs: number;
   /** Each delay varies by ± this fraction (seeded: `--seed`). */
   jitter: number;
 }
@@ -53,6 +55,7 @@ export const PROFILES: Readonly<Record<string, TimingProfile>> = {
     cfunMs: 0,
     cfunOkMs: 0,
     underVoltageMs: 0,
+    httpActionMs: 0,
     jitter: 0,
   },
   realistic: {
@@ -68,6 +71,7 @@ export const PROFILES: Readonly<Record<string, TimingProfile>> = {
     cfunMs: 400,
     cfunOkMs: 1000,
     underVoltageMs: 2000,
+    httpActionMs: 2500,
     jitter: 0.1,
   },
 };

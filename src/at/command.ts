@@ -21,10 +21,18 @@ export interface CommandContext<M = unknown> {
   /** Raw bytes sent as they are (file contents, payloads). */
   raw(data: string | Buffer): void;
   /**
-   * Data mode: sends the `> ` prompt, then collects exactly `size` bytes (not echoed).
-   * Resolves null when fewer arrive within `timeoutMs`.
+   * Data mode: sends the `> ` prompt (or `opts.text`), then collects exactly `size` bytes
+   * (not echoed). Resolves null when fewer arrive within `timeoutMs`, or with the bytes
+   * that came when `opts.partial` (AT+HTTPDATA keeps them).
    */
-  prompt(size: number, timeoutMs: number): Promise<Buffer | null>;
+  prompt(size: number, timeoutMs: number, opts?: PromptOptions): Promise<Buffer | null>;
+}
+
+export interface PromptOptions {
+  /** The bytes that open the data phase instead of `\r\n> ` (`\r\nDOWNLOAD\r\n`). */
+  text?: string;
+  /** When time runs out, resolve with the bytes received so far instead of null. */
+  partial?: boolean;
 }
 
 export interface WriteForm<M = unknown, P extends readonly ParamSpec[] = readonly ParamSpec[]> {

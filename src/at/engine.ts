@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { parseArgs } from './args';
-import type { CommandContext, CommandDef, CommandTable, HandlerResult } from './command';
+import type { CommandContext, CommandDef, CommandTable, HandlerResult, PromptOptions } from './command';
 import { finalText, frameBlock, frameFinal, type FrameSettings } from './format';
 import { LineAssembler, type LineChars } from './lineAssembler';
 import { parseCommandLine, type Invocation } from './parser';
@@ -287,7 +287,8 @@ export class AtEngine<M = unknown> {
   private feedData(): void {
     const d = this.data!;
     const head = this.input[0];
-    // The LF of the CR LF that ended the command line is not the data's first byte.
+    // The LF of the CR LF that ended the command line is not the data's first byte (FONA
+    // sends `AT+HTTPDATA=5,10000\r\n` and its 5 bytes right behind).
     if (this.assembler.swallows(head[this.inputPos])) return this.consume(head, 1);
     const take = Math.min(d.size - d.got, head.length - this.inputPos);
     d.chunks.push(head.subarray(this.inputPos, this.inputPos + take));
@@ -490,14 +491,15 @@ export class AtEngine<M = unknown> {
     this.write(frameBlock(lines, this.host.lineSettings()));
   }
 
-  prompt(size: number, timeoutMs: number): Promise<Buffer | null> {
-    this.write('\r\n> ');
+  prompt(size: number, timeoutMs: number, opts: PromptOptions = {}): Promise<Buffer | null> {
+    this.write(opts.text ?? '\r\n> ');
     if (size <= 0) return Promise.resolve(Buffer.alloc(0));
     return new Promise((resolve) => {
       const timer = this.clock.setTimeout(() => {
-        if (this.data?.resolve === resolve) {
+        const d = this.data;
+        if (d?.resolve === resolve) {
           this.data = null;
-          resolve(null);
+          resolve(opts.partial ? Buffer.concat(d.chunks) : null);
         }
       }, timeoutMs);
       this.data = { size, chunks: [], got: 0, timer, resolve };

@@ -32,10 +32,14 @@ export function parseCommandLine(line: string): ParsedLine {
       continue;
     }
     if (c === '+' || c === '*' || c === '^') {
-      let j = i + 1;
+      // Spaces around the name are ignored (V.250): usim800 sends `AT + SAPBR=…`, `AT + HTTPINIT`.
+      let start = i + 1;
+      while (start < n && body[start] === ' ') start++;
+      let j = start;
       while (j < n && /[A-Za-z0-9_]/.test(body[j])) j++;
-      if (j === i + 1) return { ok: false };
-      const name = body.slice(i, j).toUpperCase();
+      if (j === start) return { ok: false };
+      const name = (c + body.slice(start, j)).toUpperCase();
+      while (j < n && body[j] === ' ' && /[ =?]/.test(body[j + 1] ?? ';')) j++;
       let form: Form = 'exec';
       let args = '';
       if (body.startsWith('=?', j)) {

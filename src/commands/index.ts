@@ -14,13 +14,14 @@ import { compat } from './compat';
 import { device } from './device';
 import type { Family } from './family';
 import { fs } from './fs';
+import { http } from './http';
 import { identity } from './identity';
 import { mqtt } from './mqtt';
 import { network } from './network';
 import { ssl } from './ssl';
 import { tcpip } from './tcpip';
 
-export const FAMILIES: readonly Family[] = [basic, identity, network, device, clock, bearer, mqtt, azure, tcpip, compat, fs, ssl];
+export const FAMILIES: readonly Family[] = [basic, identity, network, device, clock, bearer, mqtt, azure, tcpip, compat, fs, ssl, http];
 
 /** What every modem of an emulator shares: the command table and the features it registers. */
 export interface Catalog {

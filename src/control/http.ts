@@ -67,6 +67,7 @@ const ROUTES: Readonly<Record<string, { run: Handler; status?: number }>> = {
     },
   },
   'GET /log': { run: (c, r) => ({ entries: c.log(num(r.query, 'since'), num(r.query, 'limit')) }) },
+  'GET /http': { run: (c, r) => ({ exchanges: c.http({ since: num(r.query, 'since') }) }) },
   'POST /power': {
     run: (c, r) => {
       const action = typeof r.body === 'object' && r.body !== null ? (r.body as { action?: unknown }).action : undefined;

@@ -41,6 +41,8 @@ export interface Expectations {
   sent?: { command: string; count: Count };
   /** URCs the module raised (prefix). */
   urc?: { line: string; count: Count };
+  /** HTTP exchanges (AT+HTTPACTION) that finished: method, URL prefix as set, the URC's code. */
+  http?: { method?: 'GET' | 'POST' | 'HEAD' | 'DELETE'; url?: string; status?: number; count: Count };
 }
 
 export type Action =
@@ -122,6 +124,20 @@ const EXPECT_KEYS: { [K in keyof Expectations]-?: (v: unknown, label: string) =>
     if (!isObject(v)) throw new InputError(`${l} must be { line, count? }`);
     onlyKeys(v, ['line', 'count'], l);
     return { line: str(v.line, `${l}.line`), count: parseCount(v.count ?? '>=1', `${l}.count`) };
+  },
+  http(v, l) {
+    if (!isObject(v)) throw new InputError(`${l} must be { method?, url?, status?, count? }`);
+    onlyKeys(v, ['method', 'url', 'status', 'count'], l);
+    const status = v.status;
+    if (status !== undefined && !(typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 699)) {
+      throw new InputError(`${l}.status must be a whole number from 100 to 699`);
+    }
+    return {
+      method: v.method === undefined ? undefined : oneOf(v.method, ['GET', 'POST', 'HEAD', 'DELETE'] as const, `${l}.method`),
+      url: v.url === undefined ? undefined : str(v.url, `${l}.url`),
+      status,
+      count: parseCount(v.count ?? '>=1', `${l}.count`),
+    };
   },
 };
 
