@@ -17,7 +17,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { removeStaleTemps } from './atomicFile';
-import { silentLogger } from './log';
 import { OptionError } from './optionError';
 
 /** The lock file's name inside the state directory. */
@@ -102,6 +101,7 @@ function removeOwnLock(dir: string): void {
 export interface StateDirOptions {
   /** Names the option in error messages (default `--state-dir`). */
   option?: string;
+  /** Where the removal of temporary files is reported (none by default: this module loads no logger). */
   log?: Logger;
 }
 
@@ -116,7 +116,6 @@ export class StateDir {
    */
   static open(dir: string, opts: StateDirOptions = {}): StateDir {
     const option = opts.option ?? '--state-dir';
-    const log = opts.log ?? silentLogger;
     const abs = path.resolve(dir);
     const why = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     try {
@@ -132,7 +131,7 @@ export class StateDir {
       process.once('exit', releaseAllAtExit);
     }
     const removed = removeStaleTemps(abs);
-    if (removed > 0) log.info({ dir: abs, removed }, 'removed temporary files a killed run left in the state dir');
+    if (removed > 0) opts.log?.info({ dir: abs, removed }, 'removed temporary files a killed run left in the state dir');
     return new StateDir(abs);
   }
 
