@@ -18,13 +18,17 @@ import { systemClock, type Clock } from './clock';
 import { AtLog, Cloud, Control, ControlServer } from './control';
 import { FaultController } from './faults';
 import { resolveProfile, type TimingProfile } from './profile';
+import { StateDir } from './stateDir';
 import { InProcessPort } from './transport/inProcess';
-import { PtyTransport, type PtyEndpoint } from './transport/pty';
-import { SerialTransport, type SerialEndpoint, type SerialOptions } from './transport/serial';
-import { StdioTransport, type StdioPair } from './transport/stdio';
-import { TcpTransport, type TcpEndpoint } from './transport/tcp';
+import type { PtyEndpoint } from './transport/pty';
+import type { SerialEndpoint, SerialOptions } from './transport/serial';
+import type { StdioPair } from './transport/stdio';
+import type { TcpEndpoint } from './transport/tcp';
+import { createWire, formatHostPort, WIRES, type WireEndpoints, type WireName, type WireOptions } from './transport/wires';
 import { Uart, type LineFormat, type UartOptions } from './uart/uart';
 import type { BrokerRouter } from './net/routing';
+
+export { formatHostPort };
 
 export interface EmulatorOptions {
   /** Listen for the DTE on TCP; `false` for none. Default 127.0.0.1:2323 when no other transport. */
@@ -160,24 +164,38 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
   const log = options.logger ?? silentLogger;
   const config = mergeModemConfig(options.modem);
   const profile = typeof options.profile === 'object' ? options.profile : resolveProfile(options.profile ?? 'instant');
-  if (options.stateDir) fs.mkdirSync(options.stateDir, { recursive: true });
+  if (options.atLogSize !== undefined && !(Number.isInteger(options.atLogSize) && options.atLogSize >= 1)) throw new Error(`atLogSize: "${options.atLogSize}" is not a whole number of entries (1 or more)`);
+  const wires = namedWires(options);
+  if (wires.length > 1) throw new Error(`${wires.join(' and ')} cannot both attach to one modem: it has one wire`);
   // Bad --broker/--map values throw here, before anything listens.
   const brokerPlan = shared?.broker.plan ?? planBroker(options);
-  const modem = assembleModem({ catalog: shared?.catalog, config, profile, log, stateDir: options.stateDir, router: brokerPlan.router, seed: options.seed, clock: options.clock, uart: uartOptions(options) });
+  // Checked, locked and cleaned before anything reads it (the profile, the files, the broker's CA).
+  const stateDir = options.stateDir !== undefined ? StateDir.open(options.stateDir, { log }) : null;
+  let modem: Modem;
+  try {
+    modem = assembleModem({ catalog: shared?.catalog, config, profile, log, stateDir: options.stateDir, router: brokerPlan.router, seed: options.seed, clock: options.clock, uart: uartOptions(options) });
+  } catch (err) {
+    stateDir?.release();
+    throw err;
+  }
 
   const endpoints: Endpoints = {};
   const stops: (() => Promise<void>)[] = [];
   const faults = new FaultController(modem, { seed: options.seed, log });
-  if (options.atLogSize !== undefined && !(Number.isInteger(options.atLogSize) && options.atLogSize >= 1)) throw new Error(`atLogSize: "${options.atLogSize}" is not a whole number of entries (1 or more)`);
   const atLog = new AtLog(modem, options.atLogSize);
-  const wires = namedWires(options);
-  if (wires.length > 1) throw new Error(`${wires.join(' and ')} cannot both attach to one modem: it has one wire`);
-  const broker = shared?.broker.running ?? (await brokerPlan.start(log));
+  let broker: RunningBroker;
+  try {
+    broker = shared?.broker.running ?? (await brokerPlan.start(log));
+  } catch (err) {
+    stateDir?.release();
+    throw err;
+  }
   const stopBroker = () => (shared ? Promise.resolve() : broker.stop());
   endpoints.broker = broker.url;
   const control = new Control(modem, faults, cloudFor(broker, modem, log), atLog, broker.azureHub);
   let controlUrl: string | undefined;
   endpoints.brokerTls = broker.tlsUrl;
+  let wireField: string | null = null;
   try {
     if (options.exportCa !== undefined) {
       if (!broker.ca) throw new Error('--export-ca needs the embedded broker with its TLS listener');
@@ -187,21 +205,8 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
         throw new Error(`--export-ca: cannot write "${options.exportCa}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
     }
-    if (options.stdio) {
-      const stdio = new StdioTransport(modem, options.stdio, log);
-      stdio.open({ reset: options.resetOnConnect });
-      stops.push(async () => stdio.close());
-    }
-    if (options.pty) {
-      const pty = new PtyTransport(modem, log, options.pty, { reset: options.resetOnConnect });
-      endpoints.pty = pty.open();
-      stops.push(async () => pty.close());
-    }
-    if (options.serial) {
-      const serial = new SerialTransport(modem, options.serial, log, options.resetOnConnect);
-      endpoints.serial = await serial.open();
-      stops.push(() => serial.close());
-    }
+    const chosen = chooseWire(options, wires);
+    if (chosen) wireField = await openWire(chosen, modem, log, endpoints, stops);
     if (options.control) {
       const server = await ControlServer.start(control, { ...options.control, log });
       controlUrl = server.url;
@@ -209,32 +214,23 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
       // The cloud listens from the start, so GET /published sees everything the firmware sends.
       if (control.cloud.available) await control.cloud.start();
     }
-    // TCP is the default wire only when no other one is named.
-    if (options.tcp === undefined ? wires.length === 0 : options.tcp !== false) {
-      const at = options.tcp || {};
-      const tcp = new TcpTransport(modem, log, options.resetOnConnect ?? false);
-      endpoints.tcp = await tcp.listen(at.host ?? '127.0.0.1', at.port ?? 2323);
-      stops.push(() => tcp.close());
-    }
   } catch (err) {
     for (const s of stops.reverse()) await s();
     await control.cloud.stop();
     await stopBroker();
+    stateDir?.release();
     throw err;
   }
 
   const parts = ['sim800-emu ready'];
-  if (options.stdio) parts.push('stdio');
-  if (endpoints.tcp) parts.push(`tcp=${formatHostPort(endpoints.tcp)}`);
-  if (endpoints.pty) parts.push(`pty=${endpoints.pty.link}`);
-  if (endpoints.serial) parts.push(`serial=${endpoints.serial.path}@${endpoints.serial.baudRate}`);
+  if (wireField) parts.push(wireField);
   if (broker.url) parts.push(`broker=${broker.url}`);
   if (broker.tlsUrl) parts.push(`broker-tls=${broker.tlsUrl}`);
 
   if (controlUrl) parts.push(`control=${controlUrl}`);
 
   let stopped = false;
-  const openPort = (opts?: { reset?: boolean }) => new InProcessPort(modem, { reset: opts?.reset ?? options.resetOnConnect });
+  const openPort = (opts?: { reset?: boolean }) => new InProcessPort(modem, { reset: opts?.reset ?? options.resetOnConnect }, log);
   return {
     modem,
     endpoints,
@@ -256,21 +252,55 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
       await control.cloud.stop();
       await faults.close();
       await stopBroker(); // ... before the embedded broker closes
+      stateDir?.release();
     },
   };
 }
 
 /** The wires the options name, in a fixed order (one modem takes one). */
-function namedWires(o: EmulatorOptions): string[] {
-  const named: [string, unknown][] = [['stdio', o.stdio], ['tcp', o.tcp], ['pty', o.pty], ['serial', o.serial]];
+function namedWires(o: EmulatorOptions): WireName[] {
+  const named: [WireName, unknown][] = [['stdio', o.stdio], ['tcp', o.tcp], ['pty', o.pty], ['serial', o.serial]];
   return named.filter(([, v]) => v).map(([name]) => name);
+}
+
+type WireChoice = { [N in WireName]: { name: N; options: WireOptions[N] } }[WireName];
+
+/** The wire to open and its options; TCP is the default only when no other one is named. */
+function chooseWire(o: EmulatorOptions, named: readonly WireName[]): WireChoice | null {
+  const reset = o.resetOnConnect;
+  switch (named[0]) {
+    case 'stdio':
+      return { name: 'stdio', options: { ...o.stdio!, reset } };
+    case 'pty':
+      return { name: 'pty', options: { link: o.pty!, reset } };
+    case 'serial':
+      return { name: 'serial', options: { ...o.serial!, reset } };
+    default:
+      if (o.tcp === false) return null;
+      return { name: 'tcp', options: { host: o.tcp?.host, port: o.tcp?.port, reset } };
+  }
+}
+
+/** Opens the chosen wire through the registry; its endpoint goes into `endpoints`, its close into `stops`. */
+async function openWire<N extends WireName>(
+  chosen: { name: N; options: WireOptions[N] },
+  modem: Modem,
+  log: Logger,
+  endpoints: Endpoints,
+  stops: (() => Promise<void>)[],
+): Promise<string | null> {
+  const wire = createWire(chosen.name, modem, chosen.options, log);
+  const endpoint: WireEndpoints[N] = await wire.open();
+  stops.push(() => wire.close());
+  (endpoints as Partial<WireEndpoints>)[chosen.name] = endpoint;
+  return WIRES[chosen.name].readyField(endpoint);
 }
 
 /** The serial port's own line wins; other wires take `line`. */
 function uartOptions(o: EmulatorOptions): UartOptions {
   const line = o.serial ? { baudRate: o.serial.baudRate, parity: o.serial.parity } : o.line;
   const defined = Object.fromEntries(Object.entries(line ?? {}).filter(([, v]) => v !== undefined));
-  return { pace: o.pace, line: defined };
+  return { pace: o.pace, line: defined, log: o.logger };
 }
 
 /**
@@ -284,8 +314,4 @@ function cloudFor(broker: { url?: string; azureHub?: AzureHub }, modem: Modem, l
   cloud.unavailableReason = 'the Azure hub stand-in admits devices only: send cloud-to-device messages with POST /azure/c2d';
   broker.azureHub.on('message', (m) => cloud.record(m.topic, m.payload, 1, m.properties['mqtt-retain'] === 'true'));
   return cloud;
-}
-
-export function formatHostPort(e: TcpEndpoint): string {
-  return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
 }

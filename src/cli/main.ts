@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import type { EmulatorHandle } from '../emulator';
 import { createLogger, LOG_LEVELS } from '../log';
+import { OptionError } from '../optionError';
 import { PROFILES } from '../profile';
 import { loadConfigFile, mergeSettings, settingsFromFlags, toEmulatorOptions, UsageError, type CliSettings, type RawFlags } from './config';
 
@@ -130,6 +131,7 @@ export async function main(argv: string[]): Promise<number> {
     });
   } catch (err) {
     fail((err as Error).message);
+    if (err instanceof OptionError) return 2;
     // A value the library rejected is a usage error; a socket that cannot listen is not.
     return (err as NodeJS.ErrnoException).code ? 1 : 2;
   }

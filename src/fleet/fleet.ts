@@ -11,14 +11,18 @@
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import type { AzureHub } from '../broker/azureHub';
-import { planBroker } from '../brokerPlan';
+import { planBroker, type RunningBroker } from '../brokerPlan';
 import { createCatalog } from '../commands';
 import { formatHostPort, startEmulator, type EmulatorHandle, type EmulatorOptions, type SharedParts } from '../emulator';
 import { silentLogger } from '../log';
 import { mergeModemConfig, type ModemConfig } from '../modem/config';
+import { OptionError } from '../optionError';
 import { DEFAULT_SEED } from '../random';
+import { StateDir } from '../stateDir';
+import { isFdExhaustion, openFileLimit } from '../transport/fdLimit';
 import type { PtyEndpoint } from '../transport/pty';
 import type { TcpEndpoint } from '../transport/tcp';
+import { checkFdBudget } from './fdBudget';
 import { identityFor } from './identity';
 
 /**
@@ -104,9 +108,19 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
   const base = mergeModemConfig(options.modem);
   const started = performance.now();
   const log = options.logger ?? silentLogger;
+  checkFdBudget(options, log);
   // The broker plan reads the fleet's state dir: its CA lives there, not in a modem's.
   const plan = planBroker(options);
-  const running = await plan.start(log);
+  // The fleet's own directory is locked like a modem's: two fleets (or a fleet and a
+  // single emulator) never share it. Each modem locks its own modem-<i> below it.
+  const stateDir = options.stateDir !== undefined ? StateDir.open(options.stateDir, { log }) : null;
+  let running: RunningBroker;
+  try {
+    running = await plan.start(log);
+  } catch (err) {
+    stateDir?.release();
+    throw err;
+  }
   const shared: SharedParts = { broker: { plan, running }, catalog: createCatalog() };
   const modems: EmulatorHandle[] = [];
   const batch = Math.max(1, options.concurrency ?? 50);
@@ -118,13 +132,18 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
       const failed = results.findIndex((r) => r.status === 'rejected');
       if (failed >= 0) {
         const reason = (results[failed] as PromiseRejectedResult).reason as NodeJS.ErrnoException;
+        if (reason instanceof OptionError) throw new OptionError(reason.option, `modem ${ids[failed]}: ${reason.message}`);
+        const message = isFdExhaustion(reason)
+          ? `out of file descriptors (${reason.code}): raise the limit with \`ulimit -n\` (now ${openFileLimit() ?? 'unknown'})`
+          : reason.message;
         // The code stays: the CLI tells a port in use (exit 1) from a refused value (exit 2) by it.
-        throw Object.assign(new Error(`modem ${ids[failed]}: ${reason.message}`), { code: reason.code });
+        throw Object.assign(new Error(`modem ${ids[failed]}: ${message}`), { code: reason.code });
       }
     }
   } catch (err) {
     await Promise.all(modems.map((m) => m.stop()));
     await running.stop();
+    stateDir?.release();
     throw err;
   }
 
@@ -150,6 +169,7 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
       // Every session vanishes before the shared broker closes (its wills go out).
       await Promise.all(modems.map((m) => m.stop()));
       await running.stop();
+      stateDir?.release();
     },
   };
 }

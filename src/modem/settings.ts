@@ -5,6 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../atomicFile';
+import { makeDir } from '../stateDir';
 
 export interface Settings {
   echo: boolean;
@@ -90,12 +92,13 @@ export class ProfileStore {
     return { ...factory };
   }
 
+  /** Written atomically: a kill at any moment leaves the old profile or the new one. */
   save(s: Settings): void {
     this.memory = { ...s };
     const file = this.file;
     if (file) {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, JSON.stringify(s, null, 2));
+      makeDir(path.dirname(file));
+      writeFileAtomic(file, JSON.stringify(s, null, 2));
     }
   }
 }

@@ -11,7 +11,9 @@
  * (a TCP client, a pty, another port) cannot be opened.
  */
 import type { BindingInterface, BindingPortInterface, OpenOptions, PortInfo, PortStatus, SetOptions, UpdateOptions } from '@serialport/bindings-interface';
+import { silentLogger } from '../log';
 import type { Modem } from '../modem/modem';
+import { OutputBound } from '../uart/outputBound';
 
 export const PATH_PREFIX = 'sim800://';
 
@@ -64,6 +66,9 @@ export class ModemPort implements BindingPortInterface {
   readonly openOptions: Required<OpenOptions>;
   isOpen = true;
   private received: Buffer[] = [];
+  private receivedBytes = 0;
+  /** What the program has not read is bounded like any wire's (uart/outputBound.ts). */
+  private readonly bound = new OutputBound(silentLogger, { wire: 'serialport binding' });
   private pendingRead: ((err?: Error) => void) | null = null;
   private readonly detach: () => void;
 
@@ -94,6 +99,7 @@ export class ModemPort implements BindingPortInterface {
     this.isOpen = false;
     this.detach();
     this.received = [];
+    this.receivedBytes = 0;
     this.wakeReader(new CanceledError('port is closed'));
   }
 
@@ -114,6 +120,8 @@ export class ModemPort implements BindingPortInterface {
       if (n < head.length) this.received[0] = head.subarray(n);
       else this.received.shift();
     }
+    this.receivedBytes -= bytesRead;
+    if (this.receivedBytes === 0) this.bound.drained();
     return { buffer, bytesRead };
   }
 
@@ -154,6 +162,8 @@ export class ModemPort implements BindingPortInterface {
   async flush(): Promise<void> {
     this.assertOpen();
     this.received = [];
+    this.receivedBytes = 0;
+    this.bound.drained();
   }
 
   /** Writes reach the modem as they resolve: nothing is left to transmit. */
@@ -162,9 +172,11 @@ export class ModemPort implements BindingPortInterface {
     await nextTick();
   }
 
-  private onModemData(data: Buffer): void {
-    if (!this.isOpen) return;
+  private onModemData(bytes: Buffer): void {
+    const data = this.isOpen ? this.bound.fit(this.receivedBytes, bytes) : null;
+    if (!data) return;
     this.received.push(Buffer.from(data));
+    this.receivedBytes += data.length;
     this.wakeReader();
   }
 

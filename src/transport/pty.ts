@@ -13,12 +13,21 @@ import * as path from 'node:path';
 import * as tty from 'node:tty';
 import type { Logger } from 'pino';
 import type { Modem } from '../modem/modem';
+import { OutputBound } from '../uart/outputBound';
+import type { Wire } from './wire';
 
 /** A failure to provide a pty: one line for the user; no errno code, so the CLI exits 2. */
 export class PtyError extends Error {}
 
+interface DeviceWatch {
+  /** Reads pending events now: onChange runs before check() returns if any. */
+  check(): void;
+  close(): void;
+}
+
 interface NativePty {
   open(ptmx: string): { master: number; slave: number; path: string };
+  watch(device: string, onChange: (events: string) => void): DeviceWatch;
 }
 
 /** Where node-gyp puts the addon; the same from src/transport and dist/transport. */
@@ -58,35 +67,50 @@ export interface PtyEndpoint {
   device: string;
 }
 
-/** Output the far side has not taken yet beyond this is dropped, as a UART overruns. */
-const MAX_PENDING = 64 * 1024;
+export interface PtyWireOptions {
+  /** The symlink firmware opens, e.g. /tmp/ttySIM800. */
+  link: string;
+  /** Power-cycle the modem every time a program opens the device (seen with inotify). */
+  reset?: boolean;
+  /** The pty multiplexer (default /dev/ptmx, or SIM800_EMU_PTMX). */
+  ptmx?: string;
+}
+
 const RETRY_MS = 10;
 
-export class PtyTransport {
+export class PtyTransport implements Wire<PtyEndpoint> {
   private master = -1;
   private slave = -1;
   private device = '';
   private reader: tty.ReadStream | null = null;
+  private watch: DeviceWatch | null = null;
+  /** Programs that have the device open now, as the watch counts them. */
+  private openers = 0;
   private detach: (() => void) | null = null;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private retry: NodeJS.Timeout | null = null;
-  private dropped = 0;
+  private readonly bound: OutputBound;
   private closed = false;
   // A process that exits without stop() (process.exit in a script) still removes the link.
   private readonly onExit = () => this.unlink();
 
   constructor(
     private readonly modem: Modem,
+    private readonly opts: PtyWireOptions,
     private readonly log: Logger,
-    private readonly link: string,
-    private readonly opts: { reset?: boolean; ptmx?: string } = {},
-  ) {}
+  ) {
+    this.bound = new OutputBound(log, { link: opts.link });
+  }
 
-  /** Creates the pty, links it and attaches the modem. Throws PtyError with one clear line. */
-  open(): PtyEndpoint {
+  private get link(): string {
+    return this.opts.link;
+  }
+
+  /** Creates the pty, links it and attaches the modem. Rejects with a PtyError of one clear line. */
+  async open(): Promise<PtyEndpoint> {
     this.create();
-    this.detach = this.modem.attach((data) => this.write(data), { reset: this.opts.reset });
+    this.attachModem(this.opts.reset === true);
     onProcessExit(this.onExit);
     this.log.info({ link: this.link, device: this.device }, 'pty ready');
     return { link: this.link, device: this.device };
@@ -104,6 +128,15 @@ export class PtyTransport {
     return released;
   }
 
+  /** Bytes waiting in this process for the far side (beyond what the pty itself holds). */
+  get queued(): number {
+    return this.pendingBytes;
+  }
+
+  private attachModem(reset: boolean): void {
+    this.detach = this.modem.attach((data) => this.write(data), { reset });
+  }
+
   private create(): void {
     const native = loadAddon();
     const ptmx = this.opts.ptmx ?? process.env.SIM800_EMU_PTMX ?? '/dev/ptmx';
@@ -117,18 +150,57 @@ export class PtyTransport {
     this.slave = pty.slave;
     this.device = pty.path;
     try {
+      if (this.opts.reset) this.watchOpeners(native);
       pointLink(this.link, this.device);
     } catch (err) {
-      this.release();
+      void this.release();
       throw err;
     }
     // A tty stream reads the master through the event loop (fs.read would block a
     // threadpool thread). Writes go through write() below, never through this stream:
     // libuv writes to a pty master in a blocking loop.
     const reader = new tty.ReadStream(this.master);
-    reader.on('data', (chunk: Buffer) => this.modem.receive(chunk));
+    reader.on('data', (chunk: Buffer) => {
+      // An open that came before these bytes is taken in first: the opener's bytes go
+      // to the module it opened, not to the one before the reset.
+      this.watch?.check();
+      this.modem.receive(chunk);
+    });
     reader.on('error', (err) => this.onBroken(err));
     this.reader = reader;
+  }
+
+  /**
+   * --reset-on-connect: we hold the slave ourselves, so the master never sees a program
+   * come or go; the device node's opens and closes (inotify) do. A program opening the
+   * device when nobody had it open is a new DTE connection: the module restarts, and what
+   * was waiting for the one before is dropped.
+   */
+  private watchOpeners(native: NativePty): void {
+    this.openers = 0;
+    try {
+      this.watch = native.watch(this.device, (events) => this.onOpeners(events));
+    } catch (err) {
+      throw new PtyError(`--pty --reset-on-connect: cannot watch ${this.device} for opens (${(err as Error).message})`);
+    }
+  }
+
+  /** `events`: 'o' for an open of the device, 'c' for a close, in order. */
+  private onOpeners(events: string): void {
+    if (this.closed) return;
+    let fresh = false;
+    for (const e of events) {
+      if (e === 'o') {
+        if (this.openers === 0) fresh = true;
+        this.openers++;
+      } else this.openers = Math.max(0, this.openers - 1);
+    }
+    if (!fresh || !this.detach) return;
+    this.log.info({ device: this.device }, 'DTE opened the pty: restarting the module (--reset-on-connect)');
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.detach();
+    this.attachModem(true);
   }
 
   /** Closes both descriptors: the kernel frees the pty (no process holds it). */
@@ -138,6 +210,8 @@ export class PtyTransport {
     this.retry = null;
     this.pending = [];
     this.pendingBytes = 0;
+    this.watch?.close();
+    this.watch = null;
     if (this.reader) {
       this.reader.removeAllListeners('data');
       this.reader.on('error', () => undefined);
@@ -158,7 +232,7 @@ export class PtyTransport {
   private onBroken(err: Error): void {
     if (this.closed) return;
     this.log.error({ err, device: this.device }, 'pty failed: creating a new one behind the same link');
-    this.release();
+    void this.release();
     try {
       this.create();
     } catch (e) {
@@ -166,14 +240,11 @@ export class PtyTransport {
     }
   }
 
-  /** Non-blocking writes to the master; what the far side has not taken waits here. */
-  private write(data: Buffer): void {
+  /** Non-blocking writes to the master; what the far side has not taken waits here, bounded. */
+  private write(bytes: Buffer): void {
     if (this.master < 0) return;
-    if (this.pendingBytes + data.length > MAX_PENDING) {
-      if (this.dropped === 0) this.log.warn({ device: this.device }, 'nobody reads the pty: dropping output');
-      this.dropped += data.length;
-      return;
-    }
+    const data = this.bound.fit(this.pendingBytes, bytes);
+    if (!data) return;
     this.pending.push(data);
     this.pendingBytes += data.length;
     if (!this.retry) this.flush();
@@ -201,10 +272,7 @@ export class PtyTransport {
       if (n < head.length) this.pending[0] = head.subarray(n);
       else this.pending.shift();
     }
-    if (this.dropped > 0) {
-      this.log.warn({ device: this.device, bytes: this.dropped }, 'the pty is read again; output was dropped meanwhile');
-      this.dropped = 0;
-    }
+    if (this.pending.length === 0) this.bound.drained();
   }
 
   /** Removes the link if it still points at our pty (another emulator may own it now). */

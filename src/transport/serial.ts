@@ -9,6 +9,8 @@ import { SerialPortStream } from '@serialport/stream';
 import type { Logger } from 'pino';
 import type { Modem } from '../modem/modem';
 import type { Parity } from '../uart/uart';
+import { OutputBound } from '../uart/outputBound';
+import type { Wire } from './wire';
 
 export interface SerialOptions {
   /** The device, e.g. /dev/ttyUSB0. */
@@ -23,6 +25,11 @@ export interface SerialOptions {
   binding?: BindingInterface;
 }
 
+export interface SerialWireOptions extends SerialOptions {
+  /** Power-cycle the modem every time the port is opened (again). */
+  reset?: boolean;
+}
+
 export interface SerialEndpoint {
   path: string;
   baudRate: number;
@@ -30,19 +37,21 @@ export interface SerialEndpoint {
 
 const REOPEN_MS = 1000;
 
-export class SerialTransport {
+export class SerialTransport implements Wire<SerialEndpoint> {
   private port: SerialPortStream | null = null;
   private detach: (() => void) | null = null;
   private reopen: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly onRate = (rate: number) => void this.followRate(rate);
+  private readonly bound: OutputBound;
 
   constructor(
     private readonly modem: Modem,
-    private readonly opts: SerialOptions,
+    private readonly opts: SerialWireOptions,
     private readonly log: Logger,
-    private readonly reset = false,
-  ) {}
+  ) {
+    this.bound = new OutputBound(log, { path: opts.path });
+  }
 
   /** Opens the port and attaches the modem; rejects with one line naming the device. */
   async open(): Promise<SerialEndpoint> {
@@ -94,7 +103,11 @@ export class SerialTransport {
     port.on('data', (chunk: Buffer) => this.modem.receive(chunk));
     port.on('error', (err) => this.log.warn({ err, path: this.opts.path }, 'serial port error'));
     port.on('close', (err?: Error & { disconnected?: boolean }) => this.onClose(port, err));
-    this.detach = this.modem.attach((data) => port.write(data), { reset: this.reset });
+    port.on('drain', () => this.bound.drained());
+    this.detach = this.modem.attach((bytes) => {
+      const data = this.bound.fit(port.writableLength, bytes);
+      if (data) port.write(data);
+    }, { reset: this.opts.reset });
     this.log.info({ path: this.opts.path, baudRate: port.baudRate }, 'serial port open');
   }
 

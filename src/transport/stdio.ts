@@ -8,42 +8,63 @@ import type { Readable, Writable } from 'node:stream';
 import type { ReadStream, WriteStream } from 'node:tty';
 import type { Logger } from 'pino';
 import type { Modem } from '../modem/modem';
+import { OutputBound } from '../uart/outputBound';
+import type { Wire } from './wire';
 
 export interface StdioPair {
   input: Readable;
   output: Writable;
 }
 
-export class StdioTransport {
+export interface StdioWireOptions extends StdioPair {
+  /** Power-cycle the modem when the wire opens. */
+  reset?: boolean;
+}
+
+/** Nothing to dial: the DTE is whoever holds the other end of the streams. */
+export type StdioEndpoint = Record<string, never>;
+
+export class StdioTransport implements Wire<StdioEndpoint> {
   private detach: (() => void) | null = null;
   private readonly onData = (chunk: Buffer | string) => this.modem.receive(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
+  private readonly bound: OutputBound;
+  private readonly onDrain = () => this.bound.drained();
+  private readonly onOutputError = (err: Error) => this.log.debug({ err }, 'stdio output error');
   private rawTty = false;
   private rawOut = false;
 
   constructor(
     private readonly modem: Modem,
-    private readonly pair: StdioPair,
+    private readonly opts: StdioWireOptions,
     private readonly log: Logger,
-  ) {}
-
-  /** Attaches the modem to the pair: the DTE is "connected" for as long as the pair lives. */
-  open(opts: { reset?: boolean } = {}): void {
-    const { input, output } = this.pair;
-    this.rawTty = setRaw(input, true);
-    this.rawOut = setOutputPost(output, false, this.log);
-    this.detach = this.modem.attach((data) => output.write(data), opts);
-    input.on('data', this.onData);
-    output.on('error', (err) => this.log.debug({ err }, 'stdio output error'));
-    input.resume();
-    this.log.info({ rawTty: this.rawTty }, 'DTE attached on stdio');
+  ) {
+    this.bound = new OutputBound(log, { wire: 'stdio' });
   }
 
-  close(): void {
-    const { input } = this.pair;
+  /** Attaches the modem to the pair: the DTE is "connected" for as long as the pair lives. */
+  async open(): Promise<StdioEndpoint> {
+    const { input, output } = this.opts;
+    this.rawTty = setRaw(input, true);
+    this.rawOut = setOutputPost(output, false, this.log);
+    this.detach = this.modem.attach((bytes) => {
+      const data = this.bound.fit(output.writableLength, bytes);
+      if (data) output.write(data);
+    }, { reset: this.opts.reset });
+    input.on('data', this.onData);
+    output.on('error', this.onOutputError);
+    output.on('drain', this.onDrain);
+    input.resume();
+    this.log.info({ rawTty: this.rawTty }, 'DTE attached on stdio');
+    return {};
+  }
+
+  async close(): Promise<void> {
+    const { input, output } = this.opts;
     input.off('data', this.onData);
     input.pause(); // lets the process exit: stdin no longer holds the event loop
+    output.off('drain', this.onDrain);
     if (this.rawTty) setRaw(input, false);
-    if (this.rawOut) setOutputPost(this.pair.output, true, this.log);
+    if (this.rawOut) setOutputPost(output, true, this.log);
     this.detach?.();
     this.detach = null;
   }

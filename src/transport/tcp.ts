@@ -1,92 +1,245 @@
 /**
- * TCP transport: one DTE at a time, like one wire. A second connection is told why and
- * closed; the modem's state outlives a reconnect unless resetOnConnect is set.
+ * TCP wire: one DTE at a time, like one wire. The modem's state outlives a reconnect
+ * unless `reset` (--reset-on-connect) is set.
+ *
+ * Rules a CI harness relies on (docs/cli.md, The TCP wire):
+ * - A DTE that closed or half-closed its side has hung up: the wire is free at once, even
+ *   if our side still has bytes to send it. A connection that arrives while the wire is
+ *   held waits briefly for the holder to go (its hang-up may be in the same event-loop turn
+ *   as the new connection), and is refused only if it does not.
+ * - A refused connection is told why and closed completely: what it sends is read and
+ *   dropped, so its end is seen, and a peer that never closes is cut after LINGER_MS.
+ * - What waits for a DTE that does not read is bounded (outputBound.ts), and freed when it
+ *   goes.
+ * - close() destroys every socket the wire owns, so a stop never waits on a peer.
  */
 import * as net from 'node:net';
 import type { Logger } from 'pino';
 import type { Modem } from '../modem/modem';
+import { isFdExhaustion, openFileLimit, reportFdExhaustion } from './fdLimit';
+import { OutputBound } from '../uart/outputBound';
+import type { Wire } from './wire';
 
 export interface TcpEndpoint {
   host: string;
   port: number;
 }
 
-export const BUSY_MESSAGE = 'sim800-emu: another DTE is already connected to this modem (one wire); closing\r\n';
-
-/**
- * Writes to the socket, gathered per event-loop turn: a command's echo and its result,
- * written by the engine moments apart, leave as one buffer in one write call and one
- * system call. (Two writes per `AT` made the round trip 1.7 times a bare server's;
- * gathering into one buffer instead of corking spares the stream a request per piece.
- * bench/README.md.)
- */
-function coalesced(socket: net.Socket): (data: Buffer) => void {
-  let pending: Buffer[] = [];
-  const flush = () => {
-    const out = pending.length === 1 ? pending[0] : Buffer.concat(pending);
-    pending = [];
-    if (socket.writable) socket.write(out);
-  };
-  return (data) => {
-    if (pending.length === 0) setImmediate(flush);
-    pending.push(data);
-  };
+export interface TcpWireOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 2323; 0 = any free port. */
+  port?: number;
+  /** Power-cycle the modem on every new DTE connection. */
+  reset?: boolean;
 }
 
-export class TcpTransport {
+/** `host:port`, with an IPv6 host in brackets. */
+export function formatHostPort(e: TcpEndpoint): string {
+  return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
+}
+
+export const BUSY_MESSAGE = 'sim800-emu: another DTE is already connected to this modem (one wire); closing\r\n';
+
+/** How long a new connection waits for the DTE holding the wire to hang up before it is refused. */
+const GRACE_MS = 200;
+/** How long a socket we closed (refused, or hung up on) may take to send its last bytes. */
+const LINGER_MS = 1000;
+/** Bytes gathered in one turn before they go to the socket without waiting for the turn's end. */
+const GATHER_MAX = 16 * 1024;
+
+/** The DTE holding the wire. */
+class Holder {
+  /** Output gathered in this event-loop turn, not yet handed to the socket. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private flushScheduled = false;
+  detach: () => void = () => undefined;
+  gone = false;
+
+  constructor(
+    readonly socket: net.Socket,
+    readonly peer: string,
+    private readonly bound: OutputBound,
+  ) {
+    socket.on('drain', () => bound.drained());
+  }
+
+  /** Bytes waiting for this DTE in the process: gathered, and in the socket's buffer. */
+  get queued(): number {
+    return this.gone ? 0 : this.pendingBytes + this.socket.writableLength;
+  }
+
+  /**
+   * Writes are gathered per event-loop turn: a command's echo and its result, written by
+   * the engine moments apart, leave as one buffer in one write call and one system call
+   * (one concat, not a cork per piece).
+   */
+  write(bytes: Buffer): void {
+    const data = this.gone ? null : this.bound.fit(this.queued, bytes);
+    if (!data) return;
+    this.pending.push(data);
+    this.pendingBytes += data.length;
+    // Bulk (a long echo, a file read) goes to the socket at once: the kernel takes what it
+    // can, and what it cannot is what the bound counts.
+    if (this.pendingBytes >= GATHER_MAX) {
+      this.flush();
+      return;
+    }
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const out = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (!this.gone && this.socket.writable) this.socket.write(out);
+  }
+
+  /** The DTE hung up: nothing more is queued for it, and what was is let go. */
+  hangUp(): void {
+    this.gone = true;
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+}
+
+export class TcpTransport implements Wire<TcpEndpoint> {
   private server: net.Server | null = null;
-  private current: net.Socket | null = null;
+  private holder: Holder | null = null;
+  /** Connections waiting for the holder to hang up, oldest first. */
+  private readonly waiting = new Map<net.Socket, NodeJS.Timeout>();
+  /** Every socket this wire has accepted and not yet seen closed. */
+  private readonly sockets = new Set<net.Socket>();
+  private closed = false;
 
   constructor(
     private readonly modem: Modem,
+    private readonly opts: TcpWireOptions,
     private readonly log: Logger,
-    private readonly resetOnConnect = false,
   ) {}
 
-  async listen(host: string, port: number): Promise<TcpEndpoint> {
+  async open(): Promise<TcpEndpoint> {
+    openFileLimit(); // read now: out of descriptors, it could not be read to be reported
     const server = net.createServer((socket) => this.onConnection(socket));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => {
+      server.listen(this.opts.port ?? 2323, this.opts.host ?? '127.0.0.1', () => {
         server.off('error', reject);
         resolve();
       });
     });
-    server.on('error', (err) => this.log.error({ err }, 'tcp server error'));
+    server.on('error', (err: NodeJS.ErrnoException) => {
+      if (isFdExhaustion(err)) reportFdExhaustion(this.log, err, 'a DTE connection was dropped');
+      else this.log.error({ err }, 'tcp server error');
+    });
     const addr = server.address() as net.AddressInfo;
     return { host: addr.address, port: addr.port };
   }
 
+  /** Bytes waiting in this process for the connected DTE (0 when none is connected). */
+  get queued(): number {
+    return this.holder?.queued ?? 0;
+  }
+
+  /** Sockets this wire holds open: the DTE's, waiting and refused ones not yet closed. */
+  get openSockets(): number {
+    return this.sockets.size;
+  }
+
   private onConnection(socket: net.Socket): void {
-    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
-    socket.setNoDelay(true);
-    if (this.current || this.modem.attachedDte) {
-      this.log.warn({ peer }, 'refused a second DTE connection: one wire, one DTE');
-      socket.on('error', () => undefined);
-      socket.end(BUSY_MESSAGE);
+    if (this.closed) {
+      socket.destroy();
       return;
     }
-    this.current = socket;
-    this.log.info({ peer }, 'DTE connected');
-    const detach = this.modem.attach(coalesced(socket), { reset: this.resetOnConnect });
-    socket.on('data', (chunk) => this.modem.receive(chunk));
-    const done = () => {
-      if (this.current !== socket) return;
-      this.current = null;
-      detach();
-      this.log.info({ peer }, 'DTE disconnected');
-    };
-    socket.on('close', done);
-    socket.on('error', (err) => {
-      this.log.debug({ err, peer }, 'DTE socket error');
-      done();
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    socket.on('error', (err) => this.log.debug({ err, peer }, 'DTE socket error'));
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      this.stopWaiting(socket);
     });
+    if (this.holder) {
+      // The holder's hang-up may not have been read yet: give it a moment.
+      this.waiting.set(
+        socket,
+        setTimeout(() => {
+          if (this.stopWaiting(socket)) this.refuse(socket, peer);
+        }, GRACE_MS),
+      );
+    } else if (this.modem.attachedDte) this.refuse(socket, peer); // another wire holds the modem
+    else this.accept(socket, peer);
+  }
+
+  private accept(socket: net.Socket, peer: string): void {
+    const holder = new Holder(socket, peer, new OutputBound(this.log, { peer }));
+    this.holder = holder;
+    this.log.info({ peer }, 'DTE connected');
+    holder.detach = this.modem.attach((data) => holder.write(data), { reset: this.opts.reset });
+    socket.on('data', (chunk: Buffer) => {
+      if (!holder.gone) this.modem.receive(chunk);
+    });
+    // 'end': the peer closed or half-closed its side; it has hung up. (Our side is ended
+    // by the socket itself, once what is queued is written.)
+    const hungUp = () => this.release(holder);
+    socket.once('end', hungUp);
+    socket.once('close', hungUp);
+  }
+
+  /** The DTE is gone: the wire is free, and the oldest waiting connection takes it. */
+  private release(holder: Holder): void {
+    if (this.holder !== holder) return;
+    this.holder = null;
+    holder.hangUp();
+    holder.detach();
+    this.lingerThenDestroy(holder.socket);
+    this.log.info({ peer: holder.peer }, 'DTE disconnected');
+    if (this.closed) return;
+    for (const socket of this.waiting.keys()) {
+      this.stopWaiting(socket);
+      if (socket.destroyed) continue;
+      this.accept(socket, `${socket.remoteAddress}:${socket.remotePort}`);
+      return;
+    }
+  }
+
+  /** Drops a connection from the waiting list; false when it was not waiting. */
+  private stopWaiting(socket: net.Socket): boolean {
+    const timer = this.waiting.get(socket);
+    if (timer === undefined) return false;
+    clearTimeout(timer);
+    this.waiting.delete(socket);
+    return true;
+  }
+
+  private refuse(socket: net.Socket, peer: string): void {
+    this.log.warn({ peer }, 'refused a second DTE connection: one wire, one DTE');
+    socket.resume(); // read and drop what it sends, so its end is seen
+    socket.end(BUSY_MESSAGE);
+    this.lingerThenDestroy(socket);
+  }
+
+  /** A socket we are done with closes when its peer does, or after LINGER_MS whatever the peer does. */
+  private lingerThenDestroy(socket: net.Socket): void {
+    if (socket.destroyed) return;
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
   }
 
   async close(): Promise<void> {
-    this.current?.destroy();
-    this.current = null;
+    this.closed = true;
+    if (this.holder) this.release(this.holder);
+    for (const socket of this.waiting.keys()) this.stopWaiting(socket);
+    for (const socket of this.sockets) socket.destroy();
     const server = this.server;
     this.server = null;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));

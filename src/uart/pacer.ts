@@ -10,6 +10,7 @@
  * after a response never overtakes it.
  */
 import type { Clock, TimerHandle } from '../clock';
+import type { OutputBound } from './outputBound';
 
 export type Sink = (data: Buffer) => void;
 
@@ -28,15 +29,27 @@ export class Pacer {
   private timer: TimerHandle | null = null;
   private idleWaiters: (() => void)[] = [];
   private closed = false;
+  /** Bytes written and not yet delivered. */
+  private queuedBytes = 0;
 
   constructor(
     private readonly sink: Sink,
     private readonly clock: Clock,
     private readonly byteMs: () => number,
+    /** What may wait for the wire: beyond it bytes are dropped, as a UART's transmit buffer overruns. */
+    private readonly bound?: OutputBound,
   ) {}
 
-  write(data: Buffer): void {
-    if (this.closed || data.length === 0) return;
+  /** Bytes waiting for the wire. */
+  get queued(): number {
+    return this.queuedBytes;
+  }
+
+  write(bytes: Buffer): void {
+    if (this.closed || bytes.length === 0) return;
+    const data = this.bound ? this.bound.fit(this.queuedBytes, bytes) : bytes;
+    if (!data) return;
+    this.queuedBytes += data.length;
     // An idle wire starts sending now; a busy one queues behind what is on it.
     if (this.queue.length === 0) this.wireFreeAt = Math.max(this.wireFreeAt, this.clock.now());
     this.queue.push({ data, byteMs: this.byteMs() });
@@ -60,6 +73,7 @@ export class Pacer {
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timer = null;
     this.queue.length = 0;
+    this.queuedBytes = 0;
     this.settleIdle();
   }
 
@@ -74,6 +88,7 @@ export class Pacer {
       const due = Math.min(left, Math.floor((now - this.wireFreeAt) / head.byteMs + 1e-9));
       if (due <= 0) break;
       out.push(head.data.subarray(this.sent, this.sent + due));
+      this.queuedBytes -= due;
       this.wireFreeAt += due * head.byteMs;
       if (due < left) {
         this.sent += due;
@@ -87,7 +102,10 @@ export class Pacer {
     if (this.queue.length > 0) {
       const nextDue = this.wireFreeAt + this.queue[0].byteMs;
       this.timer = this.clock.setTimeout(() => this.pump(), Math.max(0, nextDue - now));
-    } else this.settleIdle();
+    } else {
+      this.bound?.drained();
+      this.settleIdle();
+    }
   }
 
   private settleIdle(): void {

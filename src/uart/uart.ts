@@ -10,7 +10,10 @@
  * serial port was opened at.
  */
 import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
 import type { Clock } from '../clock';
+import { silentLogger } from '../log';
+import { OutputBound } from './outputBound';
 import { Pacer, type Sink } from './pacer';
 
 export const PARITIES = ['none', 'even', 'odd'] as const;
@@ -41,6 +44,8 @@ export interface UartOptions {
   pace?: boolean;
   /** The DTE's line; missing fields from DEFAULT_LINE. */
   line?: Partial<LineFormat>;
+  /** Where a paced wire's overrun (bytes dropped: outputBound.ts) is logged. */
+  log?: Logger;
 }
 
 /** One DTE's connection: the engine writes here. */
@@ -55,12 +60,14 @@ export class Uart extends EventEmitter<{ rate: [rate: number] }> {
   private currentRate: number;
   private ipr = 0;
   private pacer: Pacer | null = null;
+  private readonly log: Logger;
 
   constructor(
     opts: UartOptions,
     private readonly clock: Clock,
   ) {
     super();
+    this.log = opts.log ?? silentLogger;
     this.pace = opts.pace === true;
     this.line = { ...DEFAULT_LINE, ...opts.line };
     this.currentRate = this.line.baudRate;
@@ -88,7 +95,7 @@ export class Uart extends EventEmitter<{ rate: [rate: number] }> {
   /** Connects a DTE's sink: paced when pacing is on, direct otherwise. */
   connect(sink: Sink): UartWire {
     if (!this.pace) return { write: sink, close: () => undefined };
-    const pacer = new Pacer(sink, this.clock, () => byteTimeMs(this.line, this.currentRate));
+    const pacer = new Pacer(sink, this.clock, () => byteTimeMs(this.line, this.currentRate), new OutputBound(this.log, { wire: 'uart' }));
     this.pacer = pacer;
     return {
       write: (data) => pacer.write(data),
@@ -97,6 +104,11 @@ export class Uart extends EventEmitter<{ rate: [rate: number] }> {
         if (this.pacer === pacer) this.pacer = null;
       },
     };
+  }
+
+  /** Bytes the paced wire holds back (0 unpaced: the transport holds them). */
+  get queued(): number {
+    return this.pacer?.queued ?? 0;
   }
 
   /** Resolves once every byte the modem has written is on the wire. */

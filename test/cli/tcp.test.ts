@@ -23,9 +23,9 @@ async function connect(port: number): Promise<DteClient> {
 const LOGGING_ARGS = ['--tcp', '127.0.0.1:0', '--broker-port', '0', '--log-level', 'info'];
 
 /**
- * Connects once the emulator has logged the previous DTE's disconnect: until then a new
- * connection is (rightly) refused as a second DTE. (Probing with a connection and a short
- * wait for the refusal can take a slow refusal for acceptance on a loaded machine.)
+ * Connects once the emulator has logged the previous DTE's disconnect, so the state the
+ * test reads is the one the previous DTE left. (A reconnect at once is accepted as well:
+ * test/transport/tcpWire.test.ts.)
  */
 async function reconnect(cli: { port: number; stderr(): string }): Promise<DteClient> {
   await waitForLog(cli, 'DTE disconnected');

@@ -319,8 +319,9 @@ describe('persistence: files are flash, kept in --state-dir', () => {
 
   it('a state dir that cannot be written: CME 23, nothing changes, the module answers', async () => {
     const dir = tmp();
-    // The atomic write's temporary name taken by a directory: the write fails.
-    fs.mkdirSync(path.join(dir, 'fs', 'USER', `,tmp-${process.pid}`), { recursive: true });
+    // The mirror's user directory is a file: nothing can be written below it.
+    fs.mkdirSync(path.join(dir, 'fs'));
+    fs.writeFileSync(path.join(dir, 'fs', 'USER'), '');
     dte = await readyDte({ stateDir: dir });
     await dte.exchange('AT+CMEE=1');
     expect(await dte.exchange(`AT+FSCREATE=${FILE}`)).toBe('\r\n+CME ERROR: 23\r\n');

@@ -153,11 +153,11 @@ describe('--pty', () => {
     expect(() => emu!.openPort()).toThrow('a DTE is already attached to this modem');
   });
 
-  it('where ptys do not exist: one clear error, nothing left behind', () => {
+  it('where ptys do not exist: one clear error, nothing left behind', async () => {
     const link = path.join(dir, 'ttyX');
-    const t = new PtyTransport(emu?.modem ?? ({} as never), silentLogger, link, { ptmx: path.join(dir, 'no-ptmx') });
-    expect(() => t.open()).toThrow(PtyError);
-    expect(() => t.open()).toThrow(/^--pty: cannot create a pseudo-terminal \(.*no-ptmx: No such file or directory\): this system offers no ptys$/);
+    const t = new PtyTransport(emu?.modem ?? ({} as never), { link, ptmx: path.join(dir, 'no-ptmx') }, silentLogger);
+    await expect(t.open()).rejects.toThrow(PtyError);
+    await expect(t.open()).rejects.toThrow(/^--pty: cannot create a pseudo-terminal \(.*no-ptmx: No such file or directory\): this system offers no ptys$/);
     expect(fs.existsSync(link)).toBe(false);
   });
 });

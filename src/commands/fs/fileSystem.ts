@@ -12,7 +12,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
+import { writeFileAtomic } from '../../atomicFile';
 import { silentLogger } from '../../log';
+import { makeDir } from '../../stateDir';
 
 export const FS_LIMITS = {
   /** Bytes of free flash on an empty module. */
@@ -238,13 +240,12 @@ export class FileSystem {
     if (this.root) {
       const p = this.diskPath(e.segments);
       try {
-        if (e.dir) fs.mkdirSync(p, { recursive: true });
+        if (e.dir) makeDir(p);
         else {
-          fs.mkdirSync(path.dirname(p), { recursive: true });
-          // ',' cannot occur in a valid name, so the temporary file never shadows one.
-          const tmp = path.join(path.dirname(p), `,tmp-${process.pid}`);
-          fs.writeFileSync(tmp, e.data);
-          fs.renameSync(tmp, p);
+          makeDir(path.dirname(p));
+          // Temporary files start with ',', which no valid name holds, so one never
+          // shadows a file, and load() skips any a killed run left.
+          writeFileAtomic(p, e.data);
         }
       } catch (err) {
         return this.ioFailure('write', err);
