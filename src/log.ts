@@ -5,7 +5,7 @@
  * mask them inside structured fields.
  */
 import pino, { type Logger } from 'pino';
-import { withoutSpaces } from './at/parser';
+import { withoutSpaces } from './lineText';
 
 export type { Logger };
 

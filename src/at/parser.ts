@@ -5,6 +5,8 @@
  * wherever they stand (`AT + SAPBR = 3,1`, `AT+ CSQ`), as V.250 says; inside quotes they
  * are part of the string.
  */
+import { withoutSpaces } from '../lineText';
+
 export type Form = 'test' | 'read' | 'write' | 'exec';
 
 export interface Invocation {
@@ -108,34 +110,6 @@ export function parseCommandLine(line: string): ParsedLine {
     i = k;
   }
   return { ok: true, invocations: out };
-}
-
-/**
- * The line without its spaces outside double quotes (a `\\"` inside quotes does not end
- * them). An unterminated quote keeps its spaces: the line is malformed either way. With
- * `kept`, the index in `s` of every character kept is pushed onto it (for masking a span
- * of the result in the line as received).
- */
-export function withoutSpaces(s: string, kept?: number[]): string {
-  let out = '';
-  let from = 0;
-  let inQuote = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (inQuote) {
-      if (c === '\\' && s[i + 1] === '"') {
-        kept?.push(i);
-        i++;
-      } else if (c === '"') inQuote = false;
-    } else if (c === '"') inQuote = true;
-    else if (c === ' ') {
-      out += s.slice(from, i);
-      from = i + 1;
-      continue;
-    }
-    kept?.push(i);
-  }
-  return from === 0 ? s : out + s.slice(from);
 }
 
 /** Index of `ch` at or after `from` outside double quotes; `n` when absent; -1 on an open quote. */

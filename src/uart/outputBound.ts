@@ -12,10 +12,11 @@ import type { Logger } from 'pino';
 
 /**
  * Bytes queued in the emulator for one DTE beyond what the OS already holds for it (a
- * socket's or a pty's kernel buffer). More than any single answer (an AT+FSREAD of 10240
- * bytes, a full AT log); small enough that a fleet of DTEs that never read stays small.
+ * socket's or a pty's kernel buffer). More than any single answer, which goes out in one
+ * write (an AT+HTTPREAD of the whole 318976-byte response buffer, with room for a second
+ * behind it); small enough that a DTE that never reads costs a bounded megabyte.
  */
-export const MAX_QUEUED = 64 * 1024;
+export const MAX_QUEUED = 1024 * 1024;
 
 export class OutputBound {
   private dropped = 0;

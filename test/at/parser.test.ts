@@ -1,4 +1,5 @@
-import { parseCommandLine, withoutSpaces, type Invocation } from '../../src/at/parser';
+import { parseCommandLine, type Invocation } from '../../src/at/parser';
+import { withoutSpaces } from '../../src/lineText';
 
 const ok = (body: string): Invocation[] => {
   const r = parseCommandLine(body);

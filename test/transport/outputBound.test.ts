@@ -48,7 +48,8 @@ describe('the pacer (--pace) holds at most MAX_QUEUED for the wire', () => {
     const { log, records } = capturingLogger();
     const out: Buffer[] = [];
     const pacer = new Pacer((d) => out.push(d), clock, () => 10000 / 9600, new OutputBound(log));
-    for (let i = 0; i < 40; i++) pacer.write(Buffer.alloc(4096, 0x41 + (i % 26)));
+    const chunks = MAX_QUEUED / 4096 + 24; // 96 KiB more than the bound
+    for (let i = 0; i < chunks; i++) pacer.write(Buffer.alloc(4096, 0x41 + (i % 26)));
     expect(pacer.queued).toBe(MAX_QUEUED);
     expect(warnings(records)).toHaveLength(1);
     clock.advance(1000); // 960 bytes at 9600 8N1
@@ -57,7 +58,7 @@ describe('the pacer (--pace) holds at most MAX_QUEUED for the wire', () => {
     clock.advance(MAX_QUEUED * (10000 / 9600));
     expect(Buffer.concat(out).length).toBe(MAX_QUEUED);
     expect(pacer.queued).toBe(0);
-    expect(records[records.length - 1]).toMatchObject({ msg: 'the DTE reads again; output was dropped meanwhile', bytes: 40 * 4096 - MAX_QUEUED });
+    expect(records[records.length - 1]).toMatchObject({ msg: 'the DTE reads again; output was dropped meanwhile', bytes: chunks * 4096 - MAX_QUEUED });
   });
 });
 
@@ -66,7 +67,7 @@ describe('wires', () => {
     const modem = assembleModem();
     const port = new InProcessPort(modem);
     port.write('AT\r');
-    for (let i = 0; i < 64; i++) port.write(Buffer.alloc(4096, 0x42));
+    for (let i = 0; i < (2 * MAX_QUEUED) / 4096; i++) port.write(Buffer.alloc(4096, 0x42));
     expect(port.readableLength).toBeLessThanOrEqual(MAX_QUEUED);
     expect(port.readableLength).toBeGreaterThan(MAX_QUEUED / 2);
     port.destroy();
@@ -79,7 +80,7 @@ describe('wires', () => {
     const wire = createWire('stdio', modem, { input, output }, pino({ level: 'silent' }));
     expect(await wire.open()).toEqual({});
     input.write('AT\r');
-    for (let i = 0; i < 64; i++) input.write(Buffer.alloc(4096, 0x43));
+    for (let i = 0; i < (2 * MAX_QUEUED) / 4096; i++) input.write(Buffer.alloc(4096, 0x43));
     await new Promise((r) => setImmediate(r));
     expect(output.writableLength).toBeLessThanOrEqual(MAX_QUEUED);
     expect(output.writableLength + output.readableLength).toBeGreaterThan(MAX_QUEUED / 2);
