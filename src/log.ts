@@ -26,11 +26,11 @@ export function createLogger(level: LogLevel = 'info', pretty = process.stderr.i
 
 export const silentLogger: Logger = pino({ level: 'silent' });
 
-const MAY_HOLD_SECRET = /SMCONF|SAZURECONF|SAPBR|SSLSETCERT/i;
+const MAY_HOLD_SECRET = /SMCONF|SAZURECONF|SAPBR|SSLSETCERT|CSTT/i;
 
 /**
  * Masks secret arguments inside an AT command line: SMCONF PASSWORD values, the
- * SAZURECONF device key, SAPBR PWD values, the SSLSETCERT password.
+ * SAZURECONF device key, SAPBR PWD values, the SSLSETCERT password, the AT+CSTT password.
  */
 export function redactLine(line: string): string {
   if (!MAY_HOLD_SECRET.test(line)) return line; // most lines: one scan instead of four
@@ -38,5 +38,6 @@ export function redactLine(line: string): string {
     .replace(/(\+SMCONF\s*=\s*"?PASSWORD"?\s*,\s*)("(?:[^"\\]|\\.)*"|[^;]*)/gi, '$1***')
     .replace(/(\+SAZURECONF\s*=\s*(?:"[^"]*"|[^,;]*)\s*,\s*(?:"[^"]*"|[^,;]*)\s*,\s*)("[^"]*"|[^,;]*)/gi, '$1***')
     .replace(/(\+SAPBR\s*=\s*3\s*,\s*\d+\s*,\s*"?PWD"?\s*,\s*)("[^"]*"|[^;]*)/gi, '$1***')
-    .replace(/(\+SSLSETCERT\s*=\s*(?:"[^"]*"|[^,;]*)\s*,\s*)("[^"]*"|[^;]*)/gi, '$1***');
+    .replace(/(\+SSLSETCERT\s*=\s*(?:"[^"]*"|[^,;]*)\s*,\s*)("[^"]*"|[^;]*)/gi, '$1***')
+    .replace(/(\+CSTT\s*=\s*(?:"[^"]*"|[^,;]*)\s*,\s*(?:"[^"]*"|[^,;]*)\s*,\s*)("[^"]*"|[^;]*)/gi, '$1***');
 }

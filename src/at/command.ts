@@ -21,10 +21,26 @@ export interface CommandContext<M = unknown> {
   /** Raw bytes sent as they are (file contents, payloads). */
   raw(data: string | Buffer): void;
   /**
-   * Data mode: sends the `> ` prompt, then collects exactly `size` bytes (not echoed).
-   * Resolves null when fewer arrive within `timeoutMs`.
+   * Data mode: sends the `> ` prompt (unless `show` is false), then collects exactly `size`
+   * bytes (not echoed). Resolves null when fewer arrive within `timeoutMs`.
    */
-  prompt(size: number, timeoutMs: number): Promise<Buffer | null>;
+  prompt(size: number, timeoutMs: number, show?: boolean): Promise<Buffer | null>;
+  /**
+   * Data mode ended by a byte (AT+CIPSEND's Ctrl-Z): the `> ` prompt (unless `show` is
+   * false), then bytes up to `end` (not kept) or `max` bytes; `cancel` abandons them. With
+   * `autoMs` the bytes so far are taken that long after the prompt (AT+CIPATS). Resolves
+   * with the bytes, 'cancel', or null when `timeoutMs` passed first.
+   */
+  collect(opts: CollectOptions): Promise<Buffer | 'cancel' | null>;
+}
+
+export interface CollectOptions {
+  end: number;
+  cancel: number;
+  max: number;
+  timeoutMs: number;
+  autoMs?: number;
+  show?: boolean;
 }
 
 export interface WriteForm<M = unknown, P extends readonly ParamSpec[] = readonly ParamSpec[]> {

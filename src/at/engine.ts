@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { parseArgs } from './args';
-import type { CommandContext, CommandDef, CommandTable, HandlerResult } from './command';
+import type { CollectOptions, CommandContext, CommandDef, CommandTable, HandlerResult } from './command';
 import { frameBlock, frameFinal, finalName, type FrameSettings } from './format';
 import { LineAssembler, type LineChars } from './lineAssembler';
 import { parseCommandLine, type Invocation } from './parser';
@@ -65,6 +65,14 @@ interface DataWait {
   resolve: (b: Buffer | null) => void;
 }
 
+/** A data phase ended by a byte (Ctrl-Z) rather than a count. */
+interface CollectWait {
+  opts: CollectOptions;
+  bytes: number[];
+  timers: TimerHandle[];
+  resolve: (b: Buffer | 'cancel' | null) => void;
+}
+
 export class AtEngine<M = unknown> {
   private readonly assembler = new LineAssembler();
   private readonly input: Buffer[] = [];
@@ -74,6 +82,17 @@ export class AtEngine<M = unknown> {
   private sink: Sink | null = null;
   private busy = false;
   private data: DataWait | null = null;
+  private collecting: CollectWait | null = null;
+  /**
+   * Data mode outside any command (transparent TCP/IP): while set and no line runs, every
+   * input byte goes here instead of to the line assembler.
+   */
+  private dataSink: ((bytes: Buffer) => void) | null = null;
+  /**
+   * A line just ended with S3: an S4 (LF) right behind it still belongs to the line's end,
+   * even when the line opened a data phase (drivers send `AT+CIPSEND=5\r\n`, then the data).
+   */
+  private lineEndPending = false;
   private lastLine = '';
   private syncPrev = -1;
   private pumping = false;
@@ -114,6 +133,19 @@ export class AtEngine<M = unknown> {
     this.busy = false;
     if (this.data) this.clock.clearTimeout(this.data.timer);
     this.data = null;
+    this.endCollect();
+    this.dataSink = null;
+    this.lineEndPending = false;
+  }
+
+  /** Enters (a sink) or leaves (null) data mode; it takes effect once no line runs. */
+  setDataSink(sink: ((bytes: Buffer) => void) | null): void {
+    this.dataSink = sink;
+    if (sink) queueMicrotask(() => this.pump());
+  }
+
+  get inDataMode(): boolean {
+    return this.dataSink !== null;
   }
 
   receive(chunk: Buffer): void {
@@ -163,9 +195,25 @@ export class AtEngine<M = unknown> {
           this.dropInput();
           break;
         }
-        if (this.busy && !this.data) break;
+        if (this.busy && !this.data && !this.collecting) break;
+        if (this.lineEndPending) {
+          this.lineEndPending = false;
+          const head = this.input[0];
+          if (head[this.inputPos] === this.host.lineSettings().s4 && (this.data || this.collecting || (this.dataSink && !this.busy))) {
+            this.consume(head, 1);
+            continue;
+          }
+        }
         if (this.data) {
           this.feedData();
+          continue;
+        }
+        if (this.collecting) {
+          this.feedCollect();
+          continue;
+        }
+        if (this.dataSink && !this.busy) {
+          this.feedSink(this.dataSink);
           continue;
         }
         const head = this.input[0];
@@ -188,6 +236,7 @@ export class AtEngine<M = unknown> {
         const done = this.assembler.feed(byte, settings);
         if (!done) continue;
         flushEcho();
+        this.lineEndPending = true;
         if (done.kind === 'repeat') this.startLine(this.lastLine);
         else if (done.kind === 'overflow') this.startLine(null);
         else {
@@ -254,6 +303,41 @@ export class AtEngine<M = unknown> {
     }
   }
 
+  private feedCollect(): void {
+    const c = this.collecting!;
+    const head = this.input[0];
+    while (this.inputPos < head.length) {
+      const byte = head[this.inputPos++];
+      if (byte === c.opts.cancel) return this.finishCollect('cancel', head);
+      if (byte === c.opts.end) return this.finishCollect(Buffer.from(c.bytes), head);
+      c.bytes.push(byte);
+      if (c.bytes.length >= c.opts.max) return this.finishCollect(Buffer.from(c.bytes), head);
+    }
+    this.consume(head, 0);
+  }
+
+  private finishCollect(result: Buffer | 'cancel' | null, head?: Buffer): void {
+    const c = this.collecting;
+    if (head) this.consume(head, 0);
+    if (!c) return;
+    this.endCollect();
+    c.resolve(result);
+  }
+
+  private endCollect(): void {
+    if (!this.collecting) return;
+    for (const t of this.collecting.timers) this.clock.clearTimeout(t);
+    this.collecting = null;
+  }
+
+  /** Hands the rest of the input to the data-mode sink, one chunk at a time. */
+  private feedSink(sink: (bytes: Buffer) => void): void {
+    const head = this.input[0];
+    const bytes = head.subarray(this.inputPos);
+    this.consume(head, bytes.length);
+    sink(bytes);
+  }
+
   // ---- execution ------------------------------------------------------------------
 
   /**
@@ -299,6 +383,7 @@ export class AtEngine<M = unknown> {
     this.host.lineDone?.();
     this.busy = false;
     this.data = null;
+    this.endCollect();
     this.flushUrcs();
     this.pump();
   }
@@ -415,8 +500,8 @@ export class AtEngine<M = unknown> {
     this.write(frameBlock(lines, this.host.lineSettings()));
   }
 
-  prompt(size: number, timeoutMs: number): Promise<Buffer | null> {
-    this.write('\r\n> ');
+  prompt(size: number, timeoutMs: number, show = true): Promise<Buffer | null> {
+    if (show) this.write('\r\n> ');
     if (size <= 0) return Promise.resolve(Buffer.alloc(0));
     return new Promise((resolve) => {
       const timer = this.clock.setTimeout(() => {
@@ -427,6 +512,20 @@ export class AtEngine<M = unknown> {
       }, timeoutMs);
       this.data = { size, chunks: [], got: 0, timer, resolve };
       // Bytes may already be waiting (the DTE sent the data right behind the command).
+      queueMicrotask(() => this.pump());
+    });
+  }
+
+  collect(opts: CollectOptions): Promise<Buffer | 'cancel' | null> {
+    if (opts.show ?? true) this.write('\r\n> ');
+    return new Promise((resolve) => {
+      const c: CollectWait = { opts, bytes: [], timers: [], resolve };
+      const end = (result: () => Buffer | null) => () => {
+        if (this.collecting === c) this.finishCollect(result());
+      };
+      c.timers.push(this.clock.setTimeout(end(() => null), opts.timeoutMs));
+      if (opts.autoMs !== undefined) c.timers.push(this.clock.setTimeout(end(() => Buffer.from(c.bytes)), opts.autoMs));
+      this.collecting = c;
       queueMicrotask(() => this.pump());
     });
   }

@@ -34,6 +34,9 @@ export interface ModemConfig {
   ipr: number;
   /** The api-version AT+SAZURECONF puts into the hub's MQTT user name (docs/azure.md). */
   azureApiVersion: string;
+  /** Where AT+CIPGSMLOC places the module (degrees; docs/tcpip.md). */
+  latitude: number;
+  longitude: number;
 }
 
 export const DEFAULT_MODEM_CONFIG: ModemConfig = {
@@ -59,6 +62,9 @@ export const DEFAULT_MODEM_CONFIG: ModemConfig = {
   ipPool: '10.89.193.0/24',
   ipr: 0,
   azureApiVersion: '2018-06-30',
+  // FONA's sample AT+CIPGSMLOC answer: lower Manhattan.
+  latitude: 40.73016,
+  longitude: -74.007729,
 };
 
 /** Checks a partial config from a file or the library; throws an Error naming the problem. */

@@ -8,6 +8,10 @@
  * the configured URL as it is. In embedded mode a TLS session (AT+SMSSL=1) goes to the
  * broker's TLS listener and a plain one to its plain listener, whatever port the URL
  * names: production TLS ports vary (8883, 8884, 443 ...).
+ *
+ * A TCP/IP socket (AT+CIPSTART) is not always MQTT: after the --map rules, only a TCP
+ * destination on one of the MQTT ports (1883, 8883 unless configured) goes to the broker,
+ * everything else as it is (routeSocket; docs/tcpip.md §5).
  */
 
 export interface BrokerAddress {
@@ -27,12 +31,21 @@ export type BrokerMode = 'embedded' | 'direct' | 'override';
 
 export const DEFAULT_MQTT_PORT = 1883;
 
+/** The ports on which a TCP/IP socket is taken for MQTT and sent to the broker. */
+export const DEFAULT_CIP_MQTT_PORTS: readonly number[] = [1883, 8883];
+
+/** Where a TCP/IP socket goes, and whether that is the broker (faults for brokers apply). */
+export interface SocketRoute extends BrokerAddress {
+  broker: boolean;
+}
+
 export class BrokerRouter {
   constructor(
     readonly mode: BrokerMode,
     readonly rules: readonly MapRule[] = [],
     private target?: BrokerAddress,
     private tlsTarget?: BrokerAddress,
+    readonly cipMqttPorts: readonly number[] = DEFAULT_CIP_MQTT_PORTS,
   ) {}
 
   /** The embedded broker's address, known once it listens (its port may be 0 = any). */
@@ -54,6 +67,30 @@ export class BrokerRouter {
     const target = (tls && this.tlsTarget) || this.target;
     if (!target) throw new Error(`broker routing: no ${this.mode} broker address yet`);
     return { ...target };
+  }
+
+  /**
+   * The address a TCP/IP socket dials for `dest` (AT+CIPSTART): a --map rule first; then,
+   * unless direct, a TCP destination on an MQTT port to the broker (its TLS listener when
+   * `tls`); everything else, and every UDP destination, as given.
+   */
+  routeSocket(dest: BrokerAddress, opts: { tls: boolean; udp: boolean }): SocketRoute {
+    const host = dest.host.toLowerCase();
+    const rule = this.rules.find((r) => r.host === host && (r.port === undefined || r.port === dest.port));
+    if (rule) return { host: rule.to.host, port: rule.to.port ?? dest.port, broker: false };
+    if (this.mode === 'direct' || opts.udp || !this.cipMqttPorts.includes(dest.port)) return { ...dest, broker: false };
+    return { ...this.route(dest, opts.tls), broker: true };
+  }
+
+  /** Parses `--cip-mqtt-ports 1883,8883` (empty: none); throws a one-line Error. */
+  static parsePorts(text: string): number[] {
+    if (text.trim() === '') return [];
+    return text.split(',').map((p) => {
+      const t = p.trim();
+      const n = Number(t);
+      if (!/^\d{1,5}$/.test(t) || n < 1 || n > 65535) throw new Error(`invalid MQTT port "${t}" in "${text}": expected a list of 1..65535`);
+      return n;
+    });
   }
 
   /** Parses one `--map` rule; throws a one-line Error naming the bad rule. */

@@ -38,7 +38,6 @@ describe('what each command deactivates', () => {
     await stackUp(dte, 0);
     expect(await dte.exchange('AT+CIPSHUT')).toBe('\r\nSHUT OK\r\n');
     expect(await dte.exchange('AT+SAPBR=2,1')).toBe('\r\n+SAPBR: 1,1,"10.89.193.1"\r\n\r\nOK\r\n');
-    expect(await dte.exchange('AT+CGACT?')).toBe('\r\n+CGACT: 1,1\r\n\r\nOK\r\n');
     await stackUp(dte, 0);
   });
 
@@ -53,14 +52,14 @@ describe('what each command deactivates', () => {
     expect(await dte.exchange('AT+CIPSEND=2\rhi')).toBe('\r\n> \r\nSEND OK\r\n');
   });
 
-  it('CGACT=0,1 takes context 1 from everyone: +SAPBR 1: DEACT, +PDP: DEACT, CLOSED, then OK', async () => {
+  it('CGACT=0,1 takes context 1 from everyone: +SAPBR 1: DEACT, CLOSED, +PDP: DEACT, then OK', async () => {
     peer = await PeerServer.start();
     dte = await readyDte();
     await dte.exchange('AT+SAPBR=1,1');
     await stackUp(dte, 0);
     await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
     const conn = await peer.conn();
-    expect(await dte.exchange('AT+CGACT=0,1')).toBe('\r\n+SAPBR 1: DEACT\r\n\r\n+PDP: DEACT\r\n\r\nCLOSED\r\n\r\nOK\r\n');
+    expect(await dte.exchange('AT+CGACT=0,1')).toBe('\r\n+SAPBR 1: DEACT\r\n\r\nCLOSED\r\n\r\n+PDP: DEACT\r\n\r\nOK\r\n');
     await conn.waitClosed();
     expect(await dte.exchange('AT+CIPSTATUS')).toBe('\r\nOK\r\n\r\nSTATE: PDP DEACT\r\n');
     expect(await dte.exchange('AT+SAPBR=2,1')).toBe('\r\n+SAPBR: 1,3,"0.0.0.0"\r\n\r\nOK\r\n');
@@ -69,30 +68,30 @@ describe('what each command deactivates', () => {
     await stackUp(dte, 0);
   });
 
-  it('CGATT=0 with two connections (multi): +PDP: DEACT and both CLOSED before the OK', async () => {
+  it('CGATT=0 with two connections (multi): both CLOSED, then +PDP: DEACT, before the OK', async () => {
     peer = await PeerServer.start();
     dte = await readyDte();
     await stackUp(dte, 1);
     await sendUntil(dte, `AT+CIPSTART=0,"TCP","127.0.0.1",${peer.port}`, '0, CONNECT OK\r\n');
     await sendUntil(dte, `AT+CIPSTART=4,"TCP","127.0.0.1",${peer.port}`, '4, CONNECT OK\r\n');
     await peer.conn(1);
-    expect(await dte.exchange('AT+CGATT=0')).toBe('\r\n+PDP: DEACT\r\n\r\n0, CLOSED\r\n\r\n4, CLOSED\r\n\r\nOK\r\n');
+    expect(await dte.exchange('AT+CGATT=0')).toBe('\r\n0, CLOSED\r\n\r\n4, CLOSED\r\n\r\n+PDP: DEACT\r\n\r\nOK\r\n');
     await peer.conns[0].waitClosed();
     await peer.conns[1].waitClosed();
     expect(await dte.exchange('AT+CIPSTATUS')).toMatch(/^\r\nOK\r\n\r\nSTATE: PDP DEACT\r\n/);
   });
 
-  it('CFUN=0 with a connection: +PDP: DEACT and CLOSED among the notices before OK', async () => {
+  it('CFUN=0 with a connection: CLOSED and +PDP: DEACT among the notices before OK', async () => {
     peer = await PeerServer.start();
     dte = await readyDte();
     await stackUp(dte, 0);
     await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
-    expect(await dte.exchange('AT+CFUN=0')).toBe('\r\n+PDP: DEACT\r\n\r\nCLOSED\r\n\r\n+CPIN: NOT READY\r\n\r\nOK\r\n');
+    expect(await dte.exchange('AT+CFUN=0')).toBe('\r\nCLOSED\r\n\r\n+PDP: DEACT\r\n\r\n+CPIN: NOT READY\r\n\r\nOK\r\n');
   });
 });
 
 describe('bearer loss', () => {
-  it('the bearerDrop fault mid-transfer: +PDP: DEACT, then <n>, CLOSED for each connection, as URCs', async () => {
+  it('the bearerDrop fault mid-transfer: <n>, CLOSED for each connection, then +PDP: DEACT, as URCs', async () => {
     peer = await PeerServer.start({ echo: true });
     dte = await readyDte();
     await stackUp(dte, 1, ['AT+CIPRXGET=1']);
@@ -104,9 +103,9 @@ describe('bearer loss', () => {
     dte.mark();
     const from = dte.received().length;
     dte.emu.faults.inject('bearerDrop', { cid: 0 });
-    await waitText(dte, '1, CLOSED\r\n', from);
+    await waitText(dte, '+PDP: DEACT\r\n', from);
     await dte.settle();
-    expect(dte.sinceMark()).toBe('\r\n+PDP: DEACT\r\n\r\n0, CLOSED\r\n\r\n1, CLOSED\r\n');
+    expect(dte.sinceMark()).toBe('\r\n0, CLOSED\r\n\r\n1, CLOSED\r\n\r\n+PDP: DEACT\r\n');
     expect(await dte.exchange('AT+CIPSTATUS')).toMatch(/^\r\nOK\r\n\r\nSTATE: PDP DEACT\r\n/);
     expect(await dte.exchange('AT+CIPSEND=1,1')).toBe('\r\nERROR\r\n');
     expect(await dte.exchange('AT+CIPSHUT')).toBe('\r\nSHUT OK\r\n');

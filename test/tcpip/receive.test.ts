@@ -130,12 +130,13 @@ describe('data by request (AT+CIPRXGET=1)', () => {
   it('single: one notice until read; counts; raw and hex reads report bytes returned and bytes left', async () => {
     const conn = await single(['AT+CIPRXGET=1']);
     expect(await dte.exchange('AT+CIPRXGET?')).toBe('\r\n+CIPRXGET: 1\r\n\r\nOK\r\n');
+    const from = dte.received().length;
     expect(await pushed('hello world', '+CIPRXGET: 1\r\n', (d) => conn.write(d))).toBe('\r\n+CIPRXGET: 1\r\n');
     await buffered(11);
-    // More data while the notice is outstanding: no second notice.
+    // More data while the notice is outstanding: no second notice (only the counts' answers).
     await conn.write(' and more!!');
     await buffered(22);
-    expect(dte.received().match(/\+CIPRXGET: 1\r\n/g)).toHaveLength(1);
+    expect(dte.received().slice(from).match(/\r\n\+CIPRXGET: 1\r\n/g)).toHaveLength(1);
 
     expect(await dte.exchange('AT+CIPRXGET=2,5')).toBe('\r\n+CIPRXGET: 2,5,17\r\nhello\r\nOK\r\n');
     expect(await dte.exchange('AT+CIPRXGET=3,3')).toBe('\r\n+CIPRXGET: 3,3,14\r\n20776F\r\nOK\r\n');
@@ -207,7 +208,7 @@ describe('data by request (AT+CIPRXGET=1)', () => {
       const answer = await dte.exchange('AT+CIPRXGET=2,1460');
       const m = /^\r\n\+CIPRXGET: 2,(\d+),(\d+)\r\n/.exec(answer);
       expect(m).not.toBeNull();
-      expect(Number(m![1]) + Number(m![2])).toBeLessThanOrEqual(65536);
+      expect(Number(m![2])).toBeLessThanOrEqual(65536);
       const n = Number(m![1]);
       got = Buffer.concat([got, Buffer.from(answer.slice(m![0].length, m![0].length + n), 'latin1')]);
       if (n === 0) await new Promise((r) => setTimeout(r, 2));
