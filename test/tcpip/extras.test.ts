@@ -29,8 +29,10 @@ describe('AT+CIPPING', () => {
     dte = await readyDte();
     await stackUp(dte, 0);
     const line = '+CIPPING: %,"127.0.0.1",1,64';
-    expect(await sendUntil(dte, 'AT+CIPPING="127.0.0.1"', 'OK\r\n')).toBe(`\r\n${[1, 2, 3, 4].map((i) => line.replace('%', String(i))).join('\r\n')}\r\n\r\nOK\r\n`);
-    expect(await sendUntil(dte, 'AT+CIPPING="127.0.0.1",2', 'OK\r\n')).toBe(`\r\n${[1, 2].map((i) => line.replace('%', String(i))).join('\r\n')}\r\n\r\nOK\r\n`);
+    // Each reply is its own line as it comes (one framed block each), then OK.
+    const replies = (n: number) => [...Array(n).keys()].map((i) => `\r\n${line.replace('%', String(i + 1))}\r\n`).join('');
+    expect(await sendUntil(dte, 'AT+CIPPING="127.0.0.1"', 'OK\r\n')).toBe(`${replies(4)}\r\nOK\r\n`);
+    expect(await sendUntil(dte, 'AT+CIPPING="127.0.0.1",2', 'OK\r\n')).toBe(`${replies(2)}\r\nOK\r\n`);
     expect(await dte.exchange('AT+CIPPING="127.0.0.1",0')).toBe('\r\nERROR\r\n');
   });
 });
