@@ -79,6 +79,28 @@ describe('realistic profile', () => {
   });
 });
 
+describe('before CONNECT OK', () => {
+  it('data the peer sends at once waits for CONNECT OK, then follows it (D34)', async () => {
+    peer = await PeerServer.start();
+    dte = await fakeClockDte({ profile: 'realistic' });
+    await step(10_000);
+    await dte.exchange('AT');
+    await dte.exchange('ATE0');
+    await dte.exchange('AT+CIPHEAD=1');
+    dte.write('AT+CIPSTART="TCP","127.0.0.1",' + peer.port + '\r');
+    await step(1280);
+    const conn = await peer.conn();
+    await conn.write('early');
+    await new Promise((r) => setTimeout(r, 20));
+    await step(1199);
+    expect(dte.received()).not.toContain('early');
+    dte.mark();
+    await step(1);
+    await waitText(dte, 'early');
+    expect(dte.sinceMark()).toBe('\r\nCONNECT OK\r\n\r\n+IPD,5:early');
+  });
+});
+
 describe('AT+CIPATS', () => {
   it('read, test, write; with 1,2 the Ctrl-Z form sends by itself after 2 s', async () => {
     peer = await PeerServer.start();

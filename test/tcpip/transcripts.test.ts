@@ -3,10 +3,10 @@
  * peers on 127.0.0.1: single connection TCP and UDP, multi connection, the failures and
  * the errors (docs/tcpip.md §1, §3.3–§3.9).
  */
-import { readyDte, type Dte } from '../helpers/dte';
+import { readyDte } from '../helpers/dte';
 import { deadPort, latin1, PeerServer, prompt, sendUntil, stackUp, UdpEcho, waitText, writeUntil } from './helpers';
 
-let dte: Dte;
+let dte: Awaited<ReturnType<typeof readyDte>>;
 let peer: PeerServer | undefined;
 let udp: UdpEcho | undefined;
 afterEach(async () => {
@@ -185,6 +185,24 @@ describe('single connection (application note 2.1.1)', () => {
     expect(await dte.exchange('AT+CIPSTART=0,"TCP","127.0.0.1",80')).toBe('\r\nERROR\r\n'); // multi syntax in single mode
     expect(await dte.exchange('AT+CIPSTART="TCP","127.0.0.1"')).toBe('\r\nERROR\r\n');
     expect(await dte.exchange('AT+CIPSTATUS')).toBe('\r\nOK\r\n\r\nSTATE: IP STATUS\r\n');
+  });
+
+  it('the Ctrl-Z form goes out once 1460 bytes came, without the Ctrl-Z (D32)', async () => {
+    peer = await PeerServer.start();
+    dte = await readyDte();
+    await stackUp(dte, 0);
+    await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
+    await prompt(dte, 'AT+CIPSEND');
+    expect(await writeUntil(dte, Buffer.alloc(1460, 0x42), 'SEND OK\r\n')).toBe('\r\nSEND OK\r\n');
+    expect((await (await peer.conn()).waitBytes(1460)).length).toBe(1460);
+  });
+
+  it('the AT log masks the AT+CSTT password and nothing else of the stack', async () => {
+    dte = await readyDte();
+    await dte.exchange('AT+CSTT="internet","user","secret"');
+    const lines = dte.emu.control.log().map((e) => e.line);
+    expect(lines).toContain('AT+CSTT="internet","user",***');
+    expect(JSON.stringify(dte.emu.control.state())).not.toContain('secret');
   });
 
   it('CIPSEND lengths: 0 and more than 1460 are ERROR before any prompt; read and test forms', async () => {
