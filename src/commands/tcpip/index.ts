@@ -71,7 +71,6 @@ function start(ctx: Ctx, args: (string | undefined)[]): Final | void {
     if (s.base !== 'IP STATUS') return ERROR;
   } else if (s.base === 'IP INITIAL') activateFirst = true;
   else if (s.base !== 'IP STATUS' || s.server) return ERROR;
-  if (s.cipmode === 1 && protocol !== 'TCP') return ERROR;
   const c = s.newConnection(n, protocol, { host: host!, port });
   void s.connect(c, host!, port, activateFirst);
 }
