@@ -91,8 +91,11 @@ export class AtEngine<M = unknown> {
   /**
    * A line just ended with S3: an S4 (LF) right behind it still belongs to the line's end,
    * even when the line opened a data phase (drivers send `AT+CIPSEND=5\r\n`, then the data).
+   * Whether this DTE ends its lines with CR LF is learnt from the lines before, so a DTE
+   * that sends CR alone keeps a data byte 0x0A that comes first.
    */
   private lineEndPending = false;
+  private dteSendsLf = true;
   private lastLine = '';
   private syncPrev = -1;
   private pumping = false;
@@ -199,7 +202,9 @@ export class AtEngine<M = unknown> {
         if (this.lineEndPending) {
           this.lineEndPending = false;
           const head = this.input[0];
-          if (head[this.inputPos] === this.host.lineSettings().s4 && (this.data || this.collecting || (this.dataSink && !this.busy))) {
+          const lf = head[this.inputPos] === this.host.lineSettings().s4;
+          if (!(this.data || this.collecting || (this.dataSink && !this.busy))) this.dteSendsLf = lf;
+          else if (lf && this.dteSendsLf) {
             this.consume(head, 1);
             continue;
           }

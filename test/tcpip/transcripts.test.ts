@@ -197,6 +197,25 @@ describe('single connection (application note 2.1.1)', () => {
     expect((await (await peer.conn()).waitBytes(1460)).length).toBe(1460);
   });
 
+  it('the LF of a CR LF line end is not data (TinyGSM, FONA); with CR-only lines a leading LF is data (D31)', async () => {
+    peer = await PeerServer.start();
+    dte = await readyDte();
+    await stackUp(dte, 0);
+    await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
+    const conn = await peer.conn();
+    // This DTE ends its lines with CR alone: a first data byte 0x0A is data.
+    await prompt(dte, 'AT+CIPSEND=3');
+    await writeUntil(dte, '\nab', 'SEND OK\r\n');
+    expect(latin1(await conn.waitBytes(3))).toBe('\nab');
+    // Now CR LF line ends, as drivers send them: the LF behind the CR is the line's.
+    expect(await dte.exchange('AT\r\n', { raw: true })).toBe('\r\nOK\r\n');
+    const from = dte.received().length;
+    dte.write('AT+CIPSEND=2\r\n');
+    await waitText(dte, '> ', from);
+    await writeUntil(dte, 'cd', 'SEND OK\r\n');
+    expect(latin1(await conn.waitBytes(5))).toBe('\nabcd');
+  });
+
   it('the AT log masks the AT+CSTT password and nothing else of the stack', async () => {
     dte = await readyDte();
     await dte.exchange('AT+CSTT="internet","user","secret"');
