@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { urlOf } from './address';
-import { BrokerRouter } from './net/routing';
+import { BrokerRouter, DEFAULT_CIP_MQTT_PORTS } from './net/routing';
 import { AzureHub, checkAzureHubOptions, type AzureHubOptions } from './broker/azureHub';
 import { CertificateAuthority, type PemPair } from './broker/ca';
 import { EmbeddedBroker } from './broker/embedded';
@@ -20,6 +20,11 @@ export interface BrokerOptions {
   brokerPort?: number;
   /** Rewrites `host[:port]=host2:port2`, applied before the mode. */
   map?: readonly string[];
+  /**
+   * TCP/IP sockets (AT+CIPSTART) to these ports go to the broker instead of the address
+   * firmware names (default 1883 and 8883; empty: none). docs/tcpip.md §5.
+   */
+  cipMqttPorts?: readonly number[];
   /** Run the embedded broker as an Azure IoT Hub stand-in with these devices. */
   azureHub?: AzureHubOptions;
   /**
@@ -52,6 +57,8 @@ export interface BrokerPlan {
 
 export function planBroker(opts: BrokerOptions): BrokerPlan {
   const rules = (opts.map ?? []).map((r) => BrokerRouter.parseRule(r));
+  const cipPorts = opts.cipMqttPorts ?? DEFAULT_CIP_MQTT_PORTS;
+  for (const p of cipPorts) if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`invalid MQTT port "${p}" for TCP/IP sockets: expected 1..65535`);
   const choice = opts.broker ?? 'embedded';
   const port = opts.brokerPort ?? 1883;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid broker port "${opts.brokerPort}": expected 0..65535`);
@@ -70,12 +77,12 @@ export function planBroker(opts: BrokerOptions): BrokerPlan {
     checkAzureHubOptions(opts.azureHub);
   }
 
-  if (choice === 'direct') return { router: new BrokerRouter('direct', rules), start: async () => ({ stop: none }) };
+  if (choice === 'direct') return { router: new BrokerRouter('direct', rules, undefined, undefined, cipPorts), start: async () => ({ stop: none }) };
   if (choice !== 'embedded') {
     const to = BrokerRouter.parseUrl(choice);
-    return { router: new BrokerRouter('override', rules, to), start: async () => ({ url: urlOf(to, 'mqtt'), stop: none }) };
+    return { router: new BrokerRouter('override', rules, to, undefined, cipPorts), start: async () => ({ url: urlOf(to, 'mqtt'), stop: none }) };
   }
-  const router = new BrokerRouter('embedded', rules);
+  const router = new BrokerRouter('embedded', rules, undefined, undefined, cipPorts);
   return {
     router,
     async start(log) {

@@ -64,6 +64,8 @@ export interface EmulatorOptions {
   brokerPort?: number;
   /** Broker address overrides, `host[:port]=host2:port2`. */
   map?: string[];
+  /** TCP/IP sockets (AT+CIPSTART) to these ports go to the broker (default [1883, 8883]; [] = none). */
+  cipMqttPorts?: number[];
   /** Make the embedded broker an Azure IoT Hub stand-in for these devices (docs/azure.md). */
   azureHub?: AzureHubOptions;
   /**

@@ -27,7 +27,7 @@ export function createLogger(level: LogLevel = 'info', pretty = process.stderr.i
 
 export const silentLogger: Logger = pino({ level: 'silent' });
 
-const MAY_HOLD_SECRET = /SMCONF|SAZURECONF|SAPBR|SSLSETCERT|HTTPPARA/i;
+const MAY_HOLD_SECRET = /SMCONF|SAZURECONF|SAPBR|SSLSETCERT|HTTPPARA|CSTT/i;
 
 /** Group 1: what comes before a secret; group 2: the secret (a quoted string or the text up to `;`/`,`). */
 const SECRETS = [
@@ -36,14 +36,16 @@ const SECRETS = [
   /(\+SAPBR\s*=\s*0*3\s*,\s*\d+\s*,\s*"?PWD"?\s*,\s*)("[^"]*"|[^;]*)/gi,
   /(\+SSLSETCERT\s*=\s*(?:"[^"]*"|[^,;]*)\s*,\s*)("[^"]*"|[^;]*)/gi,
   /(\+HTTPPARA\s*=\s*"?USERDATA"?\s*,\s*)("(?:[^"\\]|\\.)*"|[^;]*)/gi,
+  /(\+CSTT\s*=\s*(?:"[^"]*"|[^,;]*)\s*,\s*(?:"[^"]*"|[^,;]*)\s*,\s*)("[^"]*"|[^;]*)/gi,
 ];
 
 /**
  * Masks secret arguments inside an AT command line: SMCONF PASSWORD values, the
  * SAZURECONF device key, SAPBR PWD values, the SSLSETCERT password, HTTPPARA USERDATA
- * (extra header lines: tokens travel there), each replaced by `***`. Spaces outside quotes mean nothing to the module (`AT + SM CONF = "PASSWORD","x"`
- * sets the password), so the secrets are found in the line without them and masked in the
- * line as received, which keeps its spacing.
+ * (extra header lines: tokens travel there), the AT+CSTT password, each replaced by
+ * `***`. Spaces outside quotes mean nothing to the module (`AT + SM CONF =
+ * "PASSWORD","x"` sets the password), so the secrets are found in the line without them
+ * and masked in the line as received, which keeps its spacing.
  */
 export function redactLine(line: string): string {
   const spaced = line.includes(' ');

@@ -33,13 +33,24 @@ export interface TimingProfile {
   underVoltageMs: number;
   /** AT+HTTPACTION: the least time from the command to its +HTTPACTION URC (docs/http.md). */
   httpActionMs: number;
+  /** AT+CIPSTART: added to the real connect before `CONNECT OK` (the handshake's GPRS round trips). */
+  tcpConnectMs: number;
+  /** Added to a name's resolution (AT+CIPSTART, AT+CDNSGIP). */
+  dnsMs: number;
+  /** AT+CIPSEND with CIPQSEND=0: from the data leaving to `SEND OK` (the peer's ACK). */
+  tcpSendMs: number;
+  /** AT+CIPPING: each reply's round trip (no ICMP is sent). */
+  pingMs: number;
+  /** The GPRS link's rate, bits/s, module → network and back; 0 = no cap (TCP/IP sockets). */
+  gprsUpBps: number;
+  gprsDownBps: number;
   /** Each delay varies by ± this fraction (seeded: `--seed`). */
   jitter: number;
 }
 
 /** The figures a profile file may set: every number of a profile. */
 export type TimingKey = Exclude<keyof TimingProfile, 'name'>;
-export type DelayKey = Exclude<TimingKey, 'jitter'>;
+export type DelayKey = Exclude<TimingKey, 'jitter' | 'gprsUpBps' | 'gprsDownBps'>;
 
 export const PROFILES: Readonly<Record<string, TimingProfile>> = {
   instant: {
@@ -56,6 +67,12 @@ export const PROFILES: Readonly<Record<string, TimingProfile>> = {
     cfunOkMs: 0,
     underVoltageMs: 0,
     httpActionMs: 0,
+    tcpConnectMs: 0,
+    dnsMs: 0,
+    tcpSendMs: 0,
+    pingMs: 0,
+    gprsUpBps: 0,
+    gprsDownBps: 0,
     jitter: 0,
   },
   realistic: {
@@ -72,6 +89,13 @@ export const PROFILES: Readonly<Record<string, TimingProfile>> = {
     cfunOkMs: 1000,
     underVoltageMs: 2000,
     httpActionMs: 2500,
+    // GPRS class 10 at CS-2: 2 uplink / 4 downlink slots of 13.4 kbit/s, less overhead.
+    tcpConnectMs: 1200,
+    dnsMs: 400,
+    tcpSendMs: 600,
+    pingMs: 450,
+    gprsUpBps: 21400,
+    gprsDownBps: 42800,
     jitter: 0.1,
   },
 };
@@ -80,6 +104,8 @@ export const TIMING_KEYS = Object.keys(PROFILES.instant).filter((k) => k !== 'na
 
 /** Largest figure a file may set: a day. Anything longer is a typo, not a test. */
 const MAX_MS = 86_400_000;
+/** Largest link rate a file may set (bits/s): far above any GPRS class. */
+const MAX_BPS = 100_000_000;
 
 export function resolveProfile(name: string, overrides: Partial<Record<TimingKey, number>> = {}): TimingProfile {
   const p = PROFILES[name];
@@ -97,7 +123,7 @@ export function parseProfileText(text: string, name: string): TimingProfile {
   const overrides: Partial<Record<TimingKey, number>> = {};
   for (const [key, value] of Object.entries(rest)) {
     if (!(TIMING_KEYS as string[]).includes(key)) throw new Error(`${name}: unknown key "${key}" (known: base, ${TIMING_KEYS.join(', ')})`);
-    const max = key === 'jitter' ? 1 : MAX_MS;
+    const max = key === 'jitter' ? 1 : key.endsWith('Bps') ? MAX_BPS : MAX_MS;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
       throw new Error(`${name}: "${key}" must be a number from 0 to ${max}`);
     }

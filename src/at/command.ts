@@ -21,18 +21,35 @@ export interface CommandContext<M = unknown> {
   /** Raw bytes sent as they are (file contents, payloads). */
   raw(data: string | Buffer): void;
   /**
-   * Data mode: sends the `> ` prompt (or `opts.text`), then collects exactly `size` bytes
-   * (not echoed). Resolves null when fewer arrive within `timeoutMs`, or with the bytes
-   * that came when `opts.partial` (AT+HTTPDATA keeps them).
+   * Data mode: sends the `> ` prompt (or `opts.text`, '' for none), then collects exactly
+   * `size` bytes (not echoed). Resolves null when fewer arrive within `timeoutMs`, or with
+   * the bytes that came when `opts.partial` (AT+HTTPDATA keeps them).
    */
   prompt(size: number, timeoutMs: number, opts?: PromptOptions): Promise<Buffer | null>;
+  /**
+   * Data mode ended by a byte (AT+CIPSEND's Ctrl-Z): the `> ` prompt (or `opts.text`),
+   * then bytes up to `end` (not kept) or `max` bytes; `cancel` abandons them. With
+   * `autoMs` the bytes so far are taken that long after the prompt (AT+CIPATS). Resolves
+   * with the bytes, 'cancel', or null when `timeoutMs` passed first.
+   */
+  collect(opts: CollectOptions): Promise<Buffer | 'cancel' | null>;
 }
 
 export interface PromptOptions {
-  /** The bytes that open the data phase instead of `\r\n> ` (`\r\nDOWNLOAD\r\n`). */
+  /** The bytes that open the data phase instead of `\r\n> ` (`\r\nDOWNLOAD\r\n`; '' for none). */
   text?: string;
   /** When time runs out, resolve with the bytes received so far instead of null. */
   partial?: boolean;
+}
+
+export interface CollectOptions {
+  end: number;
+  cancel: number;
+  max: number;
+  timeoutMs: number;
+  autoMs?: number;
+  /** The bytes that open the data phase instead of `\r\n> ` ('' for none). */
+  text?: string;
 }
 
 export interface WriteForm<M = unknown, P extends readonly ParamSpec[] = readonly ParamSpec[]> {

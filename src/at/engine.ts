@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { parseArgs } from './args';
-import type { CommandContext, CommandDef, CommandTable, HandlerResult, PromptOptions } from './command';
+import type { CollectOptions, CommandContext, CommandDef, CommandTable, HandlerResult, PromptOptions } from './command';
 import { finalText, frameBlock, frameFinal, type FrameSettings } from './format';
 import { LineAssembler, type LineChars } from './lineAssembler';
 import { parseCommandLine, type Invocation } from './parser';
@@ -88,6 +88,14 @@ interface DataWait {
   resolve: (b: Buffer | null) => void;
 }
 
+/** A data phase ended by a byte (Ctrl-Z) rather than a count. */
+interface CollectWait {
+  opts: CollectOptions;
+  bytes: number[];
+  timers: TimerHandle[];
+  resolve: (b: Buffer | 'cancel' | null) => void;
+}
+
 export class AtEngine<M = unknown> {
   private readonly assembler = new LineAssembler();
   private readonly input: Buffer[] = [];
@@ -99,6 +107,14 @@ export class AtEngine<M = unknown> {
   private sink: Sink | null = null;
   private busy = false;
   private data: DataWait | null = null;
+  private collecting: CollectWait | null = null;
+  /**
+   * Data mode outside any command (transparent TCP/IP): while set and no line runs, every
+   * input byte goes here instead of to the line assembler.
+   */
+  private dataSink: ((bytes: Buffer) => void) | null = null;
+  /** The data phase under way opened with input already waiting (see dataPhaseStarts). */
+  private lfCameWithLine = false;
   private lastLine = '';
   private syncPrev = -1;
   private pumping = false;
@@ -145,6 +161,19 @@ export class AtEngine<M = unknown> {
     this.busy = false;
     if (this.data) this.clock.clearTimeout(this.data.timer);
     this.data = null;
+    this.endCollect();
+    this.dataSink = null;
+  }
+
+  /** Enters (a sink) or leaves (null) data mode; it takes effect once no line runs. */
+  setDataSink(sink: ((bytes: Buffer) => void) | null): void {
+    if (sink) this.dataPhaseStarts();
+    this.dataSink = sink;
+    if (sink) queueMicrotask(() => this.pump());
+  }
+
+  get inDataMode(): boolean {
+    return this.dataSink !== null;
   }
 
   receive(chunk: Buffer): void {
@@ -203,9 +232,17 @@ export class AtEngine<M = unknown> {
           this.dropInput();
           break;
         }
-        if (this.busy && !this.data) break;
+        if (this.busy && !this.data && !this.collecting) break;
         if (this.data) {
           this.feedData();
+          continue;
+        }
+        if (this.collecting) {
+          this.feedCollect();
+          continue;
+        }
+        if (this.dataSink && !this.busy) {
+          this.feedSink(this.dataSink);
           continue;
         }
         const head = this.input[0];
@@ -289,7 +326,7 @@ export class AtEngine<M = unknown> {
     const head = this.input[0];
     // The LF of the CR LF that ended the command line is not the data's first byte (FONA
     // sends `AT+HTTPDATA=5,10000\r\n` and its 5 bytes right behind).
-    if (this.assembler.swallows(head[this.inputPos])) return this.consume(head, 1);
+    if (this.assembler.swallows(head[this.inputPos], this.lfCameWithLine)) return this.consume(head, 1);
     const take = Math.min(d.size - d.got, head.length - this.inputPos);
     d.chunks.push(head.subarray(this.inputPos, this.inputPos + take));
     d.got += take;
@@ -299,6 +336,45 @@ export class AtEngine<M = unknown> {
       this.data = null;
       d.resolve(Buffer.concat(d.chunks));
     }
+  }
+
+  private feedCollect(): void {
+    const c = this.collecting!;
+    const head = this.input[0];
+    // The LF of the CR LF that ended the command line is not data (`AT+CIPSEND\r\n`).
+    if (this.assembler.swallows(head[this.inputPos], this.lfCameWithLine)) return this.consume(head, 1);
+    while (this.inputPos < head.length) {
+      const byte = head[this.inputPos++];
+      if (byte === c.opts.cancel) return this.finishCollect('cancel', head);
+      if (byte === c.opts.end) return this.finishCollect(Buffer.from(c.bytes), head);
+      c.bytes.push(byte);
+      if (c.bytes.length >= c.opts.max) return this.finishCollect(Buffer.from(c.bytes), head);
+    }
+    this.consume(head, 0);
+  }
+
+  private finishCollect(result: Buffer | 'cancel' | null, head?: Buffer): void {
+    const c = this.collecting;
+    if (head) this.consume(head, 0);
+    if (!c) return;
+    this.endCollect();
+    c.resolve(result);
+  }
+
+  private endCollect(): void {
+    if (!this.collecting) return;
+    for (const t of this.collecting.timers) this.clock.clearTimeout(t);
+    this.collecting = null;
+  }
+
+  /** Hands the rest of the input to the data-mode sink, one chunk at a time. */
+  private feedSink(sink: (bytes: Buffer) => void): void {
+    const head = this.input[0];
+    // The LF of the CR LF that ended the line which entered data mode (`ATO\r\n`) is not data.
+    if (this.assembler.swallows(head[this.inputPos], this.lfCameWithLine)) return this.consume(head, 1);
+    const bytes = head.subarray(this.inputPos);
+    this.consume(head, bytes.length);
+    sink(bytes);
   }
 
   // ---- execution ------------------------------------------------------------------
@@ -353,6 +429,7 @@ export class AtEngine<M = unknown> {
     this.host.lineDone?.();
     this.busy = false;
     this.data = null;
+    this.endCollect();
     this.flushUrcs();
     this.pump();
   }
@@ -491,7 +568,13 @@ export class AtEngine<M = unknown> {
     this.write(frameBlock(lines, this.host.lineSettings()));
   }
 
+  /** A data phase opens: an LF already waiting came with the command line (lineAssembler.swallows). */
+  private dataPhaseStarts(): void {
+    this.lfCameWithLine = this.input.length > 0;
+  }
+
   prompt(size: number, timeoutMs: number, opts: PromptOptions = {}): Promise<Buffer | null> {
+    this.dataPhaseStarts();
     this.write(opts.text ?? '\r\n> ');
     if (size <= 0) return Promise.resolve(Buffer.alloc(0));
     return new Promise((resolve) => {
@@ -504,6 +587,21 @@ export class AtEngine<M = unknown> {
       }, timeoutMs);
       this.data = { size, chunks: [], got: 0, timer, resolve };
       // Bytes may already be waiting (the DTE sent the data right behind the command).
+      queueMicrotask(() => this.pump());
+    });
+  }
+
+  collect(opts: CollectOptions): Promise<Buffer | 'cancel' | null> {
+    this.dataPhaseStarts();
+    this.write(opts.text ?? '\r\n> ');
+    return new Promise((resolve) => {
+      const c: CollectWait = { opts, bytes: [], timers: [], resolve };
+      const end = (result: () => Buffer | null) => () => {
+        if (this.collecting === c) this.finishCollect(result());
+      };
+      c.timers.push(this.clock.setTimeout(end(() => null), opts.timeoutMs));
+      if (opts.autoMs !== undefined) c.timers.push(this.clock.setTimeout(end(() => Buffer.from(c.bytes)), opts.autoMs));
+      this.collecting = c;
       queueMicrotask(() => this.pump());
     });
   }

@@ -50,6 +50,8 @@ export class LineAssembler {
   private overflow = false;
   /** The last byte fed was S3: an LF now is the second half of a CR LF line end. */
   private afterS3 = false;
+  /** This DTE ends its lines with CR LF (an LF followed its last CR); kept across resets. */
+  private lfFollowsCr = true;
 
   constructor(private readonly limit = LINE_LIMIT) {
     this.body = Buffer.alloc(limit);
@@ -71,12 +73,16 @@ export class LineAssembler {
   /**
    * For the first byte of a `> ` data phase, which does not go through feed(): true (the
    * byte taken) when it is the LF of the CR LF that ended the command line, which is not
-   * data. Any other byte ends the CR LF window.
+   * data. Any other byte ends the CR LF window. An LF that came with the line
+   * (`cameWithLine`: already waiting when the data phase opened) is the line's; one that
+   * comes later is the line's if this DTE ends its lines with CR LF, which is learnt from
+   * its lines before (CR LF until shown otherwise): a DTE that ends lines with CR alone
+   * keeps a first data byte 0x0A it sends after the prompt.
    */
-  swallows(byte: number): boolean {
+  swallows(byte: number, cameWithLine: boolean): boolean {
     if (!this.afterS3) return false;
     this.afterS3 = false;
-    return byte === LF;
+    return byte === LF && (cameWithLine || this.lfFollowsCr);
   }
 
   /** One byte of command-mode input: a finished line, A/, an overlong line, CRLF_TAIL, or null. */
@@ -85,9 +91,11 @@ export class LineAssembler {
     if (byte === LF) {
       if (!this.afterS3) return this.end(false);
       this.afterS3 = false;
+      this.lfFollowsCr = true;
       return CRLF_TAIL;
     }
     if (byte === chars.s5) {
+      if (this.afterS3) this.lfFollowsCr = false;
       this.afterS3 = false;
       this.backspace();
       return null;
@@ -95,6 +103,7 @@ export class LineAssembler {
     if (!this.prefixed) {
       // S3 reset the line, so the byte after it always lands here: the one place where
       // the CR LF window needs closing (a body byte never follows S3 directly).
+      if (this.afterS3) this.lfFollowsCr = false;
       this.afterS3 = false;
       if (this.pendingA && (byte === T_UPPER || byte === T_LOWER)) {
         this.prefixed = true;

@@ -17,6 +17,7 @@ import { benchFleet, type FleetRun } from './fleet';
 import { benchMqttLoop, benchThroughput } from './mqtt';
 import { describePacing, measurePacing } from './pacing';
 import { benchParser } from './parser';
+import { benchCipMqtt, benchTcpEcho } from './tcpip';
 
 export const RESULTS = path.resolve(__dirname, '..', '..', 'bench', 'results.json');
 
@@ -33,6 +34,9 @@ interface Plan {
   fleetIntervalMs: number;
   fleetPublishingMs: number;
   coldStartRuns: number;
+  echoIterations: number;
+  echoChunks: number;
+  cipMqttIterations: number;
 }
 
 const FULL: Plan = {
@@ -47,6 +51,9 @@ const FULL: Plan = {
   fleetIntervalMs: 100,
   fleetPublishingMs: 3000,
   coldStartRuns: 11,
+  echoIterations: 2000,
+  echoChunks: 500,
+  cipMqttIterations: 2000,
 };
 
 const QUICK: Plan = {
@@ -61,6 +68,9 @@ const QUICK: Plan = {
   fleetIntervalMs: 20,
   fleetPublishingMs: 500,
   coldStartRuns: 2,
+  echoIterations: 50,
+  echoChunks: 20,
+  cipMqttIterations: 50,
 };
 
 /** One row of the table: what was measured, ours, the peer's, their ratio, the issue's target. */
@@ -199,13 +209,28 @@ export async function main(argv: string[]): Promise<void> {
     rows.push({ id: '7', what: `CLI cold start to ready line, median of ${r.runs}`, ours: ms(r.cli.median), peer: ms(r.peer.median), ratio: x2(r.ratio), target: '< 500 ms' });
   }
 
+  if (want(8)) {
+    step('8 TCP echo through the stack');
+    const r = await benchTcpEcho(plan.echoIterations, plan.echoChunks);
+    results.tcpEcho = r;
+    rows.push({ id: '8', what: `TCP echo: CIPSEND → echo → CIPRXGET, 32 bytes, p50 (n=${r.emulator.n})`, ours: ms(r.emulator.p50), peer: ms(r.peer.p50), ratio: x2(r.ratio.p50), target: '' });
+    rows.push({ id: '', what: 'TCP echo, p99', ours: ms(r.emulator.p99), peer: ms(r.peer.p99), ratio: x2(r.emulator.p99 / r.peer.p99), target: '' });
+    rows.push({ id: '', what: 'TCP echo, 1460-byte chunks one at a time, bytes/s', ours: n0(r.throughput.emulator), peer: n0(r.throughput.peer), ratio: x2(r.throughput.ratio), target: '' });
+  }
+  if (want(9)) {
+    step('9 MQTT over CIPSEND');
+    const r = await benchCipMqtt(plan.cipMqttIterations);
+    results.cipMqtt = r;
+    rows.push({ id: '9', what: `MQTT loop over CIPSEND/CIPRXGET vs SM* loop, p50 (n=${r.cip.n})`, ours: ms(r.cip.p50), peer: ms(r.sm.p50), ratio: x2(r.ratio), target: '' });
+  }
+
   results.loadavgEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
   results.seconds = Math.round((performance.now() - started) / 100) / 10;
   fs.mkdirSync(path.dirname(args.out), { recursive: true });
   fs.writeFileSync(args.out, JSON.stringify(results, null, 2) + '\n');
   const m = results.machine as Record<string, unknown>;
   console.log(`sim800-emu bench${args.quick ? ' (--quick)' : ''}: ${m.cpu}, ${m.nproc} cores, node ${m.node}, load ${(results.loadavgStart as number[]).join(' ')} → ${(results.loadavgEnd as number[]).join(' ')}`);
-  console.log('peers: 1 bare Node TCP server; 2, 3 plain mqtt.js on the same broker; 4 Buffer.indexOf line cut; 5 theory; 7 node printing a line');
+  console.log('peers: 1 bare Node TCP server; 2, 3 plain mqtt.js on the same broker; 4 Buffer.indexOf line cut; 5 theory; 7 node printing a line; 8 the echo server from a bare socket; 9 the SM* loop of 2');
   console.log(table(rows));
   console.log(`${results.seconds} s; written to ${path.relative(process.cwd(), args.out) || args.out}`);
 }

@@ -10,6 +10,7 @@ import { parseJsonObject, readFlagFile } from '../flagFile';
 import { LOG_LEVELS, type LogLevel } from '../log';
 import { mergeModemConfig, type ModemConfig } from '../modem/config';
 import { loadProfileFile, PROFILES, type TimingProfile } from '../profile';
+import { BrokerRouter } from '../net/routing';
 import { PARITIES, type Parity } from '../uart/uart';
 
 /** A problem with how the CLI was called: one line on stderr, exit code 2. */
@@ -57,6 +58,7 @@ export interface CliSettings {
   brokerCaKey?: string;
   exportCa?: string;
   map?: string[];
+  cipMqttPorts?: number[];
   modem?: Partial<ModemConfig>;
   azureHub?: AzureHubOptions;
 }
@@ -90,6 +92,7 @@ export interface RawFlags {
   brokerCaKey?: string;
   exportCa?: string;
   map?: string[];
+  cipMqttPorts?: string;
   azureHub?: string[];
   azureHubHost?: string;
 }
@@ -207,6 +210,7 @@ export function settingsFromFlags(flags: RawFlags): CliSettings {
   if (flags.brokerCaKey !== undefined) s.brokerCaKey = nonEmpty(flags.brokerCaKey, '--broker-ca-key');
   if (flags.exportCa !== undefined) s.exportCa = nonEmpty(flags.exportCa, '--export-ca');
   if (flags.map !== undefined && flags.map.length > 0) s.map = flags.map.map((m) => nonEmpty(m, '--map'));
+  if (flags.cipMqttPorts !== undefined) s.cipMqttPorts = usage('--cip-mqtt-ports', () => BrokerRouter.parsePorts(flags.cipMqttPorts!));
   if (flags.azureHubHost !== undefined && !flags.azureHub?.length) throw new UsageError('--azure-hub-host needs --azure-hub');
   if (flags.azureHub !== undefined && flags.azureHub.length > 0) {
     const devices = flags.azureHub.flatMap((list) => usage('--azure-hub', () => parseDeviceList(list)));
@@ -276,6 +280,10 @@ const FILE_KEYS: Record<string, KeyCheck> = {
   map: (v, l) => {
     if (!Array.isArray(v)) throw new UsageError(`${l} must be an array of strings`);
     return { map: v.map((m, i) => str(m, `${l}[${i}]`)) };
+  },
+  cipMqttPorts: (v, l) => {
+    if (!Array.isArray(v)) throw new UsageError(`${l} must be an array of ports`);
+    return { cipMqttPorts: v.map((p, i) => parsePort(num(p, `${l}[${i}]`), `${l}[${i}]`)) };
   },
   modem: (v, l) => ({ modem: checkModem(v, l) }),
   // { "devices": ["id:key", {"id": ..., "key": ...}], "hostName": "..." }
@@ -350,6 +358,7 @@ export function toEmulatorOptions(s: CliSettings): EmulatorOptions {
     brokerCa: readBrokerCa(s),
     exportCa: s.exportCa,
     map: s.map,
+    cipMqttPorts: s.cipMqttPorts,
     azureHub: s.azureHub,
   };
   // With stdio the TCP listener stays off unless asked for (and asking is refused above).

@@ -54,6 +54,7 @@ function buildProgram(): Command {
     .option('--broker-ca-key <file>', 'the private key (PEM, RSA, unencrypted) of --broker-ca-cert')
     .option('--export-ca <file>', 'write the TLS listener\'s CA certificate (PEM) to this file, for firmware to load as its root')
     .option('--map <rule>', 'broker address override host[:port]=host2:port2 (repeatable)', collect)
+    .option('--cip-mqtt-ports <list>', 'AT+CIPSTART destinations on these ports go to the broker (default 1883,8883; "" = none)')
     .option('--azure-hub <id:key,...>', 'make the embedded broker an Azure IoT Hub stand-in for these devices (repeatable)', collect)
     .option('--azure-hub-host <name>', 'the hub\'s host name the stand-in insists on (default: the one in each device\'s SAS token)')
     .helpOption('-h, --help', 'print this help and exit')

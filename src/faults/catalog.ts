@@ -80,12 +80,12 @@ export const FAULTS = {
     conditions: () => ({ network: false }),
   },
   bearerDrop: {
-    summary: 'the network deactivates the PDP context: +SAPBR <cid>: DEACT, MQTT +SMSTATE: 0; with a duration, AT+SAPBR=1 fails until it ends',
+    summary: 'the network deactivates the PDP context: +SAPBR <cid>: DEACT, MQTT +SMSTATE: 0, TCP/IP connections CLOSED and +PDP: DEACT (context 1); with a duration, AT+SAPBR=1, AT+CIICR and AT+CIPSTART fail until it ends',
     params: { cid: num(0, 3, 1, 'bearer to drop; 0 = every open one', { integer: true }) },
     lasting: 'withDuration',
     conditions: () => ({ gprs: false }),
     inject({ modem }, p) {
-      for (const b of modem.bearers.open()) if (p.cid === 0 || b.cid === p.cid) modem.dropBearer(b.cid);
+      modem.dropContext(p.cid as number);
     },
   },
   brokerDown: {

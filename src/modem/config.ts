@@ -46,6 +46,9 @@ export interface ModemConfig {
   temperature: number;
   /** AT+CDEVICE?: the flash device type printed after `Device Name: `. */
   flashDevice: string;
+  /** Where AT+CIPGSMLOC places the module (degrees; docs/tcpip.md). */
+  latitude: number;
+  longitude: number;
 }
 
 export const DEFAULT_MODEM_CONFIG: ModemConfig = {
@@ -77,6 +80,9 @@ export const DEFAULT_MODEM_CONFIG: ModemConfig = {
   spnDisplayMode: 0,
   temperature: 25,
   flashDevice: 'NOR 24Mbit',
+  // FONA's sample AT+CIPGSMLOC answer: lower Manhattan.
+  latitude: 40.73016,
+  longitude: -74.007729,
 };
 
 /** Checks a partial config from a file or the library; throws an Error naming the problem. */

@@ -21,6 +21,11 @@ export interface FeatureHooks {
    * `report.active` when one was active so that the modem shows one `+PDP: DEACT`.
    */
   pdpDown?(report: { active: boolean }, notice: Notice): void;
+  /**
+   * The network deactivated context `cid` (0: every one) without a detach (the bearerDrop
+   * fault). As pdpDown, for that context only; the SAPBR bearer on it went down already.
+   */
+  contextDown?(cid: number, report: { active: boolean }, notice: Notice): void;
   /** The family's state for the control API's `GET /state` (secrets masked); omitted when undefined. */
   snapshot?(): unknown;
 }

@@ -238,6 +238,19 @@ export class Modem extends EventEmitter<ModemEvents> {
     if (this.powerState !== 'off') this.engine.urc(...lines);
   }
 
+  /** Unframed unsolicited bytes (network data pushed to the DTE), queued like URCs. */
+  urcBytes(bytes: Buffer): void {
+    if (this.powerState !== 'off' && this.synced) this.engine.urcBytes(bytes);
+  }
+
+  /**
+   * Data mode (transparent TCP/IP): while a sink is set and no command line runs, the DTE's
+   * bytes go to it instead of the AT parser; null goes back to command mode.
+   */
+  setDataSink(sink: ((bytes: Buffer) => void) | null): void {
+    this.engine.setDataSink(sink);
+  }
+
   // ---- timers ---------------------------------------------------------------------
 
   /** Runs fn after ms on the modem's clock; 0 runs it now (the instant profile). */
@@ -572,6 +585,18 @@ export class Modem extends EventEmitter<ModemEvents> {
     return true;
   }
 
+  /**
+   * The network deactivates PDP context `cid` (0: every one), as the bearerDrop fault does:
+   * its SAPBR bearer (`+SAPBR <cid>: DEACT`) and whatever else rode on it; `+PDP: DEACT`
+   * when a family had it active (the TCP/IP stack, a CGACT activation).
+   */
+  dropContext(cid: number, notice: Notice = this.urc.bind(this)): void {
+    for (const b of this.bearers.open()) if (cid === 0 || b.cid === cid) this.dropBearer(b.cid, notice);
+    const report = { active: false };
+    this.features.each((f) => f.contextDown?.(cid, report, notice));
+    if (report.active) notice('+PDP: DEACT');
+  }
+
   private bearerWentDown(cid: number): void {
     this.emit('bearerDown', cid);
     this.features.each((f) => f.bearerDown?.(cid));
@@ -609,6 +634,7 @@ export class Modem extends EventEmitter<ModemEvents> {
       info: (...lines: string[]) => engine.info(lines),
       raw: (data) => engine.write(data),
       prompt: (size, timeoutMs, opts) => engine.prompt(size, timeoutMs, opts),
+      collect: (opts) => engine.collect(opts),
     };
   }
 }

@@ -12,6 +12,9 @@
  * HTTP requests (AT+HTTPACTION) take the same rules, then go direct: the mode is about
  * brokers. A rule whose target names a scheme (`host:443=http://127.0.0.1:8080`) is for
  * HTTP only and decides plain or TLS towards the target, whatever the module speaks.
+ * A TCP/IP socket (AT+CIPSTART) is not always MQTT: after the --map rules, only a TCP
+ * destination on one of the MQTT ports (1883, 8883 unless configured) goes to the broker,
+ * everything else as it is (routeSocket; docs/tcpip.md §5).
  */
 import { parseHostPort, type Address } from '../address';
 
@@ -35,12 +38,21 @@ export type BrokerMode = 'embedded' | 'direct' | 'override';
 
 export const DEFAULT_MQTT_PORT = 1883;
 
+/** The ports on which a TCP/IP socket is taken for MQTT and sent to the broker. */
+export const DEFAULT_CIP_MQTT_PORTS: readonly number[] = [1883, 8883];
+
+/** Where a TCP/IP socket goes, and whether that is the broker (faults for brokers apply). */
+export interface SocketRoute extends Address {
+  broker: boolean;
+}
+
 export class BrokerRouter {
   constructor(
     readonly mode: BrokerMode,
     readonly rules: readonly MapRule[] = [],
     private target?: Address,
     private tlsTarget?: Address,
+    readonly cipMqttPorts: readonly number[] = DEFAULT_CIP_MQTT_PORTS,
   ) {}
 
   /** The embedded broker's address, known once it listens (its port may be 0 = any). */
@@ -80,6 +92,29 @@ export class BrokerRouter {
   private match(dest: Address, http: boolean): MapRule | undefined {
     const host = dest.host.toLowerCase();
     return this.rules.find((r) => (http || !r.to.scheme) && r.host === host && (r.port === undefined || r.port === dest.port));
+  }
+
+  /**
+   * The address a TCP/IP socket dials for `dest` (AT+CIPSTART): a --map rule first; then,
+   * unless direct, a TCP destination on an MQTT port to the broker (its TLS listener when
+   * `tls`); everything else, and every UDP destination, as given.
+   */
+  routeSocket(dest: Address, opts: { tls: boolean; udp: boolean }): SocketRoute {
+    const rule = this.match(dest, false);
+    if (rule) return { host: rule.to.host, port: rule.to.port ?? dest.port, broker: false };
+    if (this.mode === 'direct' || opts.udp || !this.cipMqttPorts.includes(dest.port)) return { ...dest, broker: false };
+    return { ...this.route(dest, opts.tls), broker: true };
+  }
+
+  /** Parses `--cip-mqtt-ports 1883,8883` (empty: none); throws a one-line Error. */
+  static parsePorts(text: string): number[] {
+    if (text.trim() === '') return [];
+    return text.split(',').map((p) => {
+      const t = p.trim();
+      const n = Number(t);
+      if (!/^\d{1,5}$/.test(t) || n < 1 || n > 65535) throw new Error(`invalid MQTT port "${t}" in "${text}": expected a list of 1..65535`);
+      return n;
+    });
   }
 
   /** Parses one `--map` rule; throws a one-line Error naming the bad rule. */

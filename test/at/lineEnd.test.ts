@@ -90,6 +90,7 @@ describe('the > data phase takes bytes raw', () => {
   });
 
   it('a command ended by CR, its LF in the next write after the prompt: still not data', async () => {
+    expect(await dte.exchange('AT\r\n', { raw: true })).toBe(OK); // this DTE ends its lines with CR LF
     expect(await dte.exchange(`AT+FSWRITE=${FILE},0,3,10`)).toBe('\r\n> ');
     expect(await dte.exchange('\nxyz', { raw: true })).toBe(OK);
     expect(await read(3)).toBe(`\r\nxyz\r\n${OK}`);

@@ -29,10 +29,10 @@ describe('npm run bench -- --quick', () => {
     expect(r.code).toBe(0);
     const results = JSON.parse(fs.readFileSync(out, 'utf8'));
     expect(Object.keys(results)).toEqual(
-      expect.arrayContaining(['machine', 'atRoundTrip', 'mqttLoop', 'throughput', 'parser', 'pacing', 'fleet', 'coldStart', 'loadavgStart', 'loadavgEnd']),
+      expect.arrayContaining(['machine', 'atRoundTrip', 'mqttLoop', 'throughput', 'parser', 'pacing', 'fleet', 'coldStart', 'tcpEcho', 'cipMqtt', 'loadavgStart', 'loadavgEnd']),
     );
     expect(results.machine).toEqual(expect.objectContaining({ nproc: expect.any(Number), node: process.version, cpu: expect.any(String) }));
-    for (const ratio of [results.atRoundTrip.ratio.p50, results.mqttLoop.ratio.p50, results.throughput.qos0.ratio, results.throughput.qos1.ratio, results.parser.ratio, results.coldStart.ratio]) {
+    for (const ratio of [results.atRoundTrip.ratio.p50, results.mqttLoop.ratio.p50, results.throughput.qos0.ratio, results.throughput.qos1.ratio, results.parser.ratio, results.coldStart.ratio, results.tcpEcho.ratio.p50, results.tcpEcho.throughput.ratio, results.cipMqtt.ratio]) {
       expect(ratio).toBeGreaterThan(0);
     }
     // The fleet ran each size with every modem online and publishing.
@@ -40,8 +40,8 @@ describe('npm run bench -- --quick', () => {
       [1, 1, 0],
       [3, 3, 0],
     ]);
-    // The table: one row per benchmark, numbered 1 to 7.
-    for (const n of [1, 2, 3, 4, 5, 6, 7]) expect(r.stdout).toMatch(new RegExp(`^${n}  `, 'm'));
+    // The table: one row per benchmark, numbered 1 to 9.
+    for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9]) expect(r.stdout).toMatch(new RegExp(`^${n}  `, 'm'));
   }, 120_000);
 });
 
