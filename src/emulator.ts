@@ -13,13 +13,14 @@ import { AtEngine } from './at/engine';
 import { DteClient } from './client/dteClient';
 import { silentLogger } from './log';
 import { mergeModemConfig, type ModemConfig } from './modem/config';
+import { ListenError, OptionError } from './optionError';
 import { Modem } from './modem/modem';
 import { systemClock, type Clock } from './clock';
 import { AtLog, Cloud, Control, ControlServer } from './control';
 import { FaultController } from './faults';
 import { resolveProfile, type TimingProfile } from './profile';
 import { InProcessPort } from './transport/inProcess';
-import { PtyTransport, type PtyEndpoint } from './transport/pty';
+import { PtyError, PtyTransport, type PtyEndpoint } from './transport/pty';
 import { SerialTransport, type SerialEndpoint, type SerialOptions } from './transport/serial';
 import { StdioTransport, type StdioPair } from './transport/stdio';
 import { TcpTransport, type TcpEndpoint } from './transport/tcp';
@@ -58,6 +59,12 @@ export interface EmulatorOptions {
   broker?: string;
   /** Port of the embedded broker; 0 = any free port. */
   brokerPort?: number;
+  /**
+   * The embedded broker accepts only this user name and password (CONNACK 5 otherwise);
+   * without it, anyone who reaches its port connects. The control API's cloud client uses
+   * them too.
+   */
+  brokerAuth?: { username: string; password: string };
   /** Broker address overrides, `host[:port]=host2:port2`. */
   map?: string[];
   /** Make the embedded broker an Azure IoT Hub stand-in for these devices (docs/azure.md). */
@@ -158,6 +165,7 @@ export function assembleModem(parts: ModemParts = {}): Modem {
 
 export async function startEmulator(options: EmulatorOptions = {}, shared?: SharedParts): Promise<EmulatorHandle> {
   const log = options.logger ?? silentLogger;
+  checkOptions(options);
   const config = mergeModemConfig(options.modem);
   const profile = typeof options.profile === 'object' ? options.profile : resolveProfile(options.profile ?? 'instant');
   if (options.stateDir) fs.mkdirSync(options.stateDir, { recursive: true });
@@ -168,10 +176,8 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
   const endpoints: Endpoints = {};
   const stops: (() => Promise<void>)[] = [];
   const faults = new FaultController(modem, { seed: options.seed, log });
-  if (options.atLogSize !== undefined && !(Number.isInteger(options.atLogSize) && options.atLogSize >= 1)) throw new Error(`atLogSize: "${options.atLogSize}" is not a whole number of entries (1 or more)`);
   const atLog = new AtLog(modem, options.atLogSize);
   const wires = namedWires(options);
-  if (wires.length > 1) throw new Error(`${wires.join(' and ')} cannot both attach to one modem: it has one wire`);
   const broker = shared?.broker.running ?? (await brokerPlan.start(log));
   const stopBroker = () => (shared ? Promise.resolve() : broker.stop());
   endpoints.broker = broker.url;
@@ -180,11 +186,11 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
   endpoints.brokerTls = broker.tlsUrl;
   try {
     if (options.exportCa !== undefined) {
-      if (!broker.ca) throw new Error('--export-ca needs the embedded broker with its TLS listener');
+      if (!broker.ca) throw new OptionError('exportCa', '--export-ca needs the embedded broker with its TLS listener');
       try {
         fs.writeFileSync(options.exportCa, broker.ca().certPem);
       } catch (err) {
-        throw new Error(`--export-ca: cannot write "${options.exportCa}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        throw new OptionError('exportCa', `--export-ca: cannot write "${options.exportCa}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
     }
     if (options.stdio) {
@@ -194,7 +200,12 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
     }
     if (options.pty) {
       const pty = new PtyTransport(modem, log, options.pty, { reset: options.resetOnConnect });
-      endpoints.pty = pty.open();
+      try {
+        endpoints.pty = pty.open();
+      } catch (err) {
+        // No ptys here, or the link path cannot be used: a value this machine cannot take.
+        throw err instanceof PtyError ? new OptionError('pty', err.message) : err;
+      }
       stops.push(async () => pty.close());
     }
     if (options.serial) {
@@ -213,7 +224,10 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
     if (options.tcp === undefined ? wires.length === 0 : options.tcp !== false) {
       const at = options.tcp || {};
       const tcp = new TcpTransport(modem, log, options.resetOnConnect ?? false);
-      endpoints.tcp = await tcp.listen(at.host ?? '127.0.0.1', at.port ?? 2323);
+      const [host, port] = [at.host ?? '127.0.0.1', at.port ?? 2323];
+      endpoints.tcp = await tcp.listen(host, port).catch((err: unknown) => {
+        throw ListenError.from('tcp', host, port, err);
+      });
       stops.push(() => tcp.close());
     }
   } catch (err) {
@@ -260,6 +274,18 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
   };
 }
 
+/**
+ * The checks that need nothing started: what can be refused is refused before anything
+ * listens (OptionError). Values of their own modules are checked there (the modem
+ * config, the broker plan, the control server).
+ */
+function checkOptions(o: EmulatorOptions): void {
+  if (o.atLogSize !== undefined && !(Number.isInteger(o.atLogSize) && o.atLogSize >= 1)) throw new OptionError('atLogSize', `atLogSize: "${o.atLogSize}" is not a whole number of entries (1 or more)`);
+  const wires = namedWires(o);
+  if (wires.length > 1) throw new OptionError(wires[1], `${wires.join(' and ')} cannot both attach to one modem: it has one wire`);
+  if (o.control) ControlServer.checkOptions(o.control);
+}
+
 /** The wires the options name, in a fixed order (one modem takes one). */
 function namedWires(o: EmulatorOptions): string[] {
   const named: [string, unknown][] = [['stdio', o.stdio], ['tcp', o.tcp], ['pty', o.pty], ['serial', o.serial]];
@@ -278,8 +304,8 @@ function uartOptions(o: EmulatorOptions): UartOptions {
  * cloud is the hub: what devices send is recorded from its events, and cloud-to-device
  * messages go through POST /azure/c2d.
  */
-function cloudFor(broker: { url?: string; azureHub?: AzureHub }, modem: Modem, log: Logger): Cloud {
-  if (!broker.azureHub) return new Cloud(broker.url, modem.clock, log);
+function cloudFor(broker: { url?: string; azureHub?: AzureHub; credentials?: { username: string; password: string } }, modem: Modem, log: Logger): Cloud {
+  if (!broker.azureHub) return new Cloud(broker.url, modem.clock, log, undefined, broker.credentials);
   const cloud = new Cloud(undefined, modem.clock, log);
   cloud.unavailableReason = 'the Azure hub stand-in admits devices only: send cloud-to-device messages with POST /azure/c2d';
   broker.azureHub.on('message', (m) => cloud.record(m.topic, m.payload, 1, m.properties['mqtt-retain'] === 'true'));

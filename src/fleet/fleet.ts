@@ -16,6 +16,7 @@ import { createCatalog } from '../commands';
 import { formatHostPort, startEmulator, type EmulatorHandle, type EmulatorOptions, type SharedParts } from '../emulator';
 import { silentLogger } from '../log';
 import { mergeModemConfig, type ModemConfig } from '../modem/config';
+import { ListenError, OptionError } from '../optionError';
 import { DEFAULT_SEED } from '../random';
 import type { PtyEndpoint } from '../transport/pty';
 import type { TcpEndpoint } from '../transport/tcp';
@@ -118,7 +119,8 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
       const failed = results.findIndex((r) => r.status === 'rejected');
       if (failed >= 0) {
         const reason = (results[failed] as PromiseRejectedResult).reason as NodeJS.ErrnoException;
-        // The code stays: the CLI tells a port in use (exit 1) from a refused value (exit 2) by it.
+        // Typed as they came (the CLI's exit code follows the type): a listener's names its address.
+        if (reason instanceof ListenError || reason instanceof OptionError) throw reason;
         throw Object.assign(new Error(`modem ${ids[failed]}: ${reason.message}`), { code: reason.code });
       }
     }
