@@ -155,6 +155,6 @@ export const kinds = {
 /** `user:password` (the password may hold colons; neither part empty). */
 export function credentials(text: string): { username: string; password: string } {
   const colon = text.indexOf(':');
-  if (colon <= 0 || colon === text.length - 1) throw new ValueProblem('is not user:password (both non-empty)');
+  if (colon <= 0 || colon === text.length - 1) throw new ValueProblem('must be user:password (both parts non-empty)');
   return { username: text.slice(0, colon), password: text.slice(colon + 1) };
 }
