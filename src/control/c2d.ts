@@ -51,7 +51,10 @@ const AZURE_C2D = strictObject(
     deviceId: z.string({ error: 'must be a non-empty string' }).min(1, { error: 'must be a non-empty string' }),
     payload: z.string({ error: 'must be a string' }),
     messageId: z.string({ error: 'must be a non-empty string' }).min(1, { error: 'must be a non-empty string' }).optional(),
-    properties: z.record(z.string(), z.string({ error: 'must be a string' }), { error: 'must be an object of string values' }).optional(),
+    properties: z
+      .record(z.string(), z.unknown(), { error: 'must be an object of string values' })
+      .refine((p): p is Record<string, string> => Object.values(p).every((v) => typeof v === 'string'), { error: 'must be an object of string values' })
+      .optional(),
   },
   'expected a JSON object { "deviceId": ..., "payload": ..., "messageId": ..., "properties": {...} }',
   unknownField('deviceId, payload, messageId, properties'),

@@ -67,16 +67,16 @@ export interface FleetHandle {
   stop(): Promise<void>;
 }
 
-/** Checks the fleet's own options; throws an Error naming the problem. */
+/** Checks the fleet's own options; throws an OptionError naming the problem. */
 export function checkFleetOptions(o: FleetOptions): void {
-  if (!Number.isInteger(o.modems) || o.modems < 1) throw new Error(`modems: "${o.modems}" is not a whole number of modems (1 or more)`);
-  if (o.tcp && o.pty !== undefined) throw new Error('a fleet takes tcp or pty wires, not both');
+  if (!Number.isInteger(o.modems) || o.modems < 1) throw new OptionError('modems', `modems: "${o.modems}" is not a whole number of modems (1 or more)`);
+  if (o.tcp && o.pty !== undefined) throw new OptionError('pty', 'a fleet takes tcp or pty wires, not both');
   const port = o.tcp?.port;
   if (port !== undefined && port !== 0 && port + o.modems - 1 > 65535) {
-    throw new Error(`${o.modems} consecutive ports from ${port} go past 65535: start lower or use port 0`);
+    throw new OptionError('tcp', `${o.modems} consecutive ports from ${port} go past 65535: start lower or use port 0`);
   }
   if (o.pty !== undefined && o.modems > 1 && !o.pty.includes(PTY_INDEX)) {
-    throw new Error(`pty: "${o.pty}" needs ${PTY_INDEX} where the modem's index goes (e.g. /tmp/ttySIM800-%d)`);
+    throw new OptionError('pty', `pty: "${o.pty}" needs ${PTY_INDEX} where the modem's index goes (e.g. /tmp/ttySIM800-%d)`);
   }
 }
 
@@ -119,8 +119,11 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
       const failed = results.findIndex((r) => r.status === 'rejected');
       if (failed >= 0) {
         const reason = (results[failed] as PromiseRejectedResult).reason as NodeJS.ErrnoException;
-        // Typed as they came (the CLI's exit code follows the type): a listener's names its address.
-        if (reason instanceof ListenError || reason instanceof OptionError) throw reason;
+        // Typed as they came (the CLI's exit code follows the type), with the modem named.
+        if (reason instanceof ListenError || reason instanceof OptionError) {
+          reason.message = `modem ${ids[failed]}: ${reason.message}`;
+          throw reason;
+        }
         throw Object.assign(new Error(`modem ${ids[failed]}: ${reason.message}`), { code: reason.code });
       }
     }

@@ -27,7 +27,7 @@ describe('a listener that cannot open: exit 1, one line naming the flag', () => 
   });
   afterEach(() => busy.close());
 
-  const inUse = (flag: string, what = '') => new RegExp(`^sim800-emu: ${flag}: cannot listen on 127\\.0\\.0\\.1:(\\d+)${what.replace(/[()]/g, '\\$&')}: address already in use \\(EADDRINUSE\\)\\n$`);
+  const inUse = (flag: string, what = '') => new RegExp(`^sim800-emu: ${flag}: (?:modem \\d+: )?cannot listen on 127\\.0\\.0\\.1:(\\d+)${what.replace(/[()]/g, '\\$&')}: address already in use \\(EADDRINUSE\\)\\n$`);
 
   it.each([
     ['--tcp', (p: number) => ['--tcp', `127.0.0.1:${p}`, '--broker-port', '0'], ''],
