@@ -72,9 +72,9 @@ export async function main(argv: string[]): Promise<number> {
     if (settings.scenario !== undefined) scenario = (await import('./scenario')).loadScenarioForCli(settings.scenario);
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.exitCode === 0) return 0; // --help, --version
+      if (err.exitCode === 0) return EXIT.ok; // --help, --version
       fail(err.message);
-      return 2;
+      return EXIT.usage;
     }
     if (err instanceof OptionError) {
       fail(err.message);
