@@ -27,7 +27,7 @@ export class UsageError extends OptionError {
 /** Why a listen address cannot be used, in words, by the errno Node gives. */
 const LISTEN_PROBLEMS: Readonly<Record<string, string>> = {
   EADDRINUSE: 'address already in use',
-  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EACCES: 'permission denied: ports below 1024 need privileges',
   EADDRNOTAVAIL: 'not an address of this machine',
   ENOTFOUND: 'the host name does not resolve',
   EAI_AGAIN: 'the host name does not resolve (name service unavailable)',
@@ -49,14 +49,18 @@ export class ListenError extends Error {
     readonly address: string,
     /** Node's errno (`EADDRINUSE`, `ENOTFOUND`, …), or undefined. */
     readonly code: string | undefined,
-    what = '',
+    /** Why, when Node gave no errno. */
+    detail = 'failed',
+    /** Whose listener (`embedded broker`), and what follows the address (` (TLS)`). */
+    where: { who?: string; after?: string } = {},
   ) {
-    super(`cannot listen on ${address}${what}: ${(code && LISTEN_PROBLEMS[code]) ?? 'failed'}${code ? ` (${code})` : ''}`);
+    const why = code ? `${code} (${LISTEN_PROBLEMS[code] ?? 'failed'})` : detail;
+    super(`${where.who ? `${where.who}: ` : ''}cannot listen on ${address}${where.after ?? ''}: ${why}`);
   }
 
   /** The error a failed listen() gave, as a ListenError for `option`'s address. */
-  static from(option: string, host: string, port: number, err: unknown, what = ''): ListenError {
+  static from(option: string, host: string, port: number, err: unknown, where: { who?: string; after?: string } = {}): ListenError {
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-    return new ListenError(option, address, (err as NodeJS.ErrnoException)?.code, what);
+    return new ListenError(option, address, (err as NodeJS.ErrnoException)?.code, (err as Error)?.message ?? String(err), where);
   }
 }

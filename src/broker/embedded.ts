@@ -56,7 +56,7 @@ function sameSecret(given: Buffer | undefined, expected: string): boolean {
 type Aedes = ReturnType<typeof createBroker>;
 
 /** Listens, or throws the ListenError of `option` (the flag the address came from). */
-async function listen(server: net.Server, host: string, port: number, option: string, what: string): Promise<void> {
+async function listen(server: net.Server, host: string, port: number, option: string, after = ''): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -66,7 +66,7 @@ async function listen(server: net.Server, host: string, port: number, option: st
       });
     });
   } catch (err) {
-    throw ListenError.from(option, host, port, err, ` (${what})`);
+    throw ListenError.from(option, host, port, err, { who: 'embedded broker', after });
   }
 }
 
@@ -147,8 +147,8 @@ export class EmbeddedBroker {
     const tlsServer = opts.tls && tlsListener(opts.tls, log, handle);
     const servers = tlsServer ? [server, tlsServer] : [server];
     try {
-      await listen(server, host, opts.port ?? 1883, 'brokerPort', 'embedded broker');
-      if (tlsServer) await listen(tlsServer, host, opts.tls!.port, 'brokerTlsPort', 'embedded broker, TLS');
+      await listen(server, host, opts.port ?? 1883, 'brokerPort');
+      if (tlsServer) await listen(tlsServer, host, opts.tls!.port, 'brokerTlsPort', ' (TLS)');
     } catch (err) {
       for (const s of servers) if (s.listening) s.close();
       await new Promise<void>((r) => aedes.close(() => r()));

@@ -174,7 +174,7 @@ export class ControlServer {
         });
       });
     } catch (err) {
-      throw ListenError.from('control', host, port, err);
+      throw ListenError.from('control', host, port, err, { who: 'control API' });
     }
     server.on('error', (err) => log.error({ err: err.message }, 'control listener error'));
     const a = server.address() as AddressInfo;

@@ -108,7 +108,7 @@ describe('other exits', () => {
     const first = await startCli(['--tcp', '127.0.0.1:0', ...QUIET]);
     const r = await runCli(['--tcp', `127.0.0.1:${first.port}`, ...QUIET]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^sim800-emu: --tcp: cannot listen on 127\\.0\\.0\\.1:${first.port}: address already in use \\(EADDRINUSE\\)\\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^sim800-emu: --tcp: cannot listen on 127\\.0\\.0\\.1:${first.port}: EADDRINUSE \\(address already in use\\)\\n$`));
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)('%s stops cleanly: exit 0, the DTE connection closes', async (signal) => {

@@ -27,32 +27,33 @@ describe('a listener that cannot open: exit 1, one line naming the flag', () => 
   });
   afterEach(() => busy.close());
 
-  const inUse = (flag: string, what = '') => new RegExp(`^sim800-emu: ${flag}: (?:modem \\d+: )?cannot listen on 127\\.0\\.0\\.1:(\\d+)${what.replace(/[()]/g, '\\$&')}: address already in use \\(EADDRINUSE\\)\\n$`);
+  const inUse = (flag: string, who = '', after = '') =>
+    new RegExp(`^sim800-emu: ${flag}: (?:modem \\d+: )?${who}cannot listen on 127\\.0\\.0\\.1:(\\d+)${after.replace(/[()]/g, '\\$&')}: EADDRINUSE \\(address already in use\\)\\n$`);
 
   it.each([
-    ['--tcp', (p: number) => ['--tcp', `127.0.0.1:${p}`, '--broker-port', '0'], ''],
-    ['--broker-port', (p: number) => ['--tcp', '127.0.0.1:0', '--broker-port', String(p), '--broker-tls-port', 'off'], ' (embedded broker)'],
-    ['--broker-tls-port', (p: number) => ['--tcp', '127.0.0.1:0', '--broker-port', '0', '--broker-tls-port', String(p)], ' (embedded broker, TLS)'],
-    ['--control', (p: number) => ['--tcp', '127.0.0.1:0', '--broker-port', '0', '--control', String(p)], ''],
-    ['--tcp', (p: number) => ['--modems', '2', '--tcp', `127.0.0.1:${p}`, '--broker-port', '0', '--broker-tls-port', 'off'], ''],
-  ])('%s in use', async (flag, args, what) => {
+    ['--tcp', (p: number) => ['--tcp', `127.0.0.1:${p}`, '--broker-port', '0'], '', ''],
+    ['--broker-port', (p: number) => ['--tcp', '127.0.0.1:0', '--broker-port', String(p), '--broker-tls-port', 'off'], 'embedded broker: ', ''],
+    ['--broker-tls-port', (p: number) => ['--tcp', '127.0.0.1:0', '--broker-port', '0', '--broker-tls-port', String(p)], 'embedded broker: ', ' (TLS)'],
+    ['--control', (p: number) => ['--tcp', '127.0.0.1:0', '--broker-port', '0', '--control', String(p)], 'control API: ', ''],
+    ['--tcp', (p: number) => ['--modems', '2', '--tcp', `127.0.0.1:${p}`, '--broker-port', '0', '--broker-tls-port', 'off'], '', ''],
+  ])('%s in use', async (flag, args, who, after) => {
     const r = await runCli([...args(busy.port), ...QUIET]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(inUse(flag, what));
-    expect(Number(inUse(flag, what).exec(r.stderr)![1])).toBe(busy.port);
+    expect(r.stderr).toMatch(inUse(flag, who, after));
+    expect(Number(inUse(flag, who, after).exec(r.stderr)![1])).toBe(busy.port);
   });
 });
 
 describe('an unresolvable listen address: exit 1, one line naming the flag', () => {
   it.each([
-    ['--tcp', ['--tcp', 'nohost.invalid:0', '--broker-port', '0']],
-    ['--control', ['--tcp', '127.0.0.1:0', '--broker-port', '0', '--control', 'nohost.invalid:0', '--control-token', 'a-token-of-16-chars']],
-  ])('%s', async (flag, args) => {
+    ['--tcp', ['--tcp', 'nohost.invalid:0', '--broker-port', '0'], ''],
+    ['--control', ['--tcp', '127.0.0.1:0', '--broker-port', '0', '--control', 'nohost.invalid:0', '--control-token', 'a-token-of-16-chars'], 'control API: '],
+  ])('%s', async (flag, args, who) => {
     const r = await runCli([...args, ...QUIET]);
     expect(r.code).toBe(1);
     // ENOTFOUND, or EAI_AGAIN where no name service answers: both say the name does not resolve.
-    expect(r.stderr).toMatch(new RegExp(`^sim800-emu: ${flag}: cannot listen on nohost\\.invalid:0: the host name does not resolve.* \\((ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL)\\)\\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^sim800-emu: ${flag}: ${who}cannot listen on nohost\\.invalid:0: (ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL) \\(the host name does not resolve.*\\)\\n$`));
   });
 });
 
