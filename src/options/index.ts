@@ -127,7 +127,10 @@ export function optionsDocTable(): string {
   const rows = all.map((o) => {
     const flag = o.flag ? `\`${flagSpec(o)}\`` : '';
     const key = o.file ? `\`${o.key}\`: ${o.kind.fileType}${o.file === 'path' ? ', relative to the config file' : ''}` : '';
-    return `| ${flag} | ${cell(key)} | ${o.library ? `\`${o.library}\`` : ''} | ${cell(o.default)} | ${cell(o.doc ?? o.help)} | ${cell(o.example)} |`;
+    // The relations the command line checks, said where the option is.
+    const needs = (o.needs ?? []).map(([k]) => ` Needs \`${all.find((x) => x.key === k)!.flag}\`.`).join('');
+    const not = (o.conflicts ?? []).map(([k]) => ` Not with \`${all.find((x) => x.key === k)!.flag}\`.`).join('');
+    return `| ${flag} | ${cell(key)} | ${o.library ? `\`${o.library}\`` : ''} | ${cell(o.default)} | ${cell((o.doc ?? o.help) + needs + not)} | ${cell(o.example)} |`;
   });
   return ['| flag | config file key | library option | default | meaning | example |', '|---|---|---|---|---|---|', ...rows].join('\n');
 }
