@@ -5,7 +5,7 @@
  * docs/architecture.md from the same layers.
  */
 const LAYERS = [
-  { name: 'base', paths: ['^src/(address|sas|clock|log|profile|random|flagFile|atomicFile|optionError|stateDir|lineText)\\.ts$'] },
+  { name: 'base', paths: ['^src/(address|sas|clock|log|profile|random|flagFile|atomicFile|optionError|stateDir|lineText|schema)\\.ts$'] },
   { name: 'wire', paths: ['^src/uart/', '^src/at/'] },
   { name: 'outside', paths: ['^src/net/', '^src/broker/'] },
   { name: 'modem', paths: ['^src/modem/'] },
@@ -14,7 +14,7 @@ const LAYERS = [
   { name: 'surfaces', paths: ['^src/transport/', '^src/client/', '^src/control/', '^src/scenario/'] },
   { name: 'root', paths: ['^src/(emulator|brokerPlan)\\.ts$'] },
   { name: 'apps', paths: ['^src/fleet/', '^src/bench/'] },
-  { name: 'cli', paths: ['^src/cli/'] },
+  { name: 'cli', paths: ['^src/cli/', '^src/options/'] },
   { name: 'entry', paths: ['^src/index\\.ts$'] },
 ];
 

@@ -1,6 +1,6 @@
 /**
  * Turns the emulator's broker options (--broker, --broker-port, --broker-tls-port,
- * --broker-ca-cert/--broker-ca-key, --map) into a router and,
+ * --broker-ca-cert/--broker-ca-key, --broker-auth, --map) into a router and,
  * for the embedded mode, the broker itself. planBroker() checks every option before
  * anything listens, so a bad flag fails fast with a one-line message; start() then
  * starts what the plan needs.
@@ -11,7 +11,8 @@ import { urlOf } from './address';
 import { BrokerRouter, DEFAULT_CIP_MQTT_PORTS } from './net/routing';
 import { AzureHub, checkAzureHubOptions, type AzureHubOptions } from './broker/azureHub';
 import { CertificateAuthority, type PemPair } from './broker/ca';
-import { EmbeddedBroker } from './broker/embedded';
+import { EmbeddedBroker, type BrokerCredentials } from './broker/embedded';
+import { OptionError } from './optionError';
 
 export interface BrokerOptions {
   /** 'embedded' (default), 'direct', or an override URL `mqtt://host:port`. */
@@ -36,6 +37,8 @@ export interface BrokerOptions {
   brokerCa?: PemPair;
   /** A generated CA is kept in `<stateDir>/broker-ca/`, so a root firmware stored stays valid. */
   stateDir?: string;
+  /** The embedded broker accepts only this user name and password (CONNACK 5 otherwise). */
+  brokerAuth?: BrokerCredentials;
 }
 
 export interface RunningBroker {
@@ -47,6 +50,8 @@ export interface RunningBroker {
   tlsUrl?: string;
   /** The CA behind the TLS listener (made or loaded on the first call). */
   ca?: () => CertificateAuthority;
+  /** What a client of our own (the control API's cloud) sends to connect. */
+  credentials?: BrokerCredentials;
   stop(): Promise<void>;
 }
 
@@ -55,31 +60,49 @@ export interface BrokerPlan {
   start(log?: Logger): Promise<RunningBroker>;
 }
 
+/** Runs a check of a module that throws a plain Error, as the OptionError of `option`. */
+function refused<T>(option: string, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof OptionError || !(err instanceof Error)) throw err;
+    throw new OptionError(option, err.message);
+  }
+}
+
 export function planBroker(opts: BrokerOptions): BrokerPlan {
-  const rules = (opts.map ?? []).map((r) => BrokerRouter.parseRule(r));
+  const rules = (opts.map ?? []).map((r) => refused('map', () => BrokerRouter.parseRule(r)));
   const cipPorts = opts.cipMqttPorts ?? DEFAULT_CIP_MQTT_PORTS;
-  for (const p of cipPorts) if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`invalid MQTT port "${p}" for TCP/IP sockets: expected 1..65535`);
+  for (const p of cipPorts) if (!Number.isInteger(p) || p < 1 || p > 65535) throw new OptionError('cipMqttPorts', `invalid MQTT port "${p}" for TCP/IP sockets: expected 1..65535`);
   const choice = opts.broker ?? 'embedded';
   const port = opts.brokerPort ?? 1883;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid broker port "${opts.brokerPort}": expected 0..65535`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new OptionError('brokerPort', `invalid broker port "${opts.brokerPort}": expected 0..65535`);
   const none = async () => undefined;
   const tlsPort = opts.brokerTlsPort ?? (port === 0 ? 0 : 8883);
   if (tlsPort !== false && (!Number.isInteger(tlsPort) || tlsPort < 0 || tlsPort > 65535)) {
-    throw new Error(`invalid broker TLS port "${opts.brokerTlsPort}": expected 0..65535 or off`);
+    throw new OptionError('brokerTlsPort', `invalid broker TLS port "${opts.brokerTlsPort}": expected 0..65535 or off`);
   }
-  if (opts.brokerCa && choice !== 'embedded') throw new Error('a broker CA is for the embedded broker\'s TLS listener: it needs --broker embedded');
+  if (opts.brokerCa && choice !== 'embedded') throw new OptionError('brokerCa', 'a broker CA is for the embedded broker\'s TLS listener: it needs --broker embedded');
   // The user's CA is checked now (one line on a bad file); a generated one waits for its first use.
-  const given = opts.brokerCa && CertificateAuthority.fromPem(opts.brokerCa);
+  const given = opts.brokerCa && refused('brokerCa', () => CertificateAuthority.fromPem(opts.brokerCa!));
   const stateDir = opts.stateDir;
   const ca = lazy(() => given ?? (stateDir ? CertificateAuthority.loadOrCreate(path.join(stateDir, 'broker-ca')) : CertificateAuthority.generate()));
   if (opts.azureHub) {
-    if (choice !== 'embedded') throw new Error('the Azure IoT Hub stand-in runs in the embedded broker: --azure-hub needs --broker embedded');
+    if (choice !== 'embedded') throw new OptionError('azureHub', 'the Azure IoT Hub stand-in runs in the embedded broker: --azure-hub needs --broker embedded');
     checkAzureHubOptions(opts.azureHub);
+  }
+  const auth = opts.brokerAuth;
+  if (auth) {
+    if (choice !== 'embedded') throw new OptionError('brokerAuth', '--broker-auth is for the embedded broker: it needs --broker embedded');
+    if (opts.azureHub) throw new OptionError('brokerAuth', '--broker-auth and --azure-hub cannot be used together: the hub stand-in checks each device\'s SAS token itself');
+    if (typeof auth.username !== 'string' || auth.username === '' || typeof auth.password !== 'string' || auth.password === '') {
+      throw new OptionError('brokerAuth', 'broker credentials need a non-empty user name and password');
+    }
   }
 
   if (choice === 'direct') return { router: new BrokerRouter('direct', rules, undefined, undefined, cipPorts), start: async () => ({ stop: none }) };
   if (choice !== 'embedded') {
-    const to = BrokerRouter.parseUrl(choice);
+    const to = refused('broker', () => BrokerRouter.parseUrl(choice));
     return { router: new BrokerRouter('override', rules, to, undefined, cipPorts), start: async () => ({ url: urlOf(to, 'mqtt'), stop: none }) };
   }
   const router = new BrokerRouter('embedded', rules, undefined, undefined, cipPorts);
@@ -90,10 +113,10 @@ export function planBroker(opts: BrokerOptions): BrokerPlan {
       const tls = tlsPort === false ? undefined : { port: tlsPort, ca };
       // The real hub is TLS only: with a TLS listener there, the stand-in is too.
       if (azureHub) azureHub.tlsOnly = tls !== undefined;
-      const broker = await EmbeddedBroker.start({ port, log, azureHub, tls });
+      const broker = await EmbeddedBroker.start({ port, log, azureHub, tls, auth });
       router.setTarget(broker.address);
       if (broker.tlsAddress) router.setTlsTarget(broker.tlsAddress);
-      return { url: broker.url, tlsUrl: broker.tlsUrl, ca: tls && ca, azureHub, stop: () => broker.stop() };
+      return { url: broker.url, tlsUrl: broker.tlsUrl, ca: tls && ca, azureHub, credentials: auth, stop: () => broker.stop() };
     },
   };
 }

@@ -13,6 +13,7 @@ import { AtEngine } from './at/engine';
 import { DteClient } from './client/dteClient';
 import { silentLogger } from './log';
 import { mergeModemConfig, type ModemConfig } from './modem/config';
+import { ListenError, OptionError } from './optionError';
 import { Modem } from './modem/modem';
 import { systemClock, type Clock } from './clock';
 import { AtLog, Cloud, Control, ControlServer } from './control';
@@ -20,7 +21,7 @@ import { FaultController } from './faults';
 import { resolveProfile, type TimingProfile } from './profile';
 import { StateDir } from './stateDir';
 import { InProcessPort } from './transport/inProcess';
-import type { PtyEndpoint } from './transport/pty';
+import { PtyError, type PtyEndpoint } from './transport/pty';
 import type { SerialEndpoint, SerialOptions } from './transport/serial';
 import type { StdioPair } from './transport/stdio';
 import type { TcpEndpoint } from './transport/tcp';
@@ -62,6 +63,12 @@ export interface EmulatorOptions {
   broker?: string;
   /** Port of the embedded broker; 0 = any free port. */
   brokerPort?: number;
+  /**
+   * The embedded broker accepts only this user name and password (CONNACK 5 otherwise);
+   * without it, anyone who reaches its port connects. The control API's cloud client uses
+   * them too.
+   */
+  brokerAuth?: { username: string; password: string };
   /** Broker address overrides, `host[:port]=host2:port2`. */
   map?: string[];
   /** TCP/IP sockets (AT+CIPSTART) to these ports go to the broker (default [1883, 8883]; [] = none). */
@@ -164,6 +171,7 @@ export function assembleModem(parts: ModemParts = {}): Modem {
 
 export async function startEmulator(options: EmulatorOptions = {}, shared?: SharedParts): Promise<EmulatorHandle> {
   const log = options.logger ?? silentLogger;
+  checkOptions(options);
   const config = mergeModemConfig(options.modem);
   const profile = typeof options.profile === 'object' ? options.profile : resolveProfile(options.profile ?? 'instant');
   if (options.atLogSize !== undefined && !(Number.isInteger(options.atLogSize) && options.atLogSize >= 1)) throw new Error(`atLogSize: "${options.atLogSize}" is not a whole number of entries (1 or more)`);
@@ -200,11 +208,11 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
   let wireField: string | null = null;
   try {
     if (options.exportCa !== undefined) {
-      if (!broker.ca) throw new Error('--export-ca needs the embedded broker with its TLS listener');
+      if (!broker.ca) throw new OptionError('exportCa', '--export-ca needs the embedded broker with its TLS listener');
       try {
         fs.writeFileSync(options.exportCa, broker.ca().certPem);
       } catch (err) {
-        throw new Error(`--export-ca: cannot write "${options.exportCa}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        throw new OptionError('exportCa', `--export-ca: cannot write "${options.exportCa}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
     }
     const chosen = chooseWire(options, wires);
@@ -259,6 +267,18 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
   };
 }
 
+/**
+ * The checks that need nothing started: what can be refused is refused before anything
+ * listens (OptionError). Values of their own modules are checked there (the modem
+ * config, the broker plan, the control server).
+ */
+function checkOptions(o: EmulatorOptions): void {
+  if (o.atLogSize !== undefined && !(Number.isInteger(o.atLogSize) && o.atLogSize >= 1)) throw new OptionError('atLogSize', `atLogSize: "${o.atLogSize}" is not a whole number of entries (1 or more)`);
+  const wires = namedWires(o);
+  if (wires.length > 1) throw new OptionError(wires[1], `${wires.join(' and ')} cannot both attach to one modem: it has one wire`);
+  if (o.control) ControlServer.checkOptions(o.control);
+}
+
 /** The wires the options name, in a fixed order (one modem takes one). */
 function namedWires(o: EmulatorOptions): WireName[] {
   const named: [WireName, unknown][] = [['stdio', o.stdio], ['tcp', o.tcp], ['pty', o.pty], ['serial', o.serial]];
@@ -292,10 +312,28 @@ async function openWire<N extends WireName>(
   stops: (() => Promise<void>)[],
 ): Promise<string | null> {
   const wire = createWire(chosen.name, modem, chosen.options, log);
-  const endpoint: WireEndpoints[N] = await wire.open();
+  let endpoint: WireEndpoints[N];
+  try {
+    endpoint = await wire.open();
+  } catch (err) {
+    throw wireError(chosen as WireChoice, err);
+  }
   stops.push(() => wire.close());
   (endpoints as Partial<WireEndpoints>)[chosen.name] = endpoint;
   return WIRES[chosen.name].readyField(endpoint);
+}
+
+/**
+ * A wire that cannot open, typed for the CLI's exit code: no pty on this system (or a
+ * link path that cannot be used) is a value this machine cannot take; a TCP address that
+ * cannot be listened on is a listener's failure.
+ */
+function wireError(chosen: WireChoice, err: unknown): unknown {
+  if (err instanceof PtyError) return new OptionError('pty', err.message);
+  if (chosen.name === 'tcp' && !(err instanceof OptionError) && !(err instanceof ListenError)) {
+    return ListenError.from('tcp', chosen.options.host ?? '127.0.0.1', chosen.options.port ?? 2323, err);
+  }
+  return err;
 }
 
 /** The serial port's own line wins; other wires take `line`. */
@@ -310,8 +348,8 @@ function uartOptions(o: EmulatorOptions): UartOptions {
  * cloud is the hub: what devices send is recorded from its events, and cloud-to-device
  * messages go through POST /azure/c2d.
  */
-function cloudFor(broker: { url?: string; azureHub?: AzureHub }, modem: Modem, log: Logger): Cloud {
-  if (!broker.azureHub) return new Cloud(broker.url, modem.clock, log);
+function cloudFor(broker: { url?: string; azureHub?: AzureHub; credentials?: { username: string; password: string } }, modem: Modem, log: Logger): Cloud {
+  if (!broker.azureHub) return new Cloud(broker.url, modem.clock, log, undefined, broker.credentials);
   const cloud = new Cloud(undefined, modem.clock, log);
   cloud.unavailableReason = 'the Azure hub stand-in admits devices only: send cloud-to-device messages with POST /azure/c2d';
   broker.azureHub.on('message', (m) => cloud.record(m.topic, m.payload, 1, m.properties['mqtt-retain'] === 'true'));

@@ -5,7 +5,10 @@
  * CFUN=0: +CPIN: NOT READY after ≈ 0.4 s, OK later (T#358); §6.1: plain SMCONN 1–5 s).
  * A profile file (`--profile-file`) names a base profile and overrides any figure.
  */
+import { z } from 'zod';
 import { parseJsonObject, readFlagFile } from './flagFile';
+import { OptionError } from './optionError';
+import { fileKeyPath, parseOrThrow, strictObject } from './schema';
 import type { Random } from './random';
 
 export interface TimingProfile {
@@ -109,33 +112,42 @@ const MAX_BPS = 100_000_000;
 
 export function resolveProfile(name: string, overrides: Partial<Record<TimingKey, number>> = {}): TimingProfile {
   const p = PROFILES[name];
-  if (!p) throw new Error(`unknown timing profile "${name}" (known: ${Object.keys(PROFILES).join(', ')})`);
+  if (!p) throw new OptionError('profile', `unknown timing profile "${name}" (known: ${Object.keys(PROFILES).join(', ')})`);
   return { ...p, ...overrides };
 }
 
+/** A profile file: `base` and any figure; a delay's bound is a day, a rate's 100 Mbit/s, jitter's 1. */
+const PROFILE_FILE_SCHEMA = strictObject(
+  {
+    base: z.enum(Object.keys(PROFILES) as [string, ...string[]], { error: `must be one of ${Object.keys(PROFILES).join(', ')}` }).default('instant'),
+    ...(Object.fromEntries(
+      TIMING_KEYS.map((key) => {
+        const max = key === 'jitter' ? 1 : key.endsWith('Bps') ? MAX_BPS : MAX_MS;
+        const figure = `must be a number from 0 to ${max}`;
+        return [key, z.number({ error: figure }).min(0, { error: figure }).max(max, { error: figure }).optional()];
+      }),
+    ) as Record<TimingKey, z.ZodOptional<z.ZodNumber>>),
+  },
+  'must hold a JSON object',
+  (key) => `unknown key "${key}" (known: base, ${TIMING_KEYS.join(', ')})`,
+);
+
 /**
  * Parses a profile file's text: `{ "base": "realistic", "bearerOpenMs": 5000, ... }`.
- * Throws a one-line Error naming the file and the bad key.
+ * Throws a one-line OptionError naming the file and the bad key.
  */
 export function parseProfileText(text: string, name: string): TimingProfile {
-  const { base = 'instant', ...rest } = parseJsonObject(text, name, (m) => new Error(m));
-  if (typeof base !== 'string' || !PROFILES[base]) throw new Error(`${name}: "base" must be one of ${Object.keys(PROFILES).join(', ')}`);
-  const overrides: Partial<Record<TimingKey, number>> = {};
-  for (const [key, value] of Object.entries(rest)) {
-    if (!(TIMING_KEYS as string[]).includes(key)) throw new Error(`${name}: unknown key "${key}" (known: base, ${TIMING_KEYS.join(', ')})`);
-    const max = key === 'jitter' ? 1 : key.endsWith('Bps') ? MAX_BPS : MAX_MS;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
-      throw new Error(`${name}: "${key}" must be a number from 0 to ${max}`);
-    }
-    overrides[key as TimingKey] = value;
-  }
-  return { ...resolveProfile(base, overrides), name: `${base}+${path(name)}` };
+  const fail = (m: string) => new OptionError('profileFile', m);
+  const data = parseJsonObject(text, name, fail);
+  const { base, ...overrides } = parseOrThrow(PROFILE_FILE_SCHEMA, data, (p) => (p.length === 0 ? name : `${name}: ${fileKeyPath(p)}`), fail);
+  const figures = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<Record<TimingKey, number>>;
+  return { ...resolveProfile(base, figures), name: `${base}+${path(name)}` };
 }
 
 const path = (file: string) => file.split(/[\\/]/).pop() ?? file;
 
 export function loadProfileFile(file: string): TimingProfile {
-  return parseProfileText(readFlagFile(file, '--profile-file', (m) => new Error(m)), file);
+  return parseProfileText(readFlagFile(file, '--profile-file', (m) => new OptionError('profileFile', m)), file);
 }
 
 /**

@@ -16,6 +16,7 @@ import { EventEmitter } from 'node:events';
 import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import { silentLogger } from '../log';
+import { OptionError } from '../optionError';
 import { connectedClient, hasSubscription, setNextPacketId } from './aedesInternals';
 import { checkSasToken, DEVICE_ID_RE, encodeStrict, isBase64, isDomainName, type SasProblem } from '../sas';
 
@@ -73,15 +74,15 @@ export interface AzureHubEvents {
 
 /** Checks the hub options (from the CLI, a config file or the library); throws a one-line Error. */
 export function checkAzureHubOptions(opts: AzureHubOptions): AzureHubOptions {
-  if (!Array.isArray(opts.devices) || opts.devices.length === 0) throw new Error('azure hub: no devices (expected id:key pairs)');
+  if (!Array.isArray(opts.devices) || opts.devices.length === 0) throw new OptionError('azureHub', 'azure hub: no devices (expected id:key pairs)');
   const seen = new Set<string>();
   for (const d of opts.devices) {
-    if (typeof d?.id !== 'string' || !DEVICE_ID_RE.test(d.id)) throw new Error(`azure hub: "${String(d?.id)}" is not a device id (1..128 of A-Z a-z 0-9 -.%_*?!(),:=@$')`);
-    if (typeof d.key !== 'string' || !isBase64(d.key)) throw new Error(`azure hub: the key of device "${d.id}" is not base64`);
-    if (seen.has(d.id)) throw new Error(`azure hub: device "${d.id}" given twice`);
+    if (typeof d?.id !== 'string' || !DEVICE_ID_RE.test(d.id)) throw new OptionError('azureHub', `azure hub: "${String(d?.id)}" is not a device id (1..128 of A-Z a-z 0-9 -.%_*?!(),:=@$')`);
+    if (typeof d.key !== 'string' || !isBase64(d.key)) throw new OptionError('azureHub', `azure hub: the key of device "${d.id}" is not base64`);
+    if (seen.has(d.id)) throw new OptionError('azureHub', `azure hub: device "${d.id}" given twice`);
     seen.add(d.id);
   }
-  if (opts.hostName !== undefined && !isDomainName(opts.hostName)) throw new Error(`azure hub: host name "${opts.hostName}" is not a domain name`);
+  if (opts.hostName !== undefined && !isDomainName(opts.hostName)) throw new OptionError('azureHub', `azure hub: host name "${opts.hostName}" is not a domain name`);
   return opts;
 }
 
@@ -89,7 +90,7 @@ export function checkAzureHubOptions(opts: AzureHubOptions): AzureHubOptions {
 export function parseDeviceList(text: string): AzureDevice[] {
   return text.split(',').map((pair) => {
     const colon = pair.lastIndexOf(':');
-    if (colon <= 0) throw new Error(`azure hub: "${pair}" is not id:key`);
+    if (colon <= 0) throw new OptionError('azureHub', `azure hub: "${pair}" is not id:key`);
     return { id: pair.slice(0, colon).trim(), key: pair.slice(colon + 1).trim() };
   });
 }

@@ -3,6 +3,9 @@
  * certificates come from the emulator's CA (broker/ca.ts), so the emulator works out of
  * the box with no broker installed.
  *
+ * By default it takes any client that reaches it (it listens on loopback); with `auth`
+ * only one user name and password, refused as mosquitto refuses them (CONNACK 5).
+ *
  * aedes 0.51 on purpose: aedes 1.x is ESM-only and does not load under Jest + ts-jest
  * (CommonJS), which the whole test suite runs on; 0.51 is CommonJS and speaks MQTT 3.1.1,
  * all a SIM800 needs (docs/mqtt.md, Decisions).
@@ -10,10 +13,12 @@
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { createBroker, type Client } from 'aedes';
+import * as crypto from 'node:crypto';
+import { createBroker, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { silentLogger } from '../log';
 import { urlOf, type Address } from '../address';
+import { ListenError } from '../optionError';
 import { setNextPacketId } from './aedesInternals';
 import type { AzureHub } from './azureHub';
 import type { CertificateAuthority } from './ca';
@@ -31,11 +36,27 @@ export interface EmbeddedBrokerOptions {
    * certificates, asked for on the first TLS connection (making a CA takes a moment).
    */
   tls?: { port: number; ca: () => CertificateAuthority };
+  /** Accept only a CONNECT with this user name and password. */
+  auth?: BrokerCredentials;
+}
+
+export interface BrokerCredentials {
+  username: string;
+  password: string;
+}
+
+/** Equal without telling, by its timing, how much of the secret a guess got right. */
+function sameSecret(given: Buffer | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = crypto.createHash('sha256').update(given).digest();
+  const b = crypto.createHash('sha256').update(expected, 'utf8').digest();
+  return crypto.timingSafeEqual(a, b);
 }
 
 type Aedes = ReturnType<typeof createBroker>;
 
-async function listen(server: net.Server, host: string, port: number, what: string): Promise<void> {
+/** Listens, or throws the ListenError of `option` (the flag the address came from). */
+async function listen(server: net.Server, host: string, port: number, option: string, after = ''): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -45,8 +66,7 @@ async function listen(server: net.Server, host: string, port: number, what: stri
       });
     });
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new Error(`embedded broker: cannot listen on ${host}:${port}${what}: ${e.code ?? e.message}`);
+    throw ListenError.from(option, host, port, err, { who: 'embedded broker', after });
   }
 }
 
@@ -106,6 +126,14 @@ export class EmbeddedBroker {
     const log = (opts.log ?? silentLogger).child({ mod: 'broker' });
     const aedes = createBroker();
     opts.azureHub?.attach(aedes);
+    const auth = opts.auth;
+    if (auth) {
+      aedes.authenticate = (client, username, password, done) => {
+        if (username === auth.username && sameSecret(password, auth.password)) return done(null, true);
+        log.info({ clientId: client.id, username }, 'CONNECT refused: wrong or missing user name or password');
+        done(Object.assign(new Error('not authorized'), { returnCode: 5 }) as AuthenticateError, false);
+      };
+    }
     aedes.on('clientError', (client: Client, err: Error) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
     aedes.on('connectionError', (_client: Client, err: Error) => log.debug({ err: err.message }, 'connection error'));
     const handle = (socket: Duplex) => {
@@ -119,8 +147,8 @@ export class EmbeddedBroker {
     const tlsServer = opts.tls && tlsListener(opts.tls, log, handle);
     const servers = tlsServer ? [server, tlsServer] : [server];
     try {
-      await listen(server, host, opts.port ?? 1883, '');
-      if (tlsServer) await listen(tlsServer, host, opts.tls!.port, ' (TLS)');
+      await listen(server, host, opts.port ?? 1883, 'brokerPort');
+      if (tlsServer) await listen(tlsServer, host, opts.tls!.port, 'brokerTlsPort', ' (TLS)');
     } catch (err) {
       for (const s of servers) if (s.listening) s.close();
       await new Promise<void>((r) => aedes.close(() => r()));
@@ -137,7 +165,7 @@ export class EmbeddedBroker {
       handle(conn);
       return client;
     });
-    log.info({ url: broker.url, tls: broker.tlsUrl }, 'embedded broker listening');
+    log.info({ url: broker.url, tls: broker.tlsUrl, auth: auth ? 'user name and password' : 'none' }, 'embedded broker listening');
     return broker;
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { toEmulatorOptions, UsageError, type CliSettings } from './config';
+import { exitCodeFor, failureLine } from './errors';
 import { checkFleetOptions, startFleet, type FleetHandle, type FleetOptions } from '../fleet/fleet';
 
 /** What a fleet cannot take, as the flag the user wrote. */
@@ -33,9 +34,9 @@ export async function runFleetCli(settings: CliSettings, log: Logger, shutdown: 
   try {
     fleet = await startFleet({ ...toFleetOptions(settings), logger: log });
   } catch (err) {
-    fail((err as Error).message);
+    fail(failureLine(err));
     // As for one modem: a value refused is a usage error, a port that cannot listen is not.
-    return (err as NodeJS.ErrnoException).code ? 1 : 2;
+    return exitCodeFor(err);
   }
   process.stdout.write(`${fleet.readyLine}\n`);
   log.info({ why: await shutdown }, 'stopping');

@@ -47,6 +47,8 @@ export class Cloud {
     private readonly clock: Clock,
     private readonly log: Logger,
     readonly capacity = 10_000,
+    /** What the broker asks of every client (the embedded broker with `brokerAuth`). */
+    private readonly credentials?: { username: string; password: string },
   ) {}
 
   /** Why there is no cloud client, for the 400 that c2d()/start() answer. */
@@ -60,7 +62,7 @@ export class Cloud {
   start(): Promise<MqttClient> {
     if (!this.url) return Promise.reject(new InputError(this.unavailableReason));
     this.connecting ??= (async () => {
-      const client = await connectAsync(this.url!, { protocolVersion: 4, reconnectPeriod: 1000, clientId: `sim800-emu-cloud-${process.pid}-${Date.now() % 100000}`, clean: true });
+      const client = await connectAsync(this.url!, { protocolVersion: 4, reconnectPeriod: 1000, clientId: `sim800-emu-cloud-${process.pid}-${Date.now() % 100000}`, clean: true, ...this.credentials });
       client.on('error', (err) => this.log.debug({ err: err.message }, 'cloud client error'));
       client.on('message', (topic, payload, packet) => this.record(topic, payload, packet.qos, packet.retain));
       await client.subscribeAsync('#', { qos: 1 });

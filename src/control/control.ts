@@ -12,7 +12,9 @@ import { FaultController, type ActiveFault } from '../faults/controller';
 import { InputError } from '../faults/params';
 import type { LinkCounters, LinkState } from '../faults/link';
 import type { AtLog, AtLogEntry } from './atLog';
-import { checkAzureC2d, checkC2d } from './c2d';
+import { checkAzureC2d, checkBody, checkC2d } from './c2d';
+import { strictObject } from '../schema';
+import { z } from 'zod';
 import type { AzureHub, C2DResult } from '../broker/azureHub';
 import type { Cloud, CloudMessage } from './cloud';
 
@@ -40,7 +42,12 @@ export interface ModemState {
 export type PowerAction = 'on' | 'off' | 'reboot';
 
 const mask = (s: string) => (s ? '***' : '');
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const INJECT_BODY = strictObject(
+  { name: z.unknown().optional(), params: z.unknown().optional(), duration: z.unknown().optional() },
+  'expected a JSON object { "name": ..., "params": {...}, "duration": "5s" }',
+  (key) => `unknown field "${key}" (known: name, params, duration)`,
+);
 
 export class Control {
   constructor(
@@ -74,9 +81,9 @@ export class Control {
 
   /** `{ name, params?, duration? }` → the active fault (null for a moment-only fault). */
   inject(body: unknown): ActiveFault | null {
-    if (!isObject(body)) throw new InputError('expected a JSON object { "name": ..., "params": {...}, "duration": "5s" }');
-    for (const k of Object.keys(body)) if (!['name', 'params', 'duration'].includes(k)) throw new InputError(`unknown field "${k}" (known: name, params, duration)`);
-    return this.faults.inject(body.name as string, body.params, { duration: body.duration as string | number | undefined });
+    // The shape here; the name, the parameters and the duration are the fault controller's to check.
+    const b = checkBody(INJECT_BODY, body);
+    return this.faults.inject(b.name as string, b.params, { duration: b.duration as string | number | undefined });
   }
 
   clear(name: string): boolean {

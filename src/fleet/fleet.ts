@@ -16,7 +16,7 @@ import { createCatalog } from '../commands';
 import { formatHostPort, startEmulator, type EmulatorHandle, type EmulatorOptions, type SharedParts } from '../emulator';
 import { silentLogger } from '../log';
 import { mergeModemConfig, type ModemConfig } from '../modem/config';
-import { OptionError } from '../optionError';
+import { ListenError, OptionError } from '../optionError';
 import { DEFAULT_SEED } from '../random';
 import { StateDir } from '../stateDir';
 import { isFdExhaustion, openFileLimit } from '../transport/fdLimit';
@@ -70,16 +70,16 @@ export interface FleetHandle {
   stop(): Promise<void>;
 }
 
-/** Checks the fleet's own options; throws an Error naming the problem. */
+/** Checks the fleet's own options; throws an OptionError naming the problem. */
 export function checkFleetOptions(o: FleetOptions): void {
-  if (!Number.isInteger(o.modems) || o.modems < 1) throw new Error(`modems: "${o.modems}" is not a whole number of modems (1 or more)`);
-  if (o.tcp && o.pty !== undefined) throw new Error('a fleet takes tcp or pty wires, not both');
+  if (!Number.isInteger(o.modems) || o.modems < 1) throw new OptionError('modems', `modems: "${o.modems}" is not a whole number of modems (1 or more)`);
+  if (o.tcp && o.pty !== undefined) throw new OptionError('pty', 'a fleet takes tcp or pty wires, not both');
   const port = o.tcp?.port;
   if (port !== undefined && port !== 0 && port + o.modems - 1 > 65535) {
-    throw new Error(`${o.modems} consecutive ports from ${port} go past 65535: start lower or use port 0`);
+    throw new OptionError('tcp', `${o.modems} consecutive ports from ${port} go past 65535: start lower or use port 0`);
   }
   if (o.pty !== undefined && o.modems > 1 && !o.pty.includes(PTY_INDEX)) {
-    throw new Error(`pty: "${o.pty}" needs ${PTY_INDEX} where the modem's index goes (e.g. /tmp/ttySIM800-%d)`);
+    throw new OptionError('pty', `pty: "${o.pty}" needs ${PTY_INDEX} where the modem's index goes (e.g. /tmp/ttySIM800-%d)`);
   }
 }
 
@@ -132,11 +132,15 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
       const failed = results.findIndex((r) => r.status === 'rejected');
       if (failed >= 0) {
         const reason = (results[failed] as PromiseRejectedResult).reason as NodeJS.ErrnoException;
-        if (reason instanceof OptionError) throw new OptionError(reason.option, `modem ${ids[failed]}: ${reason.message}`);
+        // Typed as they came (the CLI's exit code follows the type), with the modem named.
+        if (reason instanceof ListenError || reason instanceof OptionError) {
+          const limit = isFdExhaustion(reason) ? ` (now ${openFileLimit() ?? 'unknown'})` : '';
+          reason.message = `modem ${ids[failed]}: ${reason.message}${limit}`;
+          throw reason;
+        }
         const message = isFdExhaustion(reason)
           ? `out of file descriptors (${reason.code}): raise the limit with \`ulimit -n\` (now ${openFileLimit() ?? 'unknown'})`
           : reason.message;
-        // The code stays: the CLI tells a port in use (exit 1) from a refused value (exit 2) by it.
         throw Object.assign(new Error(`modem ${ids[failed]}: ${message}`), { code: reason.code });
       }
     }

@@ -1,27 +1,18 @@
 /**
  * Each modem of a fleet is a device of its own to the backend: its own IMEI, IMSI and
  * ICCID, derived from the configured (or default) ones by adding the modem's index.
- * Modem 0 keeps the configured identity exactly.
+ * Modem 0 keeps the configured identity exactly; every IMEI is Luhn-valid, as the
+ * configured one must be (src/modem/config.ts).
  */
-import type { ModemConfig } from '../modem/config';
+import { luhnDigit, type ModemConfig } from '../modem/config';
+
+export { luhnDigit };
 
 /** A digit string plus n, same length (wraps around rather than growing). */
 export function addToDigits(digits: string, n: number): string {
   if (!/^\d+$/.test(digits)) return digits; // not numeric: left alone
   const mod = 10n ** BigInt(digits.length);
   return ((BigInt(digits) + BigInt(n)) % mod).toString().padStart(digits.length, '0');
-}
-
-/** The Luhn check digit of a digit string (the IMEI's 15th digit). */
-export function luhnDigit(body: string): string {
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    // Doubled: every second digit counting from the right end of the body.
-    let d = Number(body[body.length - 1 - i]);
-    if (i % 2 === 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return String((10 - (sum % 10)) % 10);
 }
 
 /** Modem `index`'s identity: IMEI body + index with a fresh check digit, IMSI and ICCID + index. */
@@ -31,7 +22,7 @@ export function identityFor(base: Pick<ModemConfig, 'imei' | 'imsi' | 'iccid'>, 
   // An ICCID may end in F (filler nibble); the number is what comes before it.
   const iccid = /^(\d+)(F?)$/i.exec(base.iccid);
   return {
-    imei: /^\d{15}$/.test(base.imei) ? body + luhnDigit(body) : addToDigits(base.imei, index),
+    imei: body + luhnDigit(body),
     imsi: addToDigits(base.imsi, index),
     iccid: iccid ? addToDigits(iccid[1], index) + iccid[2] : base.iccid,
   };

@@ -1,7 +1,13 @@
 /**
  * What a user may set about the emulated module: identity strings, SIM, network and
- * battery figures. Defaults are values a real SIM800L shows (README, configuration).
+ * battery figures. Defaults are values a real SIM800L shows; every value is checked
+ * against what the module can show (a Luhn-valid IMEI, AT+CSQ's rssi range, text that
+ * fits in quotes on one line), so a config cannot make it print what no module would.
  */
+import { z } from 'zod';
+import { parseOrThrow, strictObject } from '../schema';
+import { OptionError } from '../optionError';
+
 export interface ModemConfig {
   /** ATI: product and revision. */
   ati: string;
@@ -56,7 +62,8 @@ export const DEFAULT_MODEM_CONFIG: ModemConfig = {
   manufacturer: 'SIMCOM_Ltd',
   model: 'SIMCOM_SIM800L',
   revision: 'Revision:1418B05SIM800L24',
-  imei: '866782041234567',
+  // 86678204123456 and its Luhn check digit.
+  imei: '866782041234564',
   imsi: '460008184101641',
   iccid: '89860081090648812345',
   simInserted: true,
@@ -85,49 +92,122 @@ export const DEFAULT_MODEM_CONFIG: ModemConfig = {
   longitude: -74.007729,
 };
 
-/** Checks a partial config from a file or the library; throws an Error naming the problem. */
-export function mergeModemConfig(partial: unknown): ModemConfig {
-  if (partial === undefined || partial === null) return { ...DEFAULT_MODEM_CONFIG };
-  if (typeof partial !== 'object' || Array.isArray(partial)) throw new Error('modem config must be an object');
-  const out: ModemConfig = { ...DEFAULT_MODEM_CONFIG, battery: { ...DEFAULT_MODEM_CONFIG.battery } };
-  for (const [key, value] of Object.entries(partial as Record<string, unknown>)) {
-    if (!(key in DEFAULT_MODEM_CONFIG)) throw new Error(`unknown modem setting "${key}"`);
-    const def = (DEFAULT_MODEM_CONFIG as unknown as Record<string, unknown>)[key];
-    if (key === 'battery') {
-      if (typeof value !== 'object' || value === null) throw new Error('modem setting "battery" must be an object');
-      for (const [bk, bv] of Object.entries(value)) {
-        if (!(bk in out.battery) || typeof bv !== 'number') throw new Error(`bad modem setting "battery.${bk}"`);
-        (out.battery as Record<string, number>)[bk] = bv;
-      }
-      continue;
-    }
-    if (typeof value !== typeof def) throw new Error(`modem setting "${key}" must be a ${typeof def}`);
-    (out as unknown as Record<string, unknown>)[key] = value;
+/** The Luhn check digit of a digit string (an IMEI's 15th digit). */
+export function luhnDigit(body: string): string {
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) {
+    // Doubled: every second digit counting from the right end of the body.
+    let d = Number(body[body.length - 1 - i]);
+    if (i % 2 === 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
   }
-  const ranges: [keyof ModemConfig, number, number][] = [
-    ['rssi', 0, 99],
-    ['ber', 0, 99],
-    ['timezone', -47, 48],
-    ['dst', 0, 2],
-    ['spnDisplayMode', 0, 1],
-  ];
-  for (const [k, lo, hi] of ranges) {
-    const v = out[k] as number;
-    if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`modem setting "${k}" must be an integer in ${lo}..${hi}`);
-  }
-  if (!/^[A-Za-z0-9.-]{1,32}$/.test(out.azureApiVersion)) throw new Error('modem setting "azureApiVersion" must be a version like 2018-06-30');
-  if (!IPR_RATES.includes(out.ipr)) throw new Error(`modem setting "ipr" must be one of ${IPR_RATES.join(', ')}`);
-  if (!/^(\+?[0-9]{1,20})?$/.test(out.ownNumber)) throw new Error('modem setting "ownNumber" must be up to 20 digits, optionally after a +');
-  if (!Number.isFinite(out.temperature) || out.temperature < -40 || out.temperature > 95) throw new Error('modem setting "temperature" must be a number in -40..95');
-  for (const k of ['ownNumberName', 'spn', 'flashDevice'] as const) {
-    // These are printed inside quotes or on a line of their own.
-    if (/["\r\n]/.test(out[k])) throw new Error(`modem setting "${k}" must not contain a quote or a line break`);
-  }
-  parseIpPool(out.ipPool);
-  return out;
+  return String((10 - (sum % 10)) % 10);
+}
+
+/** 15 digits, the last the Luhn check digit of the first 14 (3GPP TS 23.003). */
+export function isValidImei(imei: string): boolean {
+  return /^\d{15}$/.test(imei) && luhnDigit(imei.slice(0, 14)) === imei[14];
 }
 
 export const IPR_RATES: readonly number[] = [0, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800];
+
+const setting = (key: string) => `modem setting "${key}"`;
+
+/**
+ * Text the module prints: inside quotes on one line (`+COPS: 0,0,"CHINA MOBILE"`), so
+ * no CR, LF or double quote, which would end the line or the string early.
+ */
+const text = (key: string) =>
+  z
+    .string({ error: `${setting(key)} must be a string` })
+    .refine((v) => !/[\r\n"]/.test(v), { error: `${setting(key)} must not contain a quote or a line break` });
+
+const integer = (key: string, lo: number, hi: number, also: readonly number[] = []) =>
+  z.number({ error: `${setting(key)} must be a number` }).refine((v) => Number.isInteger(v) && ((v >= lo && v <= hi) || also.includes(v)), {
+    error: also.length ? `${setting(key)} must be an integer from ${lo} to ${hi} or ${also.join(', ')}` : `${setting(key)} must be an integer in ${lo}..${hi}`,
+  });
+
+const batteryFigure = (key: string) => z.number({ error: `bad ${setting(`battery.${key}`)}` });
+
+/** Every setting, as the module can show it; absent ones keep their defaults. */
+const MODEM_CONFIG_SCHEMA = strictObject(
+  {
+    ati: text('ati'),
+    manufacturer: text('manufacturer'),
+    model: text('model'),
+    revision: text('revision'),
+    imei: text('imei').refine((v) => /^\d{15}$/.test(v), { error: `${setting('imei')} must be 15 digits` }).refine(isValidImei, {
+      error: (iss) => `${setting('imei')} must end in its Luhn check digit: "${String(iss.input)}" should end in ${luhnDigit(String(iss.input).slice(0, 14))}`,
+    }),
+    // 3GPP TS 23.003: at most 15 digits.
+    imsi: text('imsi').refine((v) => /^\d{1,15}$/.test(v), { error: `${setting('imsi')} must be 1 to 15 digits` }),
+    // Digits; F is the filler nibble real cards show (the manual's AT+CCID example holds one).
+    iccid: text('iccid').refine((v) => /^[0-9F]{1,20}$/i.test(v), { error: `${setting('iccid')} must be up to 20 digits (F, the filler digit, allowed)` }),
+    simInserted: z.boolean({ error: `${setting('simInserted')} must be a boolean` }),
+    operatorLong: text('operatorLong'),
+    operatorShort: text('operatorShort'),
+    mcc: text('mcc'),
+    mnc: text('mnc'),
+    lac: text('lac'),
+    ci: text('ci'),
+    // AT+CSQ: 0..31, or 99 for not known.
+    rssi: integer('rssi', 0, 31, [99]),
+    ber: integer('ber', 0, 99),
+    battery: strictObject({ bcs: batteryFigure('bcs'), bcl: batteryFigure('bcl'), voltage: batteryFigure('voltage') }, `${setting('battery')} must be an object`, (k) => `bad ${setting(`battery.${k}`)}`).partial(),
+    timezone: integer('timezone', -47, 48),
+    dst: integer('dst', 0, 2),
+    ipPool: text('ipPool').refine(
+      (v) => {
+        try {
+          parseIpPool(v);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { error: (iss) => ipPoolProblem(String(iss.input)) },
+    ),
+    ipr: z.number({ error: `${setting('ipr')} must be a number` }).refine((v) => IPR_RATES.includes(v), { error: `${setting('ipr')} must be one of ${IPR_RATES.join(', ')}` }),
+    ownNumber: text('ownNumber').refine((v) => /^(\+?[0-9]{1,20})?$/.test(v), { error: `${setting('ownNumber')} must be up to 20 digits, optionally after a +` }),
+    ownNumberName: text('ownNumberName'),
+    spn: text('spn'),
+    spnDisplayMode: integer('spnDisplayMode', 0, 1),
+    temperature: z
+      .number({ error: `${setting('temperature')} must be a number` })
+      .refine((v) => Number.isFinite(v) && v >= -40 && v <= 95, { error: `${setting('temperature')} must be a number in -40..95` }),
+    flashDevice: text('flashDevice'),
+    latitude: z.number({ error: `${setting('latitude')} must be a number` }).refine((v) => Number.isFinite(v) && v >= -90 && v <= 90, { error: `${setting('latitude')} must be a number in -90..90` }),
+    longitude: z.number({ error: `${setting('longitude')} must be a number` }).refine((v) => Number.isFinite(v) && v >= -180 && v <= 180, { error: `${setting('longitude')} must be a number in -180..180` }),
+    azureApiVersion: text('azureApiVersion').refine((v) => /^[A-Za-z0-9.-]{1,32}$/.test(v), { error: `${setting('azureApiVersion')} must be a version like 2018-06-30` }),
+  },
+  'modem config must be an object',
+  (key) => `unknown ${setting(key)}`,
+).partial();
+
+function ipPoolProblem(pool: string): string {
+  try {
+    parseIpPool(pool);
+    return '';
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/**
+ * Checks a partial config from a file or the library against what the module can show;
+ * throws an OptionError (`option`: `modem.<key>`) whose message names the setting.
+ */
+export function mergeModemConfig(partial: unknown): ModemConfig {
+  if (partial === undefined || partial === null) return { ...DEFAULT_MODEM_CONFIG, battery: { ...DEFAULT_MODEM_CONFIG.battery } };
+  const given = parseOrThrow(
+    MODEM_CONFIG_SCHEMA,
+    partial,
+    () => '',
+    (line, problem) => new OptionError(['modem', ...problem.path.map(String)].join('.'), line),
+  );
+  return { ...DEFAULT_MODEM_CONFIG, ...given, battery: { ...DEFAULT_MODEM_CONFIG.battery, ...given.battery } } as ModemConfig;
+}
+
 
 export function parseIpPool(pool: string): { base: number; size: number } {
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(pool);

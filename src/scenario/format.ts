@@ -12,9 +12,11 @@
  *   - { at: 6s,  expect: { smstate: 1, sent: { command: AT+SMCONN, count: ">=2" } }, within: 30s }
  * ```
  */
-import { readFlagFile } from '../flagFile';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { readFlagFile } from '../flagFile';
+import { dottedPath, joinProblem, parseOrThrow, strictObject, via } from '../schema';
 import { FaultController } from '../faults/controller';
 import { InputError, parseDuration, type ParamValues } from '../faults/params';
 import type { PowerAction } from '../control/control';
@@ -65,17 +67,22 @@ export interface Scenario {
   steps: Step[];
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const COUNT_FORMS = 'must be a count: 3, ">=1", "<2", "==0"';
+const COUNT_TEXT = /^\s*(>=|<=|>|<|==)?\s*(\d+)\s*$/;
 
-function onlyKeys(o: Record<string, unknown>, keys: readonly string[], label: string): void {
-  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new InputError(`${label}: unknown key "${k}" (known: ${keys.join(', ')})`);
-}
+/** `3` (exactly), `">=1"`, `"<2"`, `"==0"`. */
+const COUNT: z.ZodType<Count> = z
+  .union([z.number({ error: COUNT_FORMS }).int({ error: COUNT_FORMS }).min(0, { error: COUNT_FORMS }), z.string({ error: COUNT_FORMS }).regex(COUNT_TEXT, { error: COUNT_FORMS })], { error: COUNT_FORMS })
+  .transform((v): Count => {
+    if (typeof v === 'number') return { op: '==', n: v };
+    const m = COUNT_TEXT.exec(v)!;
+    return { op: (m[1] ?? '==') as Count['op'], n: Number(m[2]) };
+  });
 
 export function parseCount(v: unknown, label: string): Count {
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return { op: '==', n: v };
-  const m = typeof v === 'string' ? /^\s*(>=|<=|>|<|==)?\s*(\d+)\s*$/.exec(v) : null;
-  if (!m) throw new InputError(`${label} must be a count: 3, ">=1", "<2", "==0"`);
-  return { op: (m[1] ?? '==') as Count['op'], n: Number(m[2]) };
+  const r = COUNT.safeParse(v);
+  if (!r.success) throw new InputError(joinProblem(label, r.error.issues[0].message));
+  return r.data;
 }
 
 export function countHolds(c: Count, actual: number): boolean {
@@ -93,126 +100,111 @@ export function countHolds(c: Count, actual: number): boolean {
   }
 }
 
-const str = (v: unknown, label: string): string => {
-  if (typeof v !== 'string' || v === '') throw new InputError(`${label} must be a non-empty string`);
-  return v;
-};
-const oneOf = <T extends string | number | boolean>(v: unknown, values: readonly T[], label: string): T => {
-  if (!values.includes(v as T)) throw new InputError(`${label} must be one of ${values.join(', ')}`);
-  return v as T;
-};
+const text = z.string({ error: 'must be a non-empty string' }).min(1, { error: 'must be a non-empty string' });
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `must be one of ${values.join(', ')}` });
+const literals = <T extends number | boolean>(values: readonly [T, T]) => z.union([z.literal(values[0]), z.literal(values[1])], { error: `must be one of ${values.join(', ')}` });
 
-/** One checker per expectation key: the table is the format. */
-const EXPECT_KEYS: { [K in keyof Expectations]-?: (v: unknown, label: string) => Expectations[K] } = {
-  smstate: (v, l) => oneOf(v, [0, 1] as const, l),
-  bearer: (v, l) => oneOf(v, ['open', 'closed'] as const, l),
-  registered: (v, l) => oneOf(v, [true, false] as const, l),
-  sim: (v, l) => oneOf(v, ['READY', 'NOT READY', 'NOT INSERTED'] as const, l),
-  power: (v, l) => oneOf(v, ['on', 'off'] as const, l),
-  subscribed: (v, l) => str(v, l),
-  published(v, l) {
-    if (!isObject(v)) throw new InputError(`${l} must be { topic, payload?, count? }`);
-    onlyKeys(v, ['topic', 'payload', 'count'], l);
-    return { topic: str(v.topic, `${l}.topic`), payload: v.payload === undefined ? undefined : String(v.payload), count: parseCount(v.count ?? '>=1', `${l}.count`) };
-  },
-  sent(v, l) {
-    if (!isObject(v)) throw new InputError(`${l} must be { command, count? }`);
-    onlyKeys(v, ['command', 'count'], l);
-    return { command: str(v.command, `${l}.command`), count: parseCount(v.count ?? '>=1', `${l}.count`) };
-  },
-  urc(v, l) {
-    if (!isObject(v)) throw new InputError(`${l} must be { line, count? }`);
-    onlyKeys(v, ['line', 'count'], l);
-    return { line: str(v.line, `${l}.line`), count: parseCount(v.count ?? '>=1', `${l}.count`) };
-  },
-  http(v, l) {
-    if (!isObject(v)) throw new InputError(`${l} must be { method?, url?, status?, count? }`);
-    onlyKeys(v, ['method', 'url', 'status', 'count'], l);
-    const status = v.status;
-    if (status !== undefined && !(typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 699)) {
-      throw new InputError(`${l}.status must be a whole number from 100 to 699`);
-    }
-    return {
-      method: v.method === undefined ? undefined : oneOf(v.method, ['GET', 'POST', 'HEAD', 'DELETE'] as const, `${l}.method`),
-      url: v.url === undefined ? undefined : str(v.url, `${l}.url`),
-      status,
-      count: parseCount(v.count ?? '>=1', `${l}.count`),
-    };
-  },
-};
-
-/** Exactly one action per step, by its key. */
-const ACTIONS: Readonly<Record<string, { keys: readonly string[]; parse(s: Record<string, unknown>, label: string): Action }>> = {
-  fault: {
-    keys: ['params', 'duration'],
-    parse(s, l) {
-      try {
-        const c = FaultController.check(s.fault, s.params, { duration: s.duration as string | number | undefined });
-        return { kind: 'fault', name: c.name, params: c.params, durationMs: c.durationMs };
-      } catch (err) {
-        throw new InputError(`${l}: ${(err as Error).message}`);
-      }
-    },
-  },
-  clear: {
-    keys: [],
-    parse: (s) => ({ kind: 'clear', name: FaultController.check(s.clear).name }),
-  },
-  c2d: {
-    keys: [],
-    parse(s, l) {
-      try {
-        return { kind: 'c2d', message: checkC2d(s.c2d) };
-      } catch (err) {
-        throw new InputError(`${l}.c2d: ${(err as Error).message}`);
-      }
-    },
-  },
-  power: { keys: [], parse: (s, l) => ({ kind: 'power', action: oneOf(s.power, ['on', 'off', 'reboot'] as const, `${l}.power`) }) },
-  expect: {
-    keys: ['within'],
-    parse(s, l) {
-      if (!isObject(s.expect) || Object.keys(s.expect).length === 0) throw new InputError(`${l}.expect must be an object with at least one of ${Object.keys(EXPECT_KEYS).join(', ')}`);
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(s.expect)) {
-        const check = (EXPECT_KEYS as Record<string, (v: unknown, l: string) => unknown>)[k];
-        if (!check) throw new InputError(`${l}.expect: unknown key "${k}" (known: ${Object.keys(EXPECT_KEYS).join(', ')})`);
-        out[k] = check(v, `${l}.expect.${k}`);
-      }
-      return { kind: 'expect', expect: out as Expectations, withinMs: s.within === undefined ? 0 : parseDuration(s.within, `${l}.within`) };
-    },
-  },
-};
-
-function parseStep(raw: unknown, index: number): Step {
-  const l = `steps[${index}]`;
-  if (!isObject(raw)) throw new InputError(`${l} must be an object`);
-  const kinds = Object.keys(ACTIONS).filter((k) => k in raw);
-  if (kinds.length !== 1) throw new InputError(`${l} needs exactly one of ${Object.keys(ACTIONS).join(', ')}${kinds.length ? ` (has ${kinds.join(', ')})` : ''}`);
-  const kind = kinds[0];
-  onlyKeys(raw, ['at', kind, ...ACTIONS[kind].keys], l);
-  if (raw.at === undefined) throw new InputError(`${l} needs "at" (e.g. at: 5s)`);
-  let action: Action;
+/** A duration (`5s`, `500ms`, a number of ms) as the faults read it, its message without their label. */
+const DURATION = via(z.unknown(), (v) => {
   try {
-    action = ACTIONS[kind].parse(raw, l);
+    return parseDuration(v, '');
   } catch (err) {
-    const msg = (err as Error).message;
-    throw new InputError(msg.startsWith(l) ? msg : `${l}: ${msg}`);
+    throw new InputError((err as Error).message.replace(/^:?\s*/, ''));
   }
-  return { index, atMs: parseDuration(raw.at, `${l}.at`), action };
+});
+
+/** Every expectation key: the schema is the format. */
+const EXPECTATIONS = {
+  smstate: literals([0, 1] as const),
+  bearer: oneOf(['open', 'closed']),
+  registered: literals([true, false] as const),
+  sim: oneOf(['READY', 'NOT READY', 'NOT INSERTED']),
+  power: oneOf(['on', 'off']),
+  subscribed: text,
+  published: strictObject({ topic: text, payload: z.unknown().optional().transform((p) => (p === undefined ? undefined : String(p))), count: COUNT.default({ op: '>=', n: 1 }) }, 'must be { topic, payload?, count? }'),
+  sent: strictObject({ command: text, count: COUNT.default({ op: '>=', n: 1 }) }, 'must be { command, count? }'),
+  urc: strictObject({ line: text, count: COUNT.default({ op: '>=', n: 1 }) }, 'must be { line, count? }'),
+  http: strictObject(
+    {
+      method: oneOf(['GET', 'POST', 'HEAD', 'DELETE']).optional(),
+      url: text.optional(),
+      status: z.number({ error: 'must be a whole number from 100 to 699' }).int({ error: 'must be a whole number from 100 to 699' }).min(100, { error: 'must be a whole number from 100 to 699' }).max(699, { error: 'must be a whole number from 100 to 699' }).optional(),
+      count: COUNT.default({ op: '>=', n: 1 }),
+    },
+    'must be { method?, url?, status?, count? }',
+  ),
+} satisfies { [K in keyof Expectations]-?: z.ZodType<Expectations[K]> };
+
+const EXPECT_KEYS = Object.keys(EXPECTATIONS).join(', ');
+
+/** Each action's step: its key, the keys that may go with it, and what it becomes. */
+const ACTIONS = {
+  fault: via(strictObject({ at: z.unknown().optional(), fault: z.unknown(), params: z.unknown().optional(), duration: z.unknown().optional() }, ''), (s): Action => {
+    const c = FaultController.check(s.fault, s.params, { duration: s.duration as string | number | undefined });
+    return { kind: 'fault', name: c.name, params: c.params, durationMs: c.durationMs };
+  }),
+  clear: via(strictObject({ at: z.unknown().optional(), clear: z.unknown() }, ''), (s): Action => ({ kind: 'clear', name: FaultController.check(s.clear).name })),
+  c2d: strictObject({ at: z.unknown().optional(), c2d: via(z.unknown(), checkC2d) }, '').transform((s): Action => ({ kind: 'c2d', message: s.c2d })),
+  power: strictObject({ at: z.unknown().optional(), power: oneOf(['on', 'off', 'reboot']) }, '').transform((s): Action => ({ kind: 'power', action: s.power as PowerAction })),
+  expect: strictObject(
+    {
+      at: z.unknown().optional(),
+      expect: strictObject(EXPECTATIONS, `must be an object with at least one of ${EXPECT_KEYS}`).partial().refine((e) => Object.keys(e).length > 0, { error: `must be an object with at least one of ${EXPECT_KEYS}` }),
+      within: DURATION.optional(),
+    },
+    '',
+  ).transform((s): Action => ({ kind: 'expect', expect: s.expect as Expectations, withinMs: s.within ?? 0 })),
+} as const;
+
+type ActionKind = keyof typeof ACTIONS;
+const ACTION_KINDS = Object.keys(ACTIONS) as ActionKind[];
+
+/** A step: exactly one action, its time, nothing else. */
+const STEP = z.record(z.string(), z.unknown(), { error: 'must be an object' }).transform((raw, ctx): { atMs: number; action: Action } => {
+  const kinds = ACTION_KINDS.filter((k) => k in raw);
+  const fail = (message: string, path: PropertyKey[] = []) => {
+    ctx.issues.push({ code: 'custom', message, input: raw, path });
+    return z.NEVER;
+  };
+  if (kinds.length !== 1) return fail(`needs exactly one of ${ACTION_KINDS.join(', ')}${kinds.length ? ` (has ${kinds.join(', ')})` : ''}`);
+  const action = ACTIONS[kinds[0]].safeParse(raw);
+  // An unknown key first (it explains the rest), then the time, then the action itself.
+  const unknown = action.success ? undefined : action.error.issues.find((i) => i.code === 'unrecognized_keys' && i.path.length === 0);
+  if (unknown) return fail(unknown.message);
+  if (raw.at === undefined) return fail('needs "at" (e.g. at: 5s)');
+  if (!action.success) {
+    for (const issue of action.error.issues) ctx.issues.push({ code: 'custom', message: issue.message, path: issue.path, input: raw });
+    return z.NEVER;
+  }
+  const at = DURATION.safeParse(raw.at);
+  if (!at.success) return fail(at.error.issues[0].message, ['at']);
+  return { atMs: at.data, action: action.data };
+});
+
+const scenarioSchema = (fallbackName: string) =>
+  strictObject(
+    {
+      name: text.default(fallbackName),
+      start: oneOf(['attach', 'ready']).default('attach'),
+      steps: z.array(STEP, { error: 'must be a non-empty list' }).min(1, { error: 'must be a non-empty list' }),
+    },
+    'must be an object with "steps"',
+  );
+
+/** `scenario` for the whole, `"steps"` for the list, `steps[2].expect.smstate` inside it. */
+function where(p: readonly PropertyKey[]): string {
+  if (p.length === 0) return 'scenario';
+  if (p.length === 1) return p[0] === 'steps' ? '"steps"' : String(p[0]);
+  return dottedPath(p);
 }
 
 /** Parses a scenario already read into a value (JSON or YAML). Throws InputError. */
 export function parseScenario(data: unknown, fallbackName = 'scenario'): Scenario {
-  if (!isObject(data)) throw new InputError('a scenario must be an object with "steps"');
-  onlyKeys(data, ['name', 'start', 'steps'], 'scenario');
-  const name = data.name === undefined ? fallbackName : str(data.name, 'name');
-  const start = data.start === undefined ? 'attach' : oneOf(data.start, ['attach', 'ready'] as const, 'start');
-  if (!Array.isArray(data.steps) || data.steps.length === 0) throw new InputError('"steps" must be a non-empty list');
-  const steps = data.steps.map(parseStep);
+  const s = parseOrThrow(scenarioSchema(fallbackName), data, where, (line) => new InputError(line));
+  const steps = s.steps.map((step, index): Step => ({ index, ...step }));
   // A stable sort: steps at the same time run in file order.
   steps.sort((a, b) => a.atMs - b.atMs || a.index - b.index);
-  return { name, start, steps };
+  return { name: s.name, start: s.start, steps };
 }
 
 /** Reads and checks a file: `.yaml`/`.yml` as YAML, anything else as JSON. Errors name the file. */

@@ -54,13 +54,23 @@ describe('LineAssembler', () => {
   it('swallows(), for the first byte of a data phase: only the LF right after CR, once', () => {
     const a = new LineAssembler();
     feed(a, 'AT+FSWRITE=x\r');
-    expect(a.swallows(0x0a)).toBe(true);
-    expect(a.swallows(0x0a)).toBe(false);
+    expect(a.swallows(0x0a, true)).toBe(true);
+    expect(a.swallows(0x0a, true)).toBe(false);
     feed(a, 'AT+FSWRITE=x\r');
-    expect(a.swallows(0x61)).toBe(false); // a data byte: the window closes
-    expect(a.swallows(0x0a)).toBe(false);
+    expect(a.swallows(0x61, true)).toBe(false); // a data byte: the window closes
+    expect(a.swallows(0x0a, true)).toBe(false);
     feed(a, 'AT+FSWRITE=x\n');
-    expect(a.swallows(0x0a)).toBe(false);
+    expect(a.swallows(0x0a, true)).toBe(false);
+  });
+
+  it('swallows() an LF that comes after the prompt only from a DTE whose lines end in CR LF', () => {
+    const a = new LineAssembler();
+    feed(a, 'AT\r');
+    feed(a, 'AT+CIPSEND=3\r'); // CR alone ended the line before: this DTE sends no LF
+    expect(a.swallows(0x0a, false)).toBe(false);
+    feed(a, 'AT\r\n');
+    feed(a, 'AT+CIPSEND=3\r');
+    expect(a.swallows(0x0a, false)).toBe(true);
   });
 
   it('an LF inside a line ends it there (the rest has no AT prefix and is dropped)', () => {

@@ -132,7 +132,7 @@ describe('the example config file', () => {
       // The file sets a fixed rate (ipr 115200): the module announces itself without autobaud.
       await dte.waitForRaw('\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\nCall Ready\r\n\r\nSMS Ready\r\n', 5000);
       expect((await dte.send('ATE0;+CGMM')).lines).toEqual(['SIMCOM_SIM800C']);
-      expect((await dte.send('AT+CGSN')).raw).toBe('\r\n861234567890123\r\n\r\nOK\r\n');
+      expect((await dte.send('AT+CGSN')).raw).toBe('\r\n861234567890127\r\n\r\nOK\r\n');
       expect((await dte.send('AT+COPS?')).lines).toEqual(['+COPS: 0,0,"ACME Mobile"']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -161,10 +161,10 @@ describe('the control API', () => {
 
 describe('access', () => {
   it('with a token, every request needs Authorization: Bearer <token>', async () => {
-    await start({ token: 't0ken' });
+    await start({ token: 't0ken-t0ken-t0ken' });
     expect((await call('GET', '/state')).status).toBe(401);
     expect((await call('GET', '/state', undefined, { authorization: 'Bearer wrong' })).status).toBe(401);
-    expect((await call('GET', '/state', undefined, { authorization: 'Bearer t0ken' })).status).toBe(200);
+    expect((await call('GET', '/state', undefined, { authorization: 'Bearer t0ken-t0ken-t0ken' })).status).toBe(200);
   });
 
   it('a non-loopback address without a token is refused before anything listens', async () => {

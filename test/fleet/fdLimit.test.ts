@@ -52,7 +52,7 @@ describe('a fleet and ulimit -n', () => {
     const r = await fleetUnder(40, 30);
     expect(r.stdout).toBe('');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/\nsim800-emu: modem \d+: out of file descriptors \(EMFILE\): raise the limit with `ulimit -n` \(now 40\)\n$/);
+    expect(r.stderr).toMatch(/\nsim800-emu: --tcp: modem \d+: cannot listen on 127\.0\.0\.1:0: EMFILE \(out of file descriptors: raise the limit with `ulimit -n`\) \(now 40\)\n$/);
   });
 
   it('high enough: nothing is said', async () => {
