@@ -32,6 +32,15 @@ function buildProgram(): Command {
       .version(packageVersion(), '-V, --version', 'print the version and exit'),
   )
     .helpOption('-h, --help', 'print this help and exit')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Commands (each has its own --help):',
+        '  loadtest [options]             load-test an MQTT backend with a fleet of scripted devices (docs/fleet.md)',
+        '  loadtest-merge [files...]      merge load test results of several shards into one report',
+      ].join('\n'),
+    )
     .exitOverride()
     // Commander's own messages are re-printed by fail() as one line; nothing else here.
     .configureOutput({ outputError: () => undefined });
@@ -63,7 +72,15 @@ function untilShutdown(stdio: boolean): Promise<string> {
   });
 }
 
+/** The subcommands, each a program of its own, loaded only when named first. */
+const COMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
+  loadtest: () => import('./loadtest'),
+  'loadtest-merge': () => import('./loadtestMerge'),
+};
+
 export async function main(argv: string[]): Promise<number> {
+  const command = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? COMMANDS[argv[0]] : undefined;
+  if (command) return (await command()).main(argv.slice(1));
   let settings: CliSettings;
   let scenario: import('../scenario/format').Scenario | undefined;
   try {
