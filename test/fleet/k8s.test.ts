@@ -70,10 +70,10 @@ describe('the Kubernetes manifest', () => {
     expect(argOf(container.args, '--result')).toBe('-');
   });
 
-  it('asks for the memory its devices need: 71 MB + 230 KB a device measured, twice that as the limit', () => {
+  it('asks for the memory its devices need: 110 MB + 185 KB a device measured (docs/fleet.md), with room; twice that as the limit', () => {
     const modems = Number(argOf(container.args, '--modems'));
     expect(modems).toBeGreaterThanOrEqual(1);
-    const need = (71e6 + modems * 230e3) / 1048576;
+    const need = 110 + (modems * 185) / 1024;
     const request = mib(container.resources.requests.memory);
     const limit = mib(container.resources.limits.memory);
     expect(request).toBeGreaterThanOrEqual(need * 1.25);
