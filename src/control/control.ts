@@ -64,10 +64,10 @@ export class Control {
     const radio = m.cfun === 1 && m.networkAvailable;
     return {
       t: m.clock.now(),
-      dte: { attached: m.attachedDte },
+      dte: { attached: m.dteConnected },
       power: { on: m.powered, frozen: m.frozen, cfun: m.cfun, synced: m.synced },
       sim: m.sim,
-      registration: { stat: m.regStat, registered: m.isRegistered, attached: m.attached },
+      registration: { stat: m.regStat, registered: m.isRegistered, attached: m.gprsAttached },
       signal: radio ? { rssi: m.rssi, ber: m.ber } : { rssi: 99, ber: 99 },
       bearers: m.bearers.all().map((b) => ({ cid: b.cid, status: b.status, ip: b.ip, apn: b.params.APN, contype: b.params.CONTYPE, user: b.params.USER, pwd: mask(b.params.PWD) })),
       // mqtt and files are among them (their families' snapshots), typed above.

@@ -129,14 +129,14 @@ export function runScenario(control: Control, scenario: Scenario): RunningScenar
 
   const waitForStart = () =>
     new Promise<void>((resolve) => {
-      if (scenario.start === 'ready' || control.modem.attachedDte) return resolve();
+      if (scenario.start === 'ready' || control.modem.dteConnected) return resolve();
       const go = () => {
         wake = null;
         resolve();
       };
-      control.modem.once('attach', go);
+      control.modem.once('dteConnected', go);
       wake = () => {
-        control.modem.off('attach', go);
+        control.modem.off('dteConnected', go);
         resolve();
       };
     });

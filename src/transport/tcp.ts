@@ -175,7 +175,7 @@ export class TcpTransport implements Wire<TcpEndpoint> {
           if (this.stopWaiting(socket)) this.refuse(socket, peer);
         }, GRACE_MS),
       );
-    } else if (this.modem.attachedDte) this.refuse(socket, peer); // another wire holds the modem
+    } else if (this.modem.dteConnected) this.refuse(socket, peer); // another wire holds the modem
     else this.accept(socket, peer);
   }
 
@@ -183,7 +183,7 @@ export class TcpTransport implements Wire<TcpEndpoint> {
     const holder = new Holder(socket, peer, new OutputBound(this.log, { peer }));
     this.holder = holder;
     this.log.info({ peer }, 'DTE connected');
-    holder.detach = this.modem.attach((data) => holder.write(data), { reset: this.opts.reset });
+    holder.detach = this.modem.connectDte((data) => holder.write(data), { reset: this.opts.reset });
     socket.on('data', (chunk: Buffer) => {
       if (!holder.gone) this.modem.receive(chunk);
     });
