@@ -1,18 +1,20 @@
 /**
- * The library entry: startEmulator() builds a modem, its command table and the chosen
- * transport, and resolves to a handle with the endpoints and stop(). The CLI wraps it.
+ * The library entry and the composition root: startEmulator() assembles a modem (its
+ * UART, AT engine and command families), the broker, the faults and control API and
+ * the chosen transport, and resolves to a handle with the endpoints and stop(). The CLI
+ * wraps it.
  */
 import * as fs from 'node:fs';
 import type { Logger } from 'pino';
 import type { AzureHub, AzureHubOptions } from './broker/azureHub';
 import { planBroker, type BrokerPlan, type RunningBroker } from './broker/setup';
-import { createCommandTable } from './commands';
-import type { CommandTable } from './at/command';
+import { createCatalog, type Catalog } from './commands';
+import { AtEngine } from './at/engine';
 import { DteClient } from './client/dteClient';
 import { silentLogger } from './log';
 import { mergeModemConfig, type ModemConfig } from './modem/config';
 import { Modem } from './modem/modem';
-import type { Clock } from './clock';
+import { systemClock, type Clock } from './clock';
 import { AtLog, Cloud, Control, ControlServer } from './control';
 import { FaultController } from './faults';
 import { resolveProfile, type TimingProfile } from './profile';
@@ -21,7 +23,8 @@ import { PtyTransport, type PtyEndpoint } from './transport/pty';
 import { SerialTransport, type SerialEndpoint, type SerialOptions } from './transport/serial';
 import { StdioTransport, type StdioPair } from './transport/stdio';
 import { TcpTransport, type TcpEndpoint } from './transport/tcp';
-import type { LineFormat, UartOptions } from './uart/uart';
+import { Uart, type LineFormat, type UartOptions } from './uart/uart';
+import type { BrokerRouter } from './net/routing';
 
 export interface EmulatorOptions {
   /** Listen for the DTE on TCP; `false` for none. Default 127.0.0.1:2323 when no other transport. */
@@ -113,11 +116,44 @@ export interface EmulatorHandle {
 
 /**
  * What the modems of a fleet (src/fleet) share instead of making their own: one broker
- * (started and stopped by the fleet, not by each modem) and one command table (immutable).
+ * (started and stopped by the fleet, not by each modem) and one catalog of command
+ * families (immutable).
  */
 export interface SharedParts {
   broker: { plan: BrokerPlan; running: RunningBroker };
-  commands: CommandTable;
+  catalog: Catalog;
+}
+
+export interface ModemParts {
+  /** The command families (default: all of them). */
+  catalog?: Catalog;
+  config?: ModemConfig;
+  profile?: TimingProfile;
+  clock?: Clock;
+  log?: Logger;
+  stateDir?: string;
+  router?: BrokerRouter;
+  seed?: number;
+  uart?: UartOptions;
+}
+
+/** One modem with its UART and AT engine, wired together: the piece every emulator and test builds on. */
+export function assembleModem(parts: ModemParts = {}): Modem {
+  const catalog = parts.catalog ?? createCatalog();
+  const clock = parts.clock ?? systemClock;
+  const log = parts.log ?? silentLogger;
+  return new Modem({
+    config: parts.config,
+    profile: parts.profile,
+    clock,
+    log,
+    stateDir: parts.stateDir,
+    router: parts.router,
+    seed: parts.seed,
+    uart: new Uart(parts.uart ?? {}, clock),
+    features: catalog.features,
+    engine: (host, context) => new AtEngine(catalog.table, host, context, clock, log),
+  });
 }
 
 export async function startEmulator(options: EmulatorOptions = {}, shared?: SharedParts): Promise<EmulatorHandle> {
@@ -127,7 +163,7 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
   if (options.stateDir) fs.mkdirSync(options.stateDir, { recursive: true });
   // Bad --broker/--map values throw here, before anything listens.
   const brokerPlan = shared?.broker.plan ?? planBroker(options);
-  const modem = new Modem({ commands: shared?.commands ?? createCommandTable(), config, profile, log, stateDir: options.stateDir, router: brokerPlan.router, seed: options.seed, clock: options.clock, uart: uartOptions(options) });
+  const modem = assembleModem({ catalog: shared?.catalog, config, profile, log, stateDir: options.stateDir, router: brokerPlan.router, seed: options.seed, clock: options.clock, uart: uartOptions(options) });
 
   const endpoints: Endpoints = {};
   const stops: (() => Promise<void>)[] = [];

@@ -12,24 +12,49 @@ export interface Token {
 
 export type ArgValue = string | number | undefined;
 
-export type ParamSpec =
-  | {
-      kind: 'int';
-      name: string;
-      min?: number;
-      max?: number;
-      /** Allowed values when they are not a contiguous range (AT+CFUN: 0,1,4). */
-      values?: readonly number[];
-      optional?: boolean;
-    }
-  | {
-      kind: 'string';
-      name: string;
-      maxLen?: number;
-      optional?: boolean;
-      /** Real firmware is lenient: most strings may come unquoted. 'required' refuses that. */
-      quotes?: 'any' | 'required';
-    };
+/** An integer parameter: a range, or a set of values when they are not contiguous (AT+CFUN: 0,1,4). */
+export interface IntParam<O extends boolean = boolean> {
+  kind: 'int';
+  name: string;
+  min?: number;
+  max?: number;
+  values?: readonly number[];
+  optional?: O;
+}
+
+/** A string parameter. Real firmware is lenient: most strings may come unquoted; 'required' refuses that. */
+export interface StrParam<O extends boolean = boolean> {
+  kind: 'string';
+  name: string;
+  maxLen?: number;
+  quotes?: 'any' | 'required';
+  optional?: O;
+}
+
+export type ParamSpec = IntParam | StrParam;
+
+/** `int('cid', { min: 1, max: 3 })`: a required integer parameter. */
+export function int(name: string, range: { min?: number; max?: number; values?: readonly number[] } = {}): IntParam<false> {
+  return { kind: 'int', name, ...range };
+}
+
+/** `str('apn', { maxLen: 64 })`: a required string parameter. */
+export function str(name: string, opts: { maxLen?: number; quotes?: 'any' | 'required' } = {}): StrParam<false> {
+  return { kind: 'string', name, ...opts };
+}
+
+/** The same parameter, which may be left out (`AT+CMEE=`, `AT+CSTT="apn"` without user). */
+export function optional<P extends ParamSpec>(p: P): Optional<P> {
+  return { ...p, optional: true } as Optional<P>;
+}
+
+type Optional<P> = P extends IntParam ? IntParam<true> & { optional: true } : StrParam<true> & { optional: true };
+
+/** The value a parameter gives its handler: a number or a string, and undefined when it is optional. */
+export type ArgOf<P> = (P extends { kind: 'int' } ? number : string) | (P extends { optional?: false } ? never : undefined);
+
+/** A parameter table's values as a typed tuple: `[cid: number, apn: string | undefined]`. */
+export type ArgsOf<P extends readonly ParamSpec[]> = { -readonly [K in keyof P]: ArgOf<P[K]> };
 
 export type ParseResult = { ok: true; values: ArgValue[]; tokens: (Token | undefined)[] } | { ok: false; code: number };
 

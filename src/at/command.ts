@@ -1,18 +1,21 @@
 /**
  * The shape of a command table entry. A command lists the forms it has; a form it does
  * not list answers ERROR. The table carries the parameter specs, the handler only the
- * behaviour (DESIGN.md: handlers are small and declarative).
+ * behaviour.
+ *
+ * The AT layer knows nothing of the modem: a context carries the object handlers act on
+ * as `M` (the command families use `CommandContext<Modem>`), so `at/` imports nothing
+ * from the layers that use it.
  */
-import type { ArgValue, ParamSpec, Token } from './args';
+import type { ArgsOf, ParamSpec, Token } from './args';
 import type { Final } from './result';
-import type { Modem } from '../modem/modem';
 
 export type MaybePromise<T> = T | Promise<T>;
 /** A handler returns its final result; returning nothing means OK. */
 export type HandlerResult = MaybePromise<Final | void>;
 
-export interface CommandContext {
-  readonly modem: Modem;
+export interface CommandContext<M = unknown> {
+  readonly modem: M;
   /** One information block (framed once, lines joined by CR LF). */
   info(...lines: string[]): void;
   /** Raw bytes sent as they are (file contents, payloads). */
@@ -24,34 +27,46 @@ export interface CommandContext {
   prompt(size: number, timeoutMs: number): Promise<Buffer | null>;
 }
 
-export interface WriteForm {
-  params: readonly ParamSpec[];
-  run(ctx: CommandContext, args: ArgValue[], tokens: (Token | undefined)[]): HandlerResult;
+export interface WriteForm<M = unknown, P extends readonly ParamSpec[] = readonly ParamSpec[]> {
+  params: P;
+  // Method syntax on purpose: a form with a typed tuple is assignable to the table's entry type.
+  run(ctx: CommandContext<M>, args: ArgsOf<P>, tokens: (Token | undefined)[]): HandlerResult;
 }
 
-export interface CommandDef {
+/**
+ * A write form whose handler receives its arguments as a typed tuple:
+ * `writeForm([int('cid', { min: 1, max: 3 }), optional(str('apn'))], (ctx, [cid, apn]) => …)`.
+ */
+export function writeForm<M, const P extends readonly ParamSpec[]>(
+  params: P,
+  run: (ctx: CommandContext<M>, args: ArgsOf<P>, tokens: (Token | undefined)[]) => HandlerResult,
+): WriteForm<M, P> {
+  return { params, run };
+}
+
+export interface CommandDef<M = unknown> {
   /** `+CSQ`, `E`, `&W`, `I` ... (upper case, with its prefix character). */
   name: string;
   /** Extra names answering the same way (`+GSN` for `+CGSN`). */
   aliases?: readonly string[];
   /** Test form `=?`: fixed lines followed by OK, or a handler. */
-  test?: readonly string[] | ((ctx: CommandContext) => HandlerResult);
-  read?(ctx: CommandContext): HandlerResult;
-  exec?(ctx: CommandContext): HandlerResult;
-  /** Write form checked against a parameter table. */
-  write?: WriteForm;
+  test?: readonly string[] | ((ctx: CommandContext<M>) => HandlerResult);
+  read?(ctx: CommandContext<M>): HandlerResult;
+  exec?(ctx: CommandContext<M>): HandlerResult;
+  /** Write form checked against a parameter table (build it with writeForm()). */
+  write?: WriteForm<M, readonly ParamSpec[]>;
   /** Write form that parses its own arguments (tag/value commands like SMCONF, SAPBR). */
-  writeRaw?(ctx: CommandContext, args: string): HandlerResult;
+  writeRaw?(ctx: CommandContext<M>, args: string): HandlerResult;
   /** Basic (V.250) command: receives its numeric suffix, undefined when absent. */
-  basic?(ctx: CommandContext, n: number | undefined, raw: string): HandlerResult;
+  basic?(ctx: CommandContext<M>, n: number | undefined, raw: string): HandlerResult;
   /** S-register access (`ATS3?`, `ATS0=1`); value undefined for a read. Registered as `S`. */
-  sreg?(ctx: CommandContext, reg: number, value: number | undefined): HandlerResult;
+  sreg?(ctx: CommandContext<M>, reg: number, value: number | undefined): HandlerResult;
 }
 
-export type CommandTable = ReadonlyMap<string, CommandDef>;
+export type CommandTable<M = unknown> = ReadonlyMap<string, CommandDef<M>>;
 
-export function buildTable(...groups: readonly CommandDef[][]): CommandTable {
-  const table = new Map<string, CommandDef>();
+export function buildTable<M>(...groups: readonly (readonly CommandDef<M>[])[]): CommandTable<M> {
+  const table = new Map<string, CommandDef<M>>();
   for (const group of groups) {
     for (const def of group) {
       for (const name of [def.name, ...(def.aliases ?? [])]) {

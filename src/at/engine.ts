@@ -65,7 +65,7 @@ interface DataWait {
   resolve: (b: Buffer | null) => void;
 }
 
-export class AtEngine {
+export class AtEngine<M = unknown> {
   private readonly assembler = new LineAssembler();
   private readonly input: Buffer[] = [];
   /** How much of input[0] the pump has consumed (one offset, not a subarray per byte). */
@@ -77,7 +77,7 @@ export class AtEngine {
   private lastLine = '';
   private syncPrev = -1;
   private pumping = false;
-  private ctxCache: { generation: number; ctx: CommandContext } | null = null;
+  private ctxCache: { generation: number; ctx: CommandContext<M> } | null = null;
   /** Lines run in this event-loop turn, and whether the input is held until the next. */
   private linesThisTurn = 0;
   private readonly turnEnded = () => {
@@ -88,9 +88,9 @@ export class AtEngine {
   private generation = 0;
 
   constructor(
-    private readonly table: CommandTable,
+    private readonly table: CommandTable<M>,
     private readonly host: EngineHost,
-    private readonly ctxFactory: (engine: AtEngine) => CommandContext,
+    private readonly ctxFactory: (engine: AtEngine<M>) => CommandContext<M>,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
@@ -338,14 +338,14 @@ export class AtEngine {
   }
 
   /** The context handlers get, made once per generation (power cycle) and shared. */
-  private context(): CommandContext {
+  private context(): CommandContext<M> {
     const cached = this.ctxCache;
     if (cached && cached.generation === this.generation) return cached.ctx;
     const base = this.ctxFactory(this);
     const generation = this.generation;
     // A handler still running after a power cycle prints nothing into the new session.
     const live = () => generation === this.generation;
-    const ctx: CommandContext = {
+    const ctx: CommandContext<M> = {
       ...base,
       info: (...lines) => {
         if (live()) base.info(...lines);
@@ -360,7 +360,7 @@ export class AtEngine {
 
   private invoke(inv: Invocation): Final | Promise<Final> {
     const ctx = this.context();
-    let def: CommandDef | undefined;
+    let def: CommandDef<M> | undefined;
     let result: HandlerResult;
     if (inv.basic && /^S\d+$/.test(inv.name)) {
       def = this.table.get('S');

@@ -4,7 +4,7 @@
  * DTEs driving them. Messages from the parent: `status`, `measure`, `stop`.
  */
 import { startFleet } from '../fleet';
-import { mqttSession } from '../net/mqttSession';
+import { mqttSession } from '../commands/mqtt';
 
 export type ChildRequest = 'status' | 'measure' | 'stop';
 export interface ChildStatus {
@@ -41,7 +41,7 @@ async function main(modems: number): Promise<void> {
   const baseline = memory(); // every module loaded: code is not a modem's cost
   const fleet = await startFleet({ modems, tcp: { host: '127.0.0.1', port: 0 }, brokerPort: 0, brokerTlsPort: false });
   const status = (): ChildStatus => ({
-    online: fleet.modems.filter((m) => mqttSession(m.modem).state === 1).length,
+    online: fleet.modems.filter((m) => m.modem.feature(mqttSession).state === 1).length,
     logsFull: fleet.modems.every((m) => m.control.atLog.last >= m.control.atLog.capacity),
   });
   process.on('message', async (req: ChildRequest) => {

@@ -2,13 +2,14 @@
  * V.250 basic commands and line settings: E, V, Q, X, Z, &F, &W, &C, &D, S-registers,
  * AT+CMEE, AT+IPR (AT-REFERENCE §1, §2.1, §3.2).
  */
-import type { CommandDef } from '../at/command';
+import { int, optional } from '../at/args';
 import { ERROR } from '../at/result';
 import { IPR_RATES } from '../modem/config';
 import type { Settings } from '../modem/settings';
+import { form, type Command, type Family } from './family';
 
 /** A basic command taking 0/1 (absent = 0) that sets one boolean setting. */
-function flag(name: string, key: 'echo' | 'verbose' | 'quiet'): CommandDef {
+function flag(name: string, key: 'echo' | 'verbose' | 'quiet'): Command {
   return {
     name,
     basic(ctx, n) {
@@ -20,7 +21,7 @@ function flag(name: string, key: 'echo' | 'verbose' | 'quiet'): CommandDef {
 }
 
 /** A basic command accepting a numeric range and otherwise doing nothing here. */
-function accept(name: string, max: number): CommandDef {
+function accept(name: string, max: number): Command {
   return {
     name,
     basic(_ctx, n) {
@@ -29,8 +30,10 @@ function accept(name: string, max: number): CommandDef {
   };
 }
 
+type SregKey = { [K in keyof Settings]: K extends `s${number}` ? K : never }[keyof Settings];
+
 /** S-registers the module has, their settings key and writable range (manual §2.2). */
-const SREGS: Record<number, { key: keyof Settings; min: number; max: number }> = {
+const SREGS: Record<number, { key: SregKey; min: number; max: number }> = {
   0: { key: 's0', min: 0, max: 255 },
   3: { key: 's3', min: 13, max: 13 },
   4: { key: 's4', min: 10, max: 10 },
@@ -43,7 +46,7 @@ const SREGS: Record<number, { key: keyof Settings; min: number; max: number }> =
 
 const zeroOr = (n: number | undefined) => n === undefined || n === 0;
 
-export const basicCommands: CommandDef[] = [
+const commands: Command[] = [
   flag('E', 'echo'),
   flag('V', 'verbose'),
   flag('Q', 'quiet'),
@@ -88,7 +91,7 @@ export const basicCommands: CommandDef[] = [
         return;
       }
       if (!Number.isInteger(value) || value < r.min || value > r.max) return ERROR;
-      (ctx.modem.settings as unknown as Record<string, number>)[r.key] = value;
+      ctx.modem.settings[r.key] = value;
     },
   },
   {
@@ -96,22 +99,18 @@ export const basicCommands: CommandDef[] = [
     test: ['+CMEE: (0-2)'],
     read: (ctx) => ctx.info(`+CMEE: ${ctx.modem.settings.cmee}`),
     exec: () => undefined,
-    write: {
-      params: [{ kind: 'int', name: 'n', min: 0, max: 2, optional: true }],
-      run(ctx, [n]) {
-        ctx.modem.settings.cmee = (n as number | undefined) ?? 0;
-      },
-    },
+    write: form([optional(int('n', { min: 0, max: 2 }))], (ctx, [n]) => {
+      ctx.modem.settings.cmee = n ?? 0;
+    }),
   },
   {
     name: '+IPR',
     test: [`+IPR: (),(${IPR_RATES.filter((r) => r !== 0).join(',')})`],
     read: (ctx) => ctx.info(`+IPR: ${ctx.modem.settings.ipr}`),
-    write: {
-      params: [{ kind: 'int', name: 'rate', values: IPR_RATES }],
-      run(ctx, [rate]) {
-        ctx.modem.settings.ipr = rate as number;
-      },
-    },
+    write: form([int('rate', { values: IPR_RATES })], (ctx, [rate]) => {
+      ctx.modem.settings.ipr = rate;
+    }),
   },
 ];
+
+export const basic: Family = { name: 'basic', commands };

@@ -1,12 +1,13 @@
 /**
- * AT+SAPBR, the bearer the MQTT commands ride on (manual §9.2.1, AT-REFERENCE §5).
- * Tags are case-insensitive and may come unquoted (`AT+SAPBR=3,1,Contype,GPRS`).
+ * AT+SAPBR, the bearer the MQTT and HTTP commands ride on (SIM800 AT Command Manual
+ * §9.2.1). Tags are case-insensitive and may come unquoted (`AT+SAPBR=3,1,Contype,GPRS`).
+ * The bearer's transitions live in the modem (openBearer, closeBearer, dropBearer).
  */
 import { tokenize, toInt } from '../at/args';
-import type { CommandContext, CommandDef } from '../at/command';
 import { CME } from '../at/cme';
 import { ERROR, cme, type Final } from '../at/result';
 import { BEARER_TAGS, BearerStatus, type Bearer, type BearerTag } from '../modem/bearer';
+import type { Command, Ctx, Family } from './family';
 
 /** Value checks per tag: the manual's limits. */
 const TAG_CHECK: Record<BearerTag, (v: string) => boolean> = {
@@ -18,37 +19,32 @@ const TAG_CHECK: Record<BearerTag, (v: string) => boolean> = {
   RATE: (v) => /^[0-3]$/.test(v),
 };
 
-/** The order SIM800 users report for the AT+SAPBR=4 listing (AT-REFERENCE §5). */
+const isBearerTag = (tag: string): tag is BearerTag => (BEARER_TAGS as readonly string[]).includes(tag);
+
+/** The order SIM800 users report for the AT+SAPBR=4 listing (docs/decisions.md). */
 const LISTING_ORDER: readonly BearerTag[] = ['CONTYPE', 'APN', 'PHONENUM', 'USER', 'PWD', 'RATE'];
 
-async function open(ctx: CommandContext, b: Bearer): Promise<Final | void> {
-  const m = ctx.modem;
+async function open(ctx: Ctx, b: Bearer): Promise<Final | void> {
   if (b.status === BearerStatus.connected) return cme(CME.notAllowed);
-  b.status = BearerStatus.connecting;
-  await m.clock.sleep(m.timing.delay('bearerOpenMs'));
-  if (m.bearerBlocker() !== null) {
-    b.status = BearerStatus.closed;
-    return cme(CME.notAllowed);
-  }
-  m.openBearer(b);
+  if ((await ctx.modem.openBearer(b)) !== null) return cme(CME.notAllowed);
 }
 
-async function close(ctx: CommandContext, b: Bearer): Promise<Final | void> {
-  const m = ctx.modem;
+async function close(ctx: Ctx, b: Bearer): Promise<Final | void> {
   if (b.status !== BearerStatus.connected) return cme(CME.notAllowed);
-  b.status = BearerStatus.closing;
-  await m.clock.sleep(m.timing.delay('bearerCloseMs'));
-  m.closeBearer(b);
+  await ctx.modem.closeBearer(b);
 }
 
 function setParam(b: Bearer, tag: string | undefined, value: string | undefined): Final | void {
-  const key = tag?.toUpperCase() as BearerTag | undefined;
-  if (!key || !(BEARER_TAGS as readonly string[]).includes(key) || value === undefined) return cme(CME.invalidInput);
+  const key = tag?.toUpperCase();
+  if (!key || !isBearerTag(key) || value === undefined) return cme(CME.invalidInput);
   if (!TAG_CHECK[key](value)) return cme(CME.invalidInput);
   b.params[key] = key === 'CONTYPE' ? value.toUpperCase() : value;
 }
 
-export const bearerCommands: CommandDef[] = [
+/** AT+SAPBR=<cmd_type>: 0 close, 1 open, 2 query, 3 set a parameter, 4 list the parameters. */
+const SapbrCmd = { close: 0, open: 1, query: 2, set: 3, list: 4 } as const;
+
+const commands: Command[] = [
   {
     name: '+SAPBR',
     test: ['+SAPBR: (0-4),(1-3),"ConParamTag","ConParamValue"'],
@@ -61,20 +57,20 @@ export const bearerCommands: CommandDef[] = [
       const b = ctx.modem.bearers.get(cid);
       if (!b || cmd < 0 || cmd > 4) return cme(CME.invalidInput);
       const extra = toks.length - 2;
-      if (cmd === 3) {
+      if (cmd === SapbrCmd.set) {
         if (extra !== 2) return cme(extra < 2 ? CME.paramCountShort : CME.paramCountBeyond);
         return setParam(b, toks[2]?.value, toks[3]?.value ?? '');
       }
       if (extra !== 0) return cme(CME.paramCountBeyond);
       switch (cmd) {
-        case 0:
+        case SapbrCmd.close:
           return close(ctx, b);
-        case 1:
+        case SapbrCmd.open:
           return open(ctx, b);
-        case 2:
+        case SapbrCmd.query:
           ctx.info(`+SAPBR: ${cid},${b.status},"${b.ip}"`);
           return;
-        case 4:
+        case SapbrCmd.list:
           ctx.info('+SAPBR:', ...LISTING_ORDER.map((t) => `${t}: ${b.params[t]}`));
           return;
       }
@@ -82,3 +78,5 @@ export const bearerCommands: CommandDef[] = [
     },
   },
 ];
+
+export const bearer: Family = { name: 'bearer', commands };

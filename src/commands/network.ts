@@ -3,57 +3,56 @@
  * CBC, CSCLK, CIURC (AT-REFERENCE §3.3, §4). CBATCHK and the other settings libraries
  * send once live in compat.ts.
  */
-import type { CommandDef } from '../at/command';
+import { int, optional, str } from '../at/args';
 import { CME } from '../at/cme';
 import { cme } from '../at/result';
+import { defineFeature } from '../modem/modem';
+import { form, type Command, type Ctx, type Family } from './family';
 import { numericSetting } from './setting';
 
+/** AT+COPS <format> (0 long name, 1 short name, 2 numeric), as last written. */
+class OperatorFormat {
+  format = 0;
+}
+const operatorFormat = defineFeature('operatorFormat', () => new OperatorFormat());
+
 /** +CREG and +CGREG share their shape: n 0..2, URC modes 1 and 2. */
-function registration(name: '+CREG' | '+CGREG', key: 'cregN' | 'cgregN'): CommandDef {
+function registration(name: '+CREG' | '+CGREG', key: 'cregN' | 'cgregN'): Command {
   return {
     name,
     test: [`${name}: (0-2)`],
     read: (ctx) => ctx.info(ctx.modem.cregLine(name, ctx.modem.settings[key], true)),
-    write: {
-      params: [{ kind: 'int', name: 'n', min: 0, max: 2, optional: true }],
-      run(ctx, [n]) {
-        ctx.modem.settings[key] = (n as number | undefined) ?? 0;
-      },
-    },
+    write: form([optional(int('n', { min: 0, max: 2 }))], (ctx, [n]) => {
+      ctx.modem.settings[key] = n ?? 0;
+    }),
   };
 }
 
 /** COPS <format>: 0 long name, 1 short name, 2 numeric. */
-function operatorName(ctx: Parameters<NonNullable<CommandDef['exec']>>[0]): string {
+function operatorName(ctx: Ctx): string {
   const c = ctx.modem.config;
-  const format = (ctx.modem.ext.copsFormat as number | undefined) ?? 0;
+  const format = ctx.modem.feature(operatorFormat).format;
   return format === 1 ? c.operatorShort : format === 2 ? `${c.mcc}${c.mnc}` : c.operatorLong;
 }
 
-export const networkCommands: CommandDef[] = [
+const commands: Command[] = [
   {
     name: '+CFUN',
     test: ['+CFUN: (0,1,4),(0,1)'],
     read: (ctx) => ctx.info(`+CFUN: ${ctx.modem.cfun}`),
-    write: {
-      params: [
-        { kind: 'int', name: 'fun', values: [0, 1, 4] },
-        { kind: 'int', name: 'rst', min: 0, max: 1, optional: true },
-      ],
-      async run(ctx, [fun, rst]) {
-        const m = ctx.modem;
-        if (rst === 1) {
-          // OK goes out first; then the module reboots into the new functionality.
-          m.clock.setTimeout(() => m.restart(), 0);
-          return;
-        }
-        if (fun === m.cfun) return;
-        // The radio takes its time: the notices after cfunMs, the OK later (T#358).
-        await m.clock.sleep(m.timing.delay('cfunMs'));
-        m.setFunctionality(fun as number, (line) => ctx.info(line));
-        await m.clock.sleep(m.timing.delay('cfunOkMs'));
-      },
-    },
+    write: form([int('fun', { values: [0, 1, 4] }), optional(int('rst', { min: 0, max: 1 }))], async (ctx, [fun, rst]) => {
+      const m = ctx.modem;
+      if (rst === 1) {
+        // OK goes out first; then the module reboots into the new functionality.
+        m.clock.setTimeout(() => m.restart(), 0);
+        return;
+      }
+      if (fun === m.cfun) return;
+      // The radio takes its time: the notices after cfunMs, the OK later (T#358).
+      await m.clock.sleep(m.timing.delay('cfunMs'));
+      m.setFunctionality(fun, (line) => ctx.info(line));
+      await m.clock.sleep(m.timing.delay('cfunOkMs'));
+    }),
   },
   {
     name: '+CPIN',
@@ -63,14 +62,8 @@ export const networkCommands: CommandDef[] = [
       if (sim === 'NOT INSERTED') return cme(CME.simNotInserted);
       ctx.info(`+CPIN: ${sim}`);
     },
-    write: {
-      // The emulated SIM has no PIN: entering one is not allowed (27.007 behaviour).
-      params: [
-        { kind: 'string', name: 'pin' },
-        { kind: 'string', name: 'newpin', optional: true },
-      ],
-      run: (ctx) => cme(ctx.modem.sim === 'NOT INSERTED' ? CME.simNotInserted : CME.notAllowed),
-    },
+    // The emulated SIM has no PIN: entering one is not allowed (27.007 behaviour).
+    write: form([str('pin'), optional(str('newpin'))], (ctx) => cme(ctx.modem.sim === 'NOT INSERTED' ? CME.simNotInserted : CME.notAllowed)),
   },
   {
     name: '+CSQ',
@@ -87,13 +80,10 @@ export const networkCommands: CommandDef[] = [
     name: '+CGATT',
     test: ['+CGATT: (0,1)'],
     read: (ctx) => ctx.info(`+CGATT: ${ctx.modem.attached ? 1 : 0}`),
-    write: {
-      params: [{ kind: 'int', name: 'state', min: 0, max: 1 }],
-      run(ctx, [state]) {
-        const ok = ctx.modem.setAttached(state === 1, (line) => ctx.info(line));
-        if (!ok) return cme(ctx.modem.cfun !== 1 ? CME.notAllowed : CME.noNetwork);
-      },
-    },
+    write: form([int('state', { min: 0, max: 1 })], (ctx, [state]) => {
+      const ok = ctx.modem.setAttached(state === 1, (line) => ctx.info(line));
+      if (!ok) return cme(ctx.modem.cfun !== 1 ? CME.notAllowed : CME.noNetwork);
+    }),
   },
   {
     name: '+COPS',
@@ -103,23 +93,16 @@ export const networkCommands: CommandDef[] = [
       ctx.info(`+COPS: (${avail},"${c.operatorLong}","${c.operatorShort}","${c.mcc}${c.mnc}"),,(0-4),(0-2)`);
     },
     read(ctx) {
-      const format = (ctx.modem.ext.copsFormat as number | undefined) ?? 0;
+      const format = ctx.modem.feature(operatorFormat).format;
       ctx.info(ctx.modem.isRegistered ? `+COPS: 0,${format},"${operatorName(ctx)}"` : '+COPS: 0');
     },
-    write: {
-      params: [
-        { kind: 'int', name: 'mode', min: 0, max: 4 },
-        { kind: 'int', name: 'format', min: 0, max: 2, optional: true },
-        { kind: 'string', name: 'oper', optional: true },
-      ],
-      run(ctx, [mode, format, oper]) {
-        const c = ctx.modem.config;
-        const known = [c.operatorLong, c.operatorShort, `${c.mcc}${c.mnc}`];
-        // Manual selection of a network that is not there fails; automatic always works.
-        if (mode === 1 && (oper === undefined || !known.includes(oper as string))) return cme(CME.noNetwork);
-        if (format !== undefined) ctx.modem.ext.copsFormat = format;
-      },
-    },
+    write: form([int('mode', { min: 0, max: 4 }), optional(int('format', { min: 0, max: 2 })), optional(str('oper'))], (ctx, [mode, format, oper]) => {
+      const c = ctx.modem.config;
+      const known = [c.operatorLong, c.operatorShort, `${c.mcc}${c.mnc}`];
+      // Manual selection of a network that is not there fails; automatic always works.
+      if (mode === 1 && (oper === undefined || !known.includes(oper))) return cme(CME.noNetwork);
+      if (format !== undefined) ctx.modem.feature(operatorFormat).format = format;
+    }),
   },
   {
     name: '+CBC',
@@ -132,3 +115,5 @@ export const networkCommands: CommandDef[] = [
   numericSetting('+CSCLK', 'csclk', 2, ['+CSCLK: (0-2)']),
   numericSetting('+CIURC', 'ciurc', 1, ['+CIURC: (0,1)']),
 ];
+
+export const network: Family = { name: 'network', commands, features: [operatorFormat] };

@@ -2,21 +2,19 @@
  * The shape many profile settings share: `AT+X?` shows the value, `AT+X=<n>` sets it
  * within 0..max, `AT+X=?` lists the range (CLTS, CSCLK, CIURC, FSHEX).
  */
-import type { CommandDef } from '../at/command';
+import { int } from '../at/args';
 import type { Settings } from '../modem/settings';
+import { form, type Command } from './family';
 
 type NumericSetting = { [K in keyof Settings]: Settings[K] extends number ? K : never }[keyof Settings];
 
-export function numericSetting(name: string, key: NumericSetting, max: number, test: readonly string[]): CommandDef {
+export function numericSetting(name: string, key: NumericSetting, max: number, test: readonly string[]): Command {
   return {
     name,
     test,
     read: (ctx) => ctx.info(`${name}: ${ctx.modem.settings[key]}`),
-    write: {
-      params: [{ kind: 'int', name: key, min: 0, max }],
-      run(ctx, [n]) {
-        ctx.modem.settings[key] = n as number;
-      },
-    },
+    write: form([int(key, { min: 0, max })], (ctx, [n]) => {
+      ctx.modem.settings[key] = n;
+    }),
   };
 }

@@ -5,9 +5,8 @@
  * the power. Inputs are checked here (InputError → HTTP 400); secrets never leave
  * (passwords and keys masked, the AT log redacted by the engine).
  */
-import { mqttSession, type MqttSnapshot } from '../net/mqttSession';
+import type { MqttSnapshot } from '../commands/mqtt/session';
 import type { Modem } from '../modem/modem';
-import { fileSystem } from '../modem/fileSystem';
 import { FaultController, type ActiveFault } from '../faults/controller';
 import { InputError } from '../faults/params';
 import type { LinkCounters, LinkState } from '../faults/link';
@@ -33,35 +32,14 @@ export interface ModemState {
   link: { open: number; counters: LinkCounters; state: LinkState };
   /** Files of the module's flash (C:\USER\...), names and sizes. */
   files?: { path: string; size: number }[];
+  /** Every other command family's state, under its name (src/commands/index.ts). */
+  [family: string]: unknown;
 }
 
 export type PowerAction = 'on' | 'off' | 'reboot';
 
 const mask = (s: string) => (s ? '***' : '');
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Every file below C:\USER\, depth first. */
-function listFiles(modem: Modem): { path: string; size: number }[] | undefined {
-  try {
-    const fs = fileSystem(modem);
-    const out: { path: string; size: number }[] = [];
-    const walk = (dir: string) => {
-      const names = fs.list(dir);
-      if (typeof names === 'string') return;
-      for (const n of names) {
-        if (n.endsWith('\\')) walk(dir + n);
-        else {
-          const data = fs.read(dir + n);
-          out.push({ path: dir + n, size: typeof data === 'string' ? 0 : data.length });
-        }
-      }
-    };
-    walk('C:\\USER\\');
-    return out;
-  } catch {
-    return undefined; // no file system on this build: the state simply has no files
-  }
-}
 
 export class Control {
   constructor(
@@ -84,12 +62,12 @@ export class Control {
       registration: { stat: m.regStat, registered: m.isRegistered, attached: m.attached },
       signal: radio ? { rssi: m.rssi, ber: m.ber } : { rssi: 99, ber: 99 },
       bearers: m.bearers.all().map((b) => ({ cid: b.cid, status: b.status, ip: b.ip, apn: b.params.APN, contype: b.params.CONTYPE, user: b.params.USER, pwd: mask(b.params.PWD) })),
-      mqtt: mqttSession(m).snapshot(),
+      // mqtt and files are among them (their families' snapshots), typed above.
+      ...(m.snapshots() as Pick<ModemState, 'mqtt' | 'files'>),
       settings: { ...m.settings },
       rtc: m.rtc.format(),
       faults: this.faults.list(),
       link: { open: this.faults.link.open, counters: { ...this.faults.link.counters }, state: this.faults.link.state },
-      files: listFiles(m),
     };
   }
 

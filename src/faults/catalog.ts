@@ -176,18 +176,10 @@ export const FAULT_NAMES = Object.keys(FAULTS) as FaultName[];
 export type ApplyTargets = Pick<FaultContext, 'modem' | 'link' | 'wire'>;
 export const APPLY: { [K in keyof Conditions]: (t: ApplyTargets, value: Conditions[K]) => void } = {
   sim: ({ modem }, v) => modem.setSimInserted(v),
-  network({ modem }, v) {
-    modem.networkAvailable = v;
-    if (modem.powered) modem.updateRegistration(modem.urc.bind(modem));
-  },
-  gprs: ({ modem }, v) => void (modem.gprsAvailable = v),
-  signal({ modem }, v) {
-    modem.rssi = v?.rssi ?? modem.config.rssi;
-    modem.ber = v?.ber ?? modem.config.ber;
-  },
-  battery({ modem }, v) {
-    modem.battery = v ? { ...modem.config.battery, bcs: 0, ...v } : { ...modem.config.battery };
-  },
+  network: ({ modem }, v) => modem.setNetworkAvailable(v),
+  gprs: ({ modem }, v) => modem.setGprsAvailable(v),
+  signal: ({ modem }, v) => modem.setSignal(v),
+  battery: ({ modem }, v) => modem.setBattery(v),
   frozen: ({ wire }, v) => (v ? wire.freeze(v) : wire.thaw()),
   garble: ({ wire }, v) => void (wire.garble = v),
   broker: ({ link }, v) => void (link.state.broker = v),

@@ -49,13 +49,13 @@ export class FaultWire implements WireTap {
 
   freeze(input: 'drop' | 'hold'): void {
     this.holdInput = input === 'hold';
-    this.modem.frozen = true;
+    this.modem.setFrozen(true);
   }
 
   /** The module carries on: held answers first, then the input that waited. */
   thaw(): void {
     if (!this.modem.frozen) return;
-    this.modem.frozen = false;
+    this.modem.setFrozen(false);
     const out = this.heldOut.splice(0);
     const inp = this.heldIn.splice(0);
     if (out.length && this.send) this.send(this.noise(Buffer.concat(out), 'tx'));

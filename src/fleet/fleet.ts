@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { Logger } from 'pino';
 import type { AzureHub } from '../broker/azureHub';
 import { planBroker } from '../broker/setup';
-import { createCommandTable } from '../commands';
+import { createCatalog } from '../commands';
 import { formatHostPort, startEmulator, type EmulatorHandle, type EmulatorOptions, type SharedParts } from '../emulator';
 import { silentLogger } from '../log';
 import { mergeModemConfig, type ModemConfig } from '../modem/config';
@@ -107,7 +107,7 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
   // The broker plan reads the fleet's state dir: its CA lives there, not in a modem's.
   const plan = planBroker(options);
   const running = await plan.start(log);
-  const shared: SharedParts = { broker: { plan, running }, commands: createCommandTable() };
+  const shared: SharedParts = { broker: { plan, running }, catalog: createCatalog() };
   const modems: EmulatorHandle[] = [];
   const batch = Math.max(1, options.concurrency ?? 50);
   try {

@@ -8,11 +8,12 @@ export const BEARER_TAGS = ['CONTYPE', 'APN', 'USER', 'PWD', 'PHONENUM', 'RATE']
 export type BearerTag = (typeof BEARER_TAGS)[number];
 
 export const BearerStatus = { connecting: 0, connected: 1, closing: 2, closed: 3 } as const;
+export type BearerStatus = (typeof BearerStatus)[keyof typeof BearerStatus];
 
 export interface Bearer {
   cid: number;
   params: Record<BearerTag, string>;
-  status: number;
+  status: BearerStatus;
   ip: string;
 }
 

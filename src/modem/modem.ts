@@ -6,38 +6,57 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { AtEngine, type AtRecord } from '../at/engine';
-import type { CommandContext, CommandTable } from '../at/command';
+import type { AtEngine, AtRecord, EngineHost } from '../at/engine';
+import type { CommandContext } from '../at/command';
 import type { Clock, TimerHandle } from '../clock';
 import { systemClock } from '../clock';
 import { silentLogger } from '../log';
 import type { BrokerAddress, BrokerRouter } from '../net/routing';
 import { PROFILES, Timing, type TimingProfile } from '../profile';
 import { DEFAULT_SEED, seededRandom } from '../random';
+import type { Uart } from '../uart/uart';
 import { BearerSet, BearerStatus, type Bearer } from './bearer';
 import { DEFAULT_MODEM_CONFIG, type ModemConfig } from './config';
+import { FeatureStates, type Feature, type FeatureHooks, type FeatureRegistry, type Notice } from './feature';
 import { ModemClock } from './modemClock';
 import { factorySettings, ProfileStore, type Settings } from './settings';
-import { Uart, type UartOptions } from '../uart/uart';
+
+export type { Notice } from './feature';
 
 export type SimState = 'READY' | 'NOT READY' | 'NOT INSERTED';
 
-/** Where a transition's notices go: URCs, or information lines of the running command. */
-export type Notice = (line: string) => void;
+/**
+ * The module's power, one state machine: `off` (no supply, or AT+CPOWD), `booting` (from
+ * power-on until the boot time has passed and RDY is due), `on`. A restart goes on → off
+ * → booting → on.
+ */
+export type PowerState = 'off' | 'booting' | 'on';
+
+/** +CREG / +CGREG <stat> (27.007 §7.2): the values the module reports. */
+export const RegStat = { notRegistered: 0, home: 1, searching: 2, denied: 3, unknown: 4, roaming: 5 } as const;
+export type RegStat = (typeof RegStat)[keyof typeof RegStat];
 
 export interface ModemOptions {
-  commands: CommandTable;
+  /** The serial line between the engine and every transport (made by the composition root). */
+  uart: Uart;
+  /** Makes the AT engine that reads this modem's input and frames its answers (the composition root's). */
+  engine(host: EngineHost, context: (engine: AtEngine<Modem>) => CommandContext<Modem>): AtEngine<Modem>;
+  /** The command families' per-modem state plug-ins (src/commands/index.ts). */
+  features?: FeatureRegistry<Modem>;
   config?: ModemConfig;
   profile?: TimingProfile;
   clock?: Clock;
   log?: Logger;
   stateDir?: string;
-  /** Where AT+SMCONN dials for the configured URL; the URL as is when absent. */
+  /** Where network connections go for the address firmware configured; the address as is when absent. */
   router?: BrokerRouter;
   /** Seeds the timing jitter (and nothing else: faults take their own streams). */
   seed?: number;
-  /** The serial line: its format, and whether bytes to the DTE leave at the wire rate. */
-  uart?: UartOptions;
+}
+
+/** A family's state plug-in for this modem (see feature.ts). */
+export function defineFeature<T extends object>(name: string, create: (modem: Modem) => T): Feature<T, Modem> {
+  return { name, create };
 }
 
 /**
@@ -61,16 +80,15 @@ export interface LinkDialer {
   dial(to: BrokerAddress, timeoutMs: number): Promise<DialedLink>;
 }
 
+/**
+ * What observers outside the command families see (the AT log, faults, scenarios). The
+ * families themselves hear the lifecycle through their feature hooks.
+ */
 export interface ModemEvents {
   /** A bearer went down (closed by the DTE, dropped by the network, radio off). */
   bearerDown: [cid: number];
   /** The module is gone: power down or restart. Sessions must end without URCs. */
   reset: [];
-  /**
-   * Every PDP context goes down (detach, radio off). Families with contexts of their own
-   * (the TCP/IP stack) deactivate them and set `active` so that one +PDP: DEACT is shown.
-   */
-  pdpDown: [report: { active: boolean }];
   /** One AT exchange or URC, for the AT log (control API, scenarios). */
   at: [record: AtRecord];
   /** A DTE attached to the wire. */
@@ -87,34 +105,29 @@ export class Modem extends EventEmitter<ModemEvents> {
   readonly uart: Uart;
   readonly log: Logger;
   readonly rtc: ModemClock;
-  readonly engine: AtEngine;
+  readonly engine: AtEngine<Modem>;
   readonly bearers: BearerSet;
   readonly stateDir?: string;
   readonly router?: BrokerRouter;
   private readonly store: ProfileStore;
   private readonly timers = new Set<TimerHandle>();
+  private readonly features: FeatureStates<Modem>;
+  private readonly registry: FeatureRegistry<Modem>;
   private sinkAttached = false;
 
   settings: Settings;
-  powered = false;
+  private powerState: PowerState = 'off';
   synced = false;
-  frozen = false;
+  private isFrozen = false;
   cfun = 1;
   sim: SimState = 'NOT READY';
-  /** +CREG / +CGREG <stat>: 0 not registered, 1 home, 2 searching, 5 roaming. */
-  regStat = 0;
+  private reg: RegStat = RegStat.notRegistered;
   attached = false;
-  rssi: number;
-  ber: number;
-  /** What AT+CBC reads: the configured battery, or a fault's low supply. */
-  battery: { bcs: number; bcl: number; voltage: number };
-  /** The radio network is there (faults take it away). */
-  networkAvailable = true;
-  /** The network accepts PDP activation (a fault can refuse it while registered). */
-  gprsAvailable = true;
+  private signal: { rssi: number; ber: number };
+  private supply: { bcs: number; bcl: number; voltage: number };
+  private networkUp_ = true;
+  private gprsUp = true;
   simInserted: boolean;
-  /** Scratch space for command families that keep state (CIP status, FS, MQTT). */
-  readonly ext: Record<string, unknown> = {};
   /** Fault hooks (src/faults/); null: bytes and connections pass untouched. */
   tap: WireTap | null = null;
   link: LinkDialer | null = null;
@@ -125,44 +138,59 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.profile = opts.profile ?? PROFILES.instant;
     this.timing = new Timing(this.profile, seededRandom(opts.seed ?? DEFAULT_SEED, 'timing'));
     this.clock = opts.clock ?? systemClock;
-    this.uart = new Uart(opts.uart ?? {}, this.clock);
+    this.uart = opts.uart;
     this.log = opts.log ?? silentLogger;
     this.stateDir = opts.stateDir;
     this.router = opts.router;
+    this.registry = opts.features ?? [];
+    this.features = new FeatureStates<Modem>(this, this.registry);
     this.store = new ProfileStore(opts.stateDir);
     this.settings = this.store.load(factorySettings(this.config.ipr));
     this.rtc = new ModemClock(this.clock);
     this.rtc.tz = this.config.timezone;
     this.bearers = new BearerSet(this.config.ipPool);
-    this.rssi = this.config.rssi;
-    this.battery = { ...this.config.battery };
-    this.ber = this.config.ber;
+    this.signal = { rssi: this.config.rssi, ber: this.config.ber };
+    this.supply = { ...this.config.battery };
     this.simInserted = this.config.simInserted;
-    const self = this; // the engine reads live state through getters
-    this.engine = new AtEngine(
-      opts.commands,
-      {
-        lineSettings: () => this.settings,
-        get synced() {
-          return self.synced;
-        },
-        markSynced: () => {
-          this.synced = true;
-        },
-        get accepting() {
-          return self.powered && !self.frozen;
-        },
-        get powered() {
-          return self.powered;
-        },
-        commandDelay: () => this.timing.delay('commandMs'),
-        record: (r) => this.emit('at', r),
-        lineDone: () => this.uart.follow(this.settings.ipr),
+    this.engine = opts.engine(this.engineHost(), (engine) => this.context(engine));
+  }
+
+  /** A family's per-modem state, made on first use (the feature must be registered). */
+  feature<T extends object>(f: Feature<T, Modem>): T {
+    return this.features.get(f);
+  }
+
+  /** Every family's snapshot() by feature name, for the control API's state (states are made as needed). */
+  snapshots(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const f of this.registry) {
+      const v = (this.features.get(f) as FeatureHooks).snapshot?.();
+      if (v !== undefined) out[f.name] = v;
+    }
+    return out;
+  }
+
+  /** What the engine reads of the modem: live state, through getters. */
+  private engineHost(): EngineHost {
+    const self = this;
+    return {
+      lineSettings: () => this.settings,
+      get synced() {
+        return self.synced;
       },
-      (engine) => this.context(engine),
-      this.clock,
-      this.log,
-    );
+      markSynced: () => {
+        this.synced = true;
+      },
+      get accepting() {
+        return self.powerState !== 'off' && !self.isFrozen;
+      },
+      get powered() {
+        return self.powerState !== 'off';
+      },
+      commandDelay: () => this.timing.delay('commandMs'),
+      record: (r) => this.emit('at', r),
+      lineDone: () => this.uart.follow(this.settings.ipr),
+    };
   }
 
   // ---- the wire ---------------------------------------------------------------------
@@ -176,7 +204,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.sinkAttached = true;
     const wire = this.uart.connect(sink);
     this.engine.setSink((data) => (this.tap ? this.tap.tx(data, wire.write) : wire.write(data)));
-    if (opts.reset || !this.powered) this.powerOn();
+    if (opts.reset || this.powerState === 'off') this.powerOn();
     this.emit('attach');
     return () => {
       this.sinkAttached = false;
@@ -194,7 +222,7 @@ export class Modem extends EventEmitter<ModemEvents> {
   }
 
   urc(...lines: string[]): void {
-    if (this.powered) this.engine.urc(...lines);
+    if (this.powerState !== 'off') this.engine.urc(...lines);
   }
 
   // ---- timers ---------------------------------------------------------------------
@@ -219,23 +247,46 @@ export class Modem extends EventEmitter<ModemEvents> {
 
   // ---- power ----------------------------------------------------------------------
 
-  /** Power-up: profile from NV, then RDY (fixed rate only), +CFUN, +CPIN, registration. */
-  powerOn(): void {
+  get power(): PowerState {
+    return this.powerState;
+  }
+
+  /** The module has supply (booting or on): it finishes a line it runs, URCs can be raised. */
+  get powered(): boolean {
+    return this.powerState !== 'off';
+  }
+
+  /** Every power transition goes through here: one place, logged. */
+  private setPower(next: PowerState): void {
+    if (next === this.powerState) return;
+    this.log.debug({ from: this.powerState, to: next }, 'power');
+    this.powerState = next;
+  }
+
+  /** The module is gone (power down, restart): timers, the running line and queued URCs die; every family resets. */
+  private lose(): void {
     this.cancelTimers();
     this.emit('reset');
+    this.features.each((f) => f.reset?.());
     this.engine.resetLine();
+  }
+
+  /** Power-up: profile from NV, then RDY (fixed rate only), +CFUN, +CPIN, registration. */
+  powerOn(): void {
+    this.lose();
     this.settings = this.store.load(factorySettings(this.config.ipr));
     this.uart.follow(this.settings.ipr);
-    this.powered = true;
-    this.frozen = false;
+    this.setPower('booting');
+    this.isFrozen = false;
     this.synced = this.settings.ipr !== 0;
     this.cfun = 1;
     this.sim = 'NOT READY';
-    this.regStat = 0;
+    this.setRegistration(RegStat.notRegistered);
     this.attached = false;
     this.bearers.reset();
     this.rtc.resetToEpoch();
     this.schedule(this.timing.delay('bootMs'), () => {
+      this.setPower('on');
       this.urc('RDY');
       this.urc('+CFUN: 1');
       this.schedule(this.timing.delay('simReadyMs'), () => {
@@ -247,10 +298,8 @@ export class Modem extends EventEmitter<ModemEvents> {
 
   /** AT+CFUN=1,1 and reboots: the module is gone for a moment, then powers up again. */
   restart(): void {
-    this.cancelTimers();
-    this.powered = false;
-    this.emit('reset');
-    this.engine.resetLine();
+    this.setPower('off');
+    this.lose();
     this.schedule(this.timing.delay('restartMs'), () => this.powerOn());
   }
 
@@ -261,13 +310,66 @@ export class Modem extends EventEmitter<ModemEvents> {
    */
   powerDown(lastWords?: string): void {
     if (lastWords && this.powered && this.synced) this.engine.info([lastWords]);
-    this.cancelTimers();
-    this.emit('reset');
-    this.engine.resetLine(); // a running command and queued URCs die with the power
+    this.lose(); // a running command and queued URCs die with the power
     this.bearers.reset();
-    this.powered = false;
-    this.regStat = 0;
+    this.setPower('off');
+    this.setRegistration(RegStat.notRegistered);
     this.attached = false;
+  }
+
+  // ---- what faults change: the module's surroundings -----------------------------------
+
+  /** Input is ignored and output held (faults/wire.ts holds it) until thawed. */
+  get frozen(): boolean {
+    return this.isFrozen;
+  }
+
+  setFrozen(on: boolean): void {
+    if (on === this.isFrozen) return;
+    this.log.debug({ frozen: on }, 'freeze');
+    this.isFrozen = on;
+  }
+
+  /** The radio network is there; without it the module searches (+CREG: 2) and loses its bearers. */
+  get networkAvailable(): boolean {
+    return this.networkUp_;
+  }
+
+  setNetworkAvailable(on: boolean): void {
+    this.networkUp_ = on;
+    if (this.powered) this.updateRegistration(this.urc.bind(this));
+  }
+
+  /** The network accepts PDP activation (a fault can refuse it while registered). */
+  get gprsAvailable(): boolean {
+    return this.gprsUp;
+  }
+
+  setGprsAvailable(on: boolean): void {
+    this.gprsUp = on;
+  }
+
+  get rssi(): number {
+    return this.signal.rssi;
+  }
+
+  get ber(): number {
+    return this.signal.ber;
+  }
+
+  /** What AT+CSQ reads; null: the configured figures. */
+  setSignal(v: { rssi: number; ber: number } | null): void {
+    this.signal = v ? { ...v } : { rssi: this.config.rssi, ber: this.config.ber };
+  }
+
+  /** What AT+CBC reads: the configured battery, or a fault's low supply. */
+  get battery(): { bcs: number; bcl: number; voltage: number } {
+    return this.supply;
+  }
+
+  /** A supply dip (not charging, these figures); null: the configured battery. */
+  setBattery(v: { voltage: number; bcl: number } | null): void {
+    this.supply = v ? { ...this.config.battery, bcs: 0, ...v } : { ...this.config.battery };
   }
 
   // ---- SIM, functionality, registration ---------------------------------------------
@@ -332,13 +434,25 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.schedule(this.timing.delay('registerMs'), () => this.networkUp());
   }
 
+  /** +CREG / +CGREG <stat> now. */
+  get regStat(): RegStat {
+    return this.reg;
+  }
+
+  /** Every registration transition goes through here: one place, logged. */
+  private setRegistration(next: RegStat): void {
+    if (next === this.reg) return;
+    this.log.debug({ from: this.reg, to: next }, 'registration');
+    this.reg = next;
+  }
+
   /** Recomputes registration and attach from radio, SIM and network; emits +CREG/+CGREG. */
   updateRegistration(notice: Notice, nitz = true): void {
     const canRegister = this.cfun === 1 && this.sim === 'READY';
-    const stat = canRegister ? (this.networkAvailable ? 1 : 2) : 0;
-    if (stat === this.regStat) return;
+    const stat = canRegister ? (this.networkAvailable ? RegStat.home : RegStat.searching) : RegStat.notRegistered;
+    if (stat === this.reg) return;
     const wasRegistered = this.isRegistered;
-    this.regStat = stat;
+    this.setRegistration(stat);
     if (this.settings.cregN > 0) notice(this.cregLine('+CREG', this.settings.cregN, false));
     if (this.settings.cgregN > 0) notice(this.cregLine('+CGREG', this.settings.cgregN, false));
     if (this.isRegistered && !wasRegistered) {
@@ -350,13 +464,13 @@ export class Modem extends EventEmitter<ModemEvents> {
   }
 
   get isRegistered(): boolean {
-    return this.regStat === 1 || this.regStat === 5;
+    return this.reg === RegStat.home || this.reg === RegStat.roaming;
   }
 
   /** `+CREG: [<n>,]<stat>[,"<lac>","<ci>"]` for the read form (withN) or the URC. */
   cregLine(prefix: string, n: number, withN: boolean): string {
     const loc = n === 2 && this.isRegistered ? `,"${this.config.lac}","${this.config.ci}"` : '';
-    return `${prefix}: ${withN ? `${n},` : ''}${this.regStat}${loc}`;
+    return `${prefix}: ${withN ? `${n},` : ''}${this.reg}${loc}`;
   }
 
   /** AT+CGATT=0/1 and registration loss. Detaching drops every open bearer. */
@@ -393,35 +507,60 @@ export class Modem extends EventEmitter<ModemEvents> {
     return null;
   }
 
-  openBearer(b: Bearer): void {
-    this.attached = true;
-    b.status = BearerStatus.connected;
-    b.ip = this.bearers.allocateIp();
+  /** Every bearer transition goes through here: one place, logged. */
+  private setBearerStatus(b: Bearer, next: BearerStatus): void {
+    if (b.status === next) return;
+    this.log.debug({ cid: b.cid, from: b.status, to: next }, 'bearer');
+    b.status = next;
+    if (next === BearerStatus.closed) b.ip = '0.0.0.0';
   }
 
-  /** The DTE closed it (AT+SAPBR=0): no URC. */
-  closeBearer(b: Bearer): void {
-    b.status = BearerStatus.closed;
-    b.ip = '0.0.0.0';
-    this.emit('bearerDown', b.cid);
+  /**
+   * AT+SAPBR=1: the context is connecting for the profile's activation time, then up, or
+   * back to closed when the radio, SIM or network does not allow it (the blocker is returned).
+   */
+  async openBearer(b: Bearer): Promise<'radio' | 'sim' | 'network' | null> {
+    this.setBearerStatus(b, BearerStatus.connecting);
+    await this.clock.sleep(this.timing.delay('bearerOpenMs'));
+    const blocker = this.bearerBlocker();
+    if (blocker !== null) {
+      this.setBearerStatus(b, BearerStatus.closed);
+      return blocker;
+    }
+    this.attached = true;
+    this.setBearerStatus(b, BearerStatus.connected);
+    b.ip = this.bearers.allocateIp();
+    return null;
+  }
+
+  /** The DTE closed it (AT+SAPBR=0): closing for the profile's time, then closed; no URC. */
+  async closeBearer(b: Bearer): Promise<void> {
+    this.setBearerStatus(b, BearerStatus.closing);
+    await this.clock.sleep(this.timing.delay('bearerCloseMs'));
+    this.setBearerStatus(b, BearerStatus.closed);
+    this.bearerWentDown(b.cid);
   }
 
   /** The network or the radio took it: `+SAPBR <cid>: DEACT` (and `+PDP: DEACT`). */
   dropBearer(cid: number, notice: Notice = this.urc.bind(this)): boolean {
     const b = this.bearers.get(cid);
     if (!b || b.status !== BearerStatus.connected) return false;
-    b.status = BearerStatus.closed;
-    b.ip = '0.0.0.0';
+    this.setBearerStatus(b, BearerStatus.closed);
     notice(`+SAPBR ${cid}: DEACT`);
-    this.emit('bearerDown', cid);
+    this.bearerWentDown(cid);
     return true;
+  }
+
+  private bearerWentDown(cid: number): void {
+    this.emit('bearerDown', cid);
+    this.features.each((f) => f.bearerDown?.(cid));
   }
 
   private dropAllBearers(notice: Notice): void {
     let any = false;
     for (const b of this.bearers.open()) any = this.dropBearer(b.cid, notice) || any;
     const report = { active: false };
-    this.emit('pdpDown', report);
+    this.features.each((f) => f.pdpDown?.(report, notice));
     if (any || report.active) notice('+PDP: DEACT');
   }
 
@@ -443,7 +582,7 @@ export class Modem extends EventEmitter<ModemEvents> {
 
   // ---- command context ----------------------------------------------------------------
 
-  private context(engine: AtEngine): CommandContext {
+  private context(engine: AtEngine<Modem>): CommandContext<Modem> {
     return {
       modem: this,
       info: (...lines: string[]) => engine.info(lines),

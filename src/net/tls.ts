@@ -1,16 +1,26 @@
 /**
- * TLS for AT+SMCONN with AT+SMSSL=1, as the module does it (AT-REFERENCE §8): the only
- * trusted root is the file firmware named with AT+SSLSETROOT, read at connect time (the
- * module has no system CA store, so there is never a fallback to one); the broker's
- * certificate must be valid for the host firmware configured (not the address the
- * emulator routed the connection to); AT+SSLOPT=0,1 switches every check off.
+ * TLS as the module does it (docs/tls.md): the only trusted root is the file firmware
+ * named with AT+SSLSETROOT, read at connect time (the module has no system CA store, so
+ * there is never a fallback to one); the server's certificate must be valid for the host
+ * firmware configured (not the address the emulator routed the connection to);
+ * AT+SSLOPT=0,1 switches every check off.
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
-import { fileSystem, isFsFailure } from '../modem/fileSystem';
-import type { Modem } from '../modem/modem';
-import { sslSettings } from '../modem/ssl';
+
+/** What the module's SSL settings say about trust. */
+export interface TrustSettings {
+  /** AT+SSLOPT=0,1: accept a server certificate that does not verify. */
+  ignoreInvalidCert: boolean;
+  /** The file AT+SSLSETROOT named, or null. */
+  root: { file: string } | null;
+}
+
+/** Where root certificate files are read from (the module's flash): the bytes, or why not. */
+export interface RootCertificateSource {
+  read(file: string): Buffer | string;
+}
 
 /** The part of tls.connect()'s options this decides (mqtt.js passes them through). */
 export interface TlsClientOptions {
@@ -39,17 +49,16 @@ export function parseRootCertificates(data: Buffer): string[] {
   return out;
 }
 
-/** The TLS options for a connection to `host` (as configured by AT+SMCONF="URL"). */
-export function tlsClientOptions(modem: Modem, host: string): TlsPlan {
-  const ssl = sslSettings(modem);
+/** The TLS options for a connection to `host` (the host firmware configured). */
+export function tlsClientOptions(trust: TrustSettings, roots: RootCertificateSource, host: string): TlsPlan {
   // SNI carries a host name only (RFC 6066): never an address.
   const servername = net.isIP(host) ? undefined : host;
-  if (ssl.ignoreInvalidCert) return { ok: true, options: { servername, rejectUnauthorized: false } };
-  if (!ssl.root) return { ok: false, reason: 'no root certificate (AT+SSLSETROOT) and verification on' };
-  const data = fileSystem(modem).read(ssl.root.file);
-  if (isFsFailure(data)) return { ok: false, reason: `root certificate file ${ssl.root.file}: ${data}` };
+  if (trust.ignoreInvalidCert) return { ok: true, options: { servername, rejectUnauthorized: false } };
+  if (!trust.root) return { ok: false, reason: 'no root certificate (AT+SSLSETROOT) and verification on' };
+  const data = roots.read(trust.root.file);
+  if (typeof data === 'string') return { ok: false, reason: `root certificate file ${trust.root.file}: ${data}` };
   const ca = parseRootCertificates(data);
-  if (ca.length === 0) return { ok: false, reason: `root certificate file ${ssl.root.file} holds no certificate` };
+  if (ca.length === 0) return { ok: false, reason: `root certificate file ${trust.root.file} holds no certificate` };
   return {
     ok: true,
     options: {

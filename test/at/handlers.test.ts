@@ -5,7 +5,7 @@
  * ERROR and leaves the engine answering.
  */
 import { extraCommandsDte, type Dte } from '../helpers/dte';
-import type { CommandDef } from '../../src/at/command';
+import type { Command as CommandDef } from '../../src/commands/family';
 import { LINES_PER_TURN } from '../../src/at/engine';
 
 const later = <T>(value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 5));

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { buildTable } from '../../src/at/command';
 import { DteClient } from '../../src/client/dteClient';
 import { redactLine } from '../../src/log';
-import { Modem } from '../../src/modem/modem';
+import { assembleModem } from '../../src/emulator';
 import { InProcessPort } from '../../src/transport/inProcess';
 import { HOST, KEY } from './helpers';
 
@@ -24,7 +24,7 @@ it('a handler that throws: the engine logs the line masked', async () => {
   let out = '';
   const sink = new Writable({ write: (chunk: Buffer, _enc, done) => void ((out += chunk.toString()), done()) });
   const thrower = { name: '+SAZURECONF', writeRaw: () => Promise.reject(new Error('boom')) };
-  const modem = new Modem({ commands: buildTable([thrower]), log: pino({ level: 'trace' }, sink) });
+  const modem = assembleModem({ catalog: { table: buildTable([thrower]), features: [] }, log: pino({ level: 'trace' }, sink) });
   const dte = new DteClient(new InProcessPort(modem));
   try {
     await dte.send('AT');

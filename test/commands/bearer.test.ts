@@ -145,7 +145,7 @@ describe('open, query, close (modes 1, 2, 0)', () => {
   it('no bearer while the network is gone (registration searching)', async () => {
     await dte.exchange('AT+CMEE=1;+CREG=1');
     dte.mark();
-    dte.modem.networkAvailable = false;
+    dte.modem.setNetworkAvailable(false);
     dte.modem.updateRegistration((l) => dte.modem.urc(l));
     await dte.settle();
     expect(dte.sinceMark()).toBe('\r\n+CREG: 2\r\n');
@@ -232,7 +232,7 @@ describe('timing (realistic profile, fake clock)', () => {
     dte.mark();
     dte.write('AT+SAPBR=1,1\r');
     await dte.settle();
-    dte.modem.networkAvailable = false;
+    dte.modem.setNetworkAvailable(false);
     dte.modem.updateRegistration(() => undefined);
     clock.advance(1280);
     await dte.settle();

@@ -18,7 +18,7 @@ describe('AT+CSQ', () => {
 
   it('99,99 when the network is gone', async () => {
     dte = await readyDte();
-    dte.modem.networkAvailable = false;
+    dte.modem.setNetworkAvailable(false);
     expect(await dte.exchange('AT+CSQ')).toBe('\r\n+CSQ: 99,99\r\n\r\nOK\r\n');
   });
 });

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FS_LIMITS } from '../../src/modem/fileSystem';
+import { FS_LIMITS } from '../../src/commands/fs/fileSystem';
 import { fakeClockDte, readyDte, type Dte } from '../helpers/dte';
 import { useTempDir } from '../helpers/tmp';
 

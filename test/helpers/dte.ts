@@ -3,11 +3,12 @@
  * DTE, and helpers that wait until the engine is idle so that tests can assert the exact
  * bytes a line produced (the DteClient's send() only knows the usual final result codes).
  */
-import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../src/emulator';
+import { assembleModem, startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../src/emulator';
 import { DteClient } from '../../src/client/dteClient';
-import { createCommandTable } from '../../src/commands';
-import { buildTable, type CommandDef } from '../../src/at/command';
-import { Modem } from '../../src/modem/modem';
+import { createCatalog } from '../../src/commands';
+import { buildTable } from '../../src/at/command';
+import type { Command } from '../../src/commands/family';
+import type { Modem } from '../../src/modem/modem';
 import { mergeModemConfig, type ModemConfig } from '../../src/modem/config';
 import { InProcessPort } from '../../src/transport/inProcess';
 import { VirtualClock as FakeClock } from '../../src/clock';
@@ -111,8 +112,7 @@ export async function fakeClockDte(
   opts: { modem?: Partial<ModemConfig>; profile?: 'instant' | 'realistic'; clock?: FakeClock } = {},
 ): Promise<Dte & { clock: FakeClock }> {
   const clock = opts.clock ?? new FakeClock();
-  const m = new Modem({
-    commands: createCommandTable(),
+  const m = assembleModem({
     config: mergeModemConfig(opts.modem),
     clock,
     profile: exactFigures(PROFILES[opts.profile ?? 'instant']),
@@ -124,8 +124,9 @@ export async function fakeClockDte(
 }
 
 /** A modem whose table has `extra` commands besides the real ones (engine tests of handler shapes). */
-export async function extraCommandsDte(extra: CommandDef[]): Promise<Dte> {
-  const m = new Modem({ commands: buildTable([...new Set(createCommandTable().values())], extra), config: mergeModemConfig({}) });
+export async function extraCommandsDte(extra: Command[]): Promise<Dte> {
+  const all = createCatalog();
+  const m = assembleModem({ catalog: { table: buildTable([...new Set(all.table.values())], extra), features: all.features }, config: mergeModemConfig({}) });
   const client = new DteClient(new InProcessPort(m));
   const dte = makeDte(m, client, async () => m.powerDown());
   await dte.settle();

@@ -3,10 +3,8 @@
  * AT+IPR. The schedule is checked exactly on a virtual clock; one short timed test on
  * the real clock checks the achieved rate, since that rate is the behaviour itself.
  */
-import { createCommandTable } from '../../src/commands';
 import { VirtualClock } from '../../src/clock';
-import { startEmulator, type EmulatorHandle } from '../../src/emulator';
-import { Modem } from '../../src/modem/modem';
+import { assembleModem, startEmulator, type EmulatorHandle } from '../../src/emulator';
 import { Pacer } from '../../src/uart/pacer';
 import { bitsPerFrame, byteTimeMs, Uart } from '../../src/uart/uart';
 
@@ -107,7 +105,7 @@ describe('the modem rate (AT+IPR)', () => {
 
   it('AT+IPR=9600: the OK leaves at the old rate, what follows at the new one', async () => {
     const clock = new VirtualClock();
-    const modem = new Modem({ commands: createCommandTable(), clock, uart: { pace: true } });
+    const modem = assembleModem({ clock, uart: { pace: true } });
     const rec = recorder(clock);
     modem.attach(rec.sink);
     modem.receive(Buffer.from('ATE0\r'));

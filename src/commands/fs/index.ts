@@ -3,12 +3,16 @@
  * data prompt. Paths come unquoted (`AT+FSCREATE=C:\USER\HENRY_SSL.CRT`); quoted works
  * too. The store is modem/fileSystem.ts; this table says forms, ranges and answers.
  */
-import type { ParamSpec } from '../at/args';
-import type { CommandContext, CommandDef } from '../at/command';
-import { CME } from '../at/cme';
-import { cme, type Final } from '../at/result';
-import { fileSystem, FS_LIMITS, isFsFailure, type FsFailure } from '../modem/fileSystem';
-import { numericSetting } from './setting';
+import { int, optional, str } from '../../at/args';
+import { CME } from '../../at/cme';
+import { cme, type Final } from '../../at/result';
+import { defineFeature } from '../../modem/modem';
+import { form, type Command, type Ctx, type Family } from '../family';
+import { numericSetting } from '../setting';
+import { FileSystem, FS_LIMITS, isFsFailure, type FsFailure } from './fileSystem';
+
+/** The module's flash, per modem: read back from `<state-dir>/fs/` when first used. The control API shows it as `files`. */
+export const fileSystem = defineFeature('files', (modem) => new FileSystem(modem.stateDir, modem.log.child({ mod: 'fs' })));
 
 /** File failures as CME codes (plain ERROR under CMEE=0). Also used by the SSL family. */
 export const FS_ERROR: Readonly<Record<FsFailure, number>> = {
@@ -21,12 +25,11 @@ export const FS_ERROR: Readonly<Record<FsFailure, number>> = {
 };
 
 export const fsResult = (r: FsFailure | null): Final | void => (r ? cme(FS_ERROR[r]) : undefined);
-const store = (ctx: CommandContext) => fileSystem(ctx.modem);
+const store = (ctx: Ctx) => ctx.modem.feature(fileSystem);
 
-const FILE: ParamSpec = { kind: 'string', name: 'file' };
-const int = (name: string, min: number, max: number, optional = false): ParamSpec => ({ kind: 'int', name, min, max, optional });
+const FILE = str('file');
 
-const hexMode = (ctx: CommandContext) => ctx.modem.settings.fshex === 1;
+const hexMode = (ctx: Ctx) => ctx.modem.settings.fshex === 1;
 
 function fromHex(data: Buffer): Buffer | null {
   const text = data.toString('latin1');
@@ -38,7 +41,7 @@ function fromHex(data: Buffer): Buffer | null {
  * exactly `size` bytes (twice as many hex digits with AT+FSHEX=1). Too few within the
  * timeout: CME 767 and nothing is stored (AT-REFERENCE §11 #5).
  */
-async function writeFile(ctx: CommandContext, file: string, append: boolean, size: number, timeoutS: number): Promise<Final | void> {
+async function writeFile(ctx: Ctx, file: string, append: boolean, size: number, timeoutS: number): Promise<Final | void> {
   const pre = store(ctx).checkWrite(file, size, append);
   if (pre) return fsResult(pre);
   const hex = hexMode(ctx);
@@ -50,7 +53,7 @@ async function writeFile(ctx: CommandContext, file: string, append: boolean, siz
 }
 
 /** AT+FSREAD: the bytes framed like one information line, `\r\n<data>\r\n`, then OK. */
-function readFile(ctx: CommandContext, file: string, fromPosition: boolean, len: number, position: number | undefined): Final | void {
+function readFile(ctx: Ctx, file: string, fromPosition: boolean, len: number, position: number | undefined): Final | void {
   const data = store(ctx).read(file);
   if (isFsFailure(data)) return fsResult(data);
   if (fromPosition && position === undefined) return cme(CME.paramCountShort);
@@ -61,55 +64,50 @@ function readFile(ctx: CommandContext, file: string, fromPosition: boolean, len:
 }
 
 /** A command taking one directory path (`C:\USER\DIR\`, the trailing `\` optional). */
-function dirCommand(name: string, run: (ctx: CommandContext, dir: string) => Final | void): CommandDef {
-  return { name, test: [], write: { params: [{ kind: 'string', name: 'dir' }], run: (ctx, [dir]) => run(ctx, dir as string) } };
+function dirCommand(name: string, run: (ctx: Ctx, dir: string) => Final | void): Command {
+  return { name, test: [], write: form([str('dir')], (ctx, [dir]) => run(ctx, dir)) };
 }
 
-export const fsCommands: CommandDef[] = [
+const commands: Command[] = [
   {
     name: '+FSCREATE',
     test: [],
-    write: { params: [FILE], run: (ctx, [file]) => fsResult(store(ctx).create(file as string)) },
+    write: form([FILE], (ctx, [file]) => fsResult(store(ctx).create(file))),
   },
   {
     name: '+FSWRITE',
     test: [],
-    write: {
-      // <file>,<mode 0 overwrite | 1 append>,<size>,<input timeout in s>
-      params: [FILE, int('mode', 0, 1), int('size', 1, FS_LIMITS.transferMax), int('timeout', 1, 65535)],
-      run: (ctx, [file, mode, size, timeout]) => writeFile(ctx, file as string, mode === 1, size as number, timeout as number),
-    },
+    // <file>,<mode 0 overwrite | 1 append>,<size>,<input timeout in s>
+    write: form([FILE, int('mode', { min: 0, max: 1 }), int('size', { min: 1, max: FS_LIMITS.transferMax }), int('timeout', { min: 1, max: 65535 })], (ctx, [file, mode, size, timeout]) =>
+      writeFile(ctx, file, mode === 1, size, timeout),
+    ),
   },
   {
     name: '+FSREAD',
     test: [],
-    write: {
-      // <file>,<mode 0 from the start | 1 from position>,<len>[,<position>]
-      params: [FILE, int('mode', 0, 1), int('len', 1, FS_LIMITS.transferMax), int('position', 0, FS_LIMITS.capacity, true)],
-      run: (ctx, [file, mode, len, position]) => readFile(ctx, file as string, mode === 1, len as number, position as number | undefined),
-    },
+    // <file>,<mode 0 from the start | 1 from position>,<len>[,<position>]
+    write: form([FILE, int('mode', { min: 0, max: 1 }), int('len', { min: 1, max: FS_LIMITS.transferMax }), optional(int('position', { min: 0, max: FS_LIMITS.capacity }))], (ctx, [file, mode, len, position]) =>
+      readFile(ctx, file, mode === 1, len, position),
+    ),
   },
   {
     name: '+FSDEL',
     test: [],
-    write: { params: [FILE], run: (ctx, [file]) => fsResult(store(ctx).remove(file as string)) },
+    write: form([FILE], (ctx, [file]) => fsResult(store(ctx).remove(file))),
   },
   {
     name: '+FSRENAME',
     test: [],
-    write: { params: [FILE, { kind: 'string', name: 'new' }], run: (ctx, [from, to]) => fsResult(store(ctx).rename(from as string, to as string)) },
+    write: form([FILE, str('new')], (ctx, [from, to]) => fsResult(store(ctx).rename(from, to))),
   },
   {
     name: '+FSFLSIZE',
     test: [],
-    write: {
-      params: [FILE],
-      run(ctx, [file]) {
-        const data = store(ctx).read(file as string);
-        if (isFsFailure(data)) return fsResult(data);
-        ctx.info(`+FSFLSIZE: ${data.length}`);
-      },
-    },
+    write: form([FILE], (ctx, [file]) => {
+      const data = store(ctx).read(file);
+      if (isFsFailure(data)) return fsResult(data);
+      ctx.info(`+FSFLSIZE: ${data.length}`);
+    }),
   },
   dirCommand('+FSLS', (ctx, dir) => {
     const names = store(ctx).list(dir);
@@ -127,7 +125,9 @@ export const fsCommands: CommandDef[] = [
     name: '+FSDRIVE',
     test: ['+FSDRIVE: (0-1)'],
     // 0 = the flash (C:); 1 = the first SD card drive, which this module has not.
-    write: { params: [int('n', 0, 1)], run: (ctx, [n]) => (n === 0 ? ctx.info('+FSDRIVE: C') : cme(CME.notAllowed)) },
+    write: form([int('n', { min: 0, max: 1 })], (ctx, [n]) => (n === 0 ? ctx.info('+FSDRIVE: C') : cme(CME.notAllowed))),
   },
   numericSetting('+FSHEX', 'fshex', 1, ['+FSHEX: (0,1)']),
 ];
+
+export const fs: Family = { name: 'fs', commands, features: [fileSystem] };

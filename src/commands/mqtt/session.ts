@@ -14,12 +14,13 @@
  * - bytes are latin1 on the AT side (one char = one byte) and raw bytes on the MQTT side.
  */
 import { connect, MqttClient as Client, validateTopics, type IClientOptions, type MqttClient, type Packet } from 'mqtt';
-import type { TimerHandle } from '../clock';
-import { BearerStatus } from '../modem/bearer';
-import type { DialedLink, Modem } from '../modem/modem';
-import { BrokerRouter, brokerUrl } from './routing';
-import { createSasToken } from './sas';
-import { tlsClientOptions } from './tls';
+import type { TimerHandle } from '../../clock';
+import { BearerStatus } from '../../modem/bearer';
+import type { FeatureHooks } from '../../modem/feature';
+import type { DialedLink, Modem } from '../../modem/modem';
+import { BrokerRouter, brokerUrl } from '../../net/routing';
+import { createSasToken } from '../../net/sas';
+import { tlsClientOptions, type RootCertificateSource, type TrustSettings } from '../../net/tls';
 
 export interface MqttWill {
   topic: string;
@@ -204,21 +205,15 @@ export interface MqttSnapshot {
 
 type Phase = 'idle' | 'connecting' | 'online' | 'closing';
 
-const sessions = new WeakMap<Modem, MqttSession>();
-
-/** The modem's MQTT session, created on first use. */
-export function mqttSession(modem: Modem): MqttSession {
-  let s = sessions.get(modem);
-  if (!s) {
-    s = new MqttSession(modem);
-    sessions.set(modem, s);
-  }
-  return s;
-}
-
 const DIRECT = new BrokerRouter('direct');
 
-export class MqttSession {
+/** What the session needs for AT+SMSSL=1: the SSL settings and the flash the root file is in. */
+export interface TlsTrust {
+  settings(): TrustSettings;
+  roots(): RootCertificateSource;
+}
+
+export class MqttSession implements FeatureHooks {
   config: MqttConfig = defaultMqttConfig();
   /** AT+SMSSL: 0 plain, 1 TLS. */
   ssl = 0;
@@ -237,10 +232,11 @@ export class MqttSession {
   private generation = 0;
   private readonly log;
 
-  constructor(private readonly modem: Modem) {
+  constructor(
+    private readonly modem: Modem,
+    private readonly trust: TlsTrust,
+  ) {
     this.log = modem.log.child({ mod: 'mqtt' });
-    modem.on('bearerDown', (cid) => this.onBearerDown(cid));
-    modem.on('reset', () => this.onReset());
   }
 
   /** AT+SMSTATE: 1 online, 0 otherwise. O(1): firmware polls it several times a second. */
@@ -285,7 +281,7 @@ export class MqttSession {
     this.cid = cfg.cid;
     if (cfg.azure) cfg.password = createSasToken({ ...cfg.azure, expiry: this.modem.rtc.utcSeconds() + cfg.azure.lifetime });
     // TLS as the module does it: only the AT+SSLSETROOT root, the configured host checked (net/tls.ts).
-    const tls = this.ssl ? tlsClientOptions(this.modem, cfg.host) : null;
+    const tls = this.ssl ? tlsClientOptions(this.trust.settings(), this.trust.roots(), cfg.host) : null;
     if (tls && !tls.ok) {
       this.log.info({ failure: 'tls', err: tls.reason }, 'SMCONN failed');
       this.phase = 'idle';
@@ -550,7 +546,7 @@ export class MqttSession {
     this.modem.urc('+SMSTATE: 0');
   }
 
-  private onBearerDown(cid: number): void {
+  bearerDown(cid: number): void {
     if (cid !== this.cid || this.phase === 'idle') return;
     if (this.phase === 'connecting') this.abortConnect?.('noBearer');
     else if (this.phase === 'online') this.linkLost(`bearer ${cid} down`);
@@ -558,7 +554,7 @@ export class MqttSession {
   }
 
   /** Power down or restart: the device vanishes (no DISCONNECT, so the broker sends the will). */
-  private onReset(): void {
+  reset(): void {
     this.generation++;
     this.abortConnect?.('wrongState');
     this.drop(this.client);

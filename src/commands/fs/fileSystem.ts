@@ -12,8 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
-import { silentLogger } from '../log';
-import { perModem } from './perModem';
+import { silentLogger } from '../../log';
 
 export const FS_LIMITS = {
   /** Bytes of free flash on an empty module. */
@@ -180,6 +179,24 @@ export class FileSystem {
 
   // ---- lookups --------------------------------------------------------------------------
 
+  /** Every file below C:\USER\, depth first, with its size: the control API's `files`. */
+  snapshot(): { path: string; size: number }[] {
+    const out: { path: string; size: number }[] = [];
+    const walk = (dir: string) => {
+      const names = this.list(dir);
+      if (typeof names === 'string') return;
+      for (const n of names) {
+        if (n.endsWith('\\')) walk(dir + n);
+        else {
+          const data = this.read(dir + n);
+          out.push({ path: dir + n, size: typeof data === 'string' ? 0 : data.length });
+        }
+      }
+    };
+    walk('C:\\USER\\');
+    return out;
+  }
+
   private file(file: string): Entry | FsFailure {
     const at = parseFsPath(file, 'file');
     if (at === 'badPath') return at;
@@ -285,4 +302,3 @@ export class FileSystem {
 }
 
 /** The modem's file system: flash, so it outlives restarts (and, with a state dir, the process). */
-export const fileSystem = perModem((modem) => new FileSystem(modem.stateDir, modem.log.child({ mod: 'fs' })));

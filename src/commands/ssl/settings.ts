@@ -1,10 +1,9 @@
 /**
- * The module's SSL settings (AT-REFERENCE §8): the root certificate file set with
+ * The module's SSL settings (docs/tls.md): the root certificate file set with
  * AT+SSLSETROOT, the AT+SSLOPT switches and the AT+SSLSETCERT client certificate. They
  * live in RAM like the SMCONF parameters: a restart brings the defaults back, while the
  * files they name stay in flash (docs/decisions.md, TLS).
  */
-import { perModem } from './perModem';
 
 export class SslSettings {
   /** The root file and the size firmware declared for it. */
@@ -23,9 +22,3 @@ export class SslSettings {
     this.clientCert = null;
   }
 }
-
-export const sslSettings = perModem((modem) => {
-  const s = new SslSettings();
-  modem.on('reset', () => s.reset());
-  return s;
-});

@@ -2,7 +2,7 @@
  * The module's packet-id sequence on its own: what a session of 65535+ requests would
  * take minutes to show through AT commands.
  */
-import { ModuleIds } from '../../src/net/mqttSession';
+import { ModuleIds } from '../../src/commands/mqtt/session';
 
 describe('ModuleIds (the SUB/PUB/UNSUB packet-id sequence)', () => {
   it('counts from 1, wraps after 65535 to 1, and skips ids still in flight', () => {
