@@ -31,6 +31,12 @@ export interface TimingProfile {
   cfunOkMs: number;
   /** Under-voltage fault: from `UNDER-VOLTAGE WARNNING` to `UNDER-VOLTAGE POWER DOWN`. */
   underVoltageMs: number;
+  /** AT+CMGS/AT+CMSS: from Ctrl-Z to `+CMGS:` (the network's round trip, docs/sms.md). */
+  smsSendMs: number;
+  /** AT+CUSD: from OK to the network's `+CUSD:`. */
+  ussdMs: number;
+  /** ATD: from OK to the far end alerting. */
+  alertMs: number;
   /** Each delay varies by ± this fraction (seeded: `--seed`). */
   jitter: number;
 }
@@ -53,6 +59,9 @@ export const PROFILES: Readonly<Record<string, TimingProfile>> = {
     cfunMs: 0,
     cfunOkMs: 0,
     underVoltageMs: 0,
+    smsSendMs: 0,
+    ussdMs: 0,
+    alertMs: 0,
     jitter: 0,
   },
   realistic: {
@@ -68,6 +77,9 @@ export const PROFILES: Readonly<Record<string, TimingProfile>> = {
     cfunMs: 400,
     cfunOkMs: 1000,
     underVoltageMs: 2000,
+    smsSendMs: 2500,
+    ussdMs: 2000,
+    alertMs: 2000,
     jitter: 0.1,
   },
 };

@@ -25,6 +25,25 @@ export interface CommandContext<M = unknown> {
    * Resolves null when fewer arrive within `timeoutMs`.
    */
   prompt(size: number, timeoutMs: number): Promise<Buffer | null>;
+  /**
+   * Text entry (AT+CMGS, AT+CMGW): sends the `> ` prompt, then collects bytes until Ctrl-Z
+   * (`send`) or ESC (`cancel`). Under ATE1 the bytes are echoed and a CR is echoed as a
+   * new `\r\n> `; the backspace character (S5) removes the last byte. `keepEscape(next)`
+   * true keeps an ESC and the byte after it as text (the GSM escape to the extension
+   * table). Never resolves when the module powers down meanwhile.
+   */
+  promptText(opts?: TextEntryOptions): Promise<TextEntry>;
+}
+
+export interface TextEntryOptions {
+  keepEscape?: (next: number) => boolean;
+  /** Bytes kept at most; more are read and dropped. */
+  maxBytes?: number;
+}
+
+export interface TextEntry {
+  end: 'send' | 'cancel';
+  data: Buffer;
 }
 
 export interface WriteForm<M = unknown, P extends readonly ParamSpec[] = readonly ParamSpec[]> {

@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { parseArgs } from './args';
-import type { CommandContext, CommandDef, CommandTable, HandlerResult } from './command';
+import type { CommandContext, CommandDef, CommandTable, HandlerResult, TextEntry, TextEntryOptions } from './command';
 import { frameBlock, frameFinal, finalName, type FrameSettings } from './format';
 import { LineAssembler, type LineChars } from './lineAssembler';
 import { parseCommandLine, type Invocation } from './parser';
@@ -47,6 +47,10 @@ export interface AtRecord {
 
 type Sink = (data: Buffer) => void;
 
+/** Text entry ends: Ctrl-Z sends, ESC cancels (27.005 +CMGS). */
+const CTRL_Z = 0x1a;
+const ESC_BYTE = 0x1b;
+
 /** How many lines the pump runs in one go before it lets the event loop turn. */
 export const LINES_PER_TURN = 256;
 
@@ -55,6 +59,13 @@ const isPromise = <T>(x: T | Promise<T>): x is Promise<T> => typeof (x as { then
 /** A handler's result, nothing meaning OK; a promise stays a promise. */
 function orOk(result: HandlerResult): Final | Promise<Final> {
   return isPromise(result) ? result.then((f) => f ?? OK) : (result ?? OK);
+}
+
+interface TextWait {
+  bytes: number[];
+  max: number;
+  keepEscape?: (next: number) => boolean;
+  resolve: (t: TextEntry) => void;
 }
 
 interface DataWait {
@@ -74,6 +85,7 @@ export class AtEngine<M = unknown> {
   private sink: Sink | null = null;
   private busy = false;
   private data: DataWait | null = null;
+  private textEntry: TextWait | null = null;
   private lastLine = '';
   private syncPrev = -1;
   private pumping = false;
@@ -114,6 +126,7 @@ export class AtEngine<M = unknown> {
     this.busy = false;
     if (this.data) this.clock.clearTimeout(this.data.timer);
     this.data = null;
+    this.textEntry = null;
   }
 
   receive(chunk: Buffer): void {
@@ -128,6 +141,13 @@ export class AtEngine<M = unknown> {
     for (const line of lines) this.host.record?.({ dir: 'urc', line });
     const bytes = Buffer.from(lines.map((l) => frameBlock([l], this.host.lineSettings())).join(''), 'latin1');
     this.urcBytes(bytes);
+  }
+
+  /** One URC of several lines framed as a single block (`+CMT: …` and its text). */
+  urcBlock(lines: string[]): void {
+    if (!this.host.synced) return;
+    for (const line of lines) this.host.record?.({ dir: 'urc', line });
+    this.urcBytes(Buffer.from(frameBlock(lines, this.host.lineSettings()), 'latin1'));
   }
 
   /** Unframed unsolicited bytes (RDY-style sequences are framed by the caller). */
@@ -163,9 +183,13 @@ export class AtEngine<M = unknown> {
           this.dropInput();
           break;
         }
-        if (this.busy && !this.data) break;
+        if (this.busy && !this.data && !this.textEntry) break;
         if (this.data) {
           this.feedData();
+          continue;
+        }
+        if (this.textEntry) {
+          this.feedText();
           continue;
         }
         const head = this.input[0];
@@ -254,6 +278,45 @@ export class AtEngine<M = unknown> {
     }
   }
 
+  /** The byte `ahead` bytes after the next unread one, if it has arrived. */
+  private peek(ahead: number): number | undefined {
+    let pos = this.inputPos + ahead;
+    for (const chunk of this.input) {
+      if (pos < chunk.length) return chunk[pos];
+      pos -= chunk.length;
+    }
+    return undefined;
+  }
+
+  private feedText(): void {
+    const t = this.textEntry!;
+    const s = this.host.lineSettings();
+    const head = this.input[0];
+    const byte = head[this.inputPos];
+    if (byte === CTRL_Z || byte === ESC_BYTE) {
+      const next = byte === ESC_BYTE && t.keepEscape ? this.peek(1) : undefined;
+      if (next !== undefined && t.keepEscape!(next)) {
+        this.consume(head, 1);
+        this.consume(this.input[0], 1);
+        if (t.bytes.length + 2 <= t.max) t.bytes.push(byte, next);
+        if (s.echo) this.write(Buffer.from([byte, next]));
+        return;
+      }
+      this.consume(head, 1);
+      this.textEntry = null;
+      t.resolve({ end: byte === CTRL_Z ? 'send' : 'cancel', data: Buffer.from(t.bytes) });
+      return;
+    }
+    this.consume(head, 1);
+    if (byte === s.s5) {
+      t.bytes.pop();
+      if (s.echo) this.write(Buffer.from([byte]));
+      return;
+    }
+    if (t.bytes.length < t.max) t.bytes.push(byte);
+    if (s.echo) this.write(byte === s.s3 ? '\r\n> ' : Buffer.from([byte]));
+  }
+
   // ---- execution ------------------------------------------------------------------
 
   /**
@@ -299,6 +362,7 @@ export class AtEngine<M = unknown> {
     this.host.lineDone?.();
     this.busy = false;
     this.data = null;
+    this.textEntry = null;
     this.flushUrcs();
     this.pump();
   }
@@ -427,6 +491,14 @@ export class AtEngine<M = unknown> {
       }, timeoutMs);
       this.data = { size, chunks: [], got: 0, timer, resolve };
       // Bytes may already be waiting (the DTE sent the data right behind the command).
+      queueMicrotask(() => this.pump());
+    });
+  }
+
+  promptText(opts: TextEntryOptions = {}): Promise<TextEntry> {
+    this.write('\r\n> ');
+    return new Promise((resolve) => {
+      this.textEntry = { bytes: [], max: opts.maxBytes ?? 4096, keepEscape: opts.keepEscape, resolve };
       queueMicrotask(() => this.pump());
     });
   }

@@ -29,6 +29,10 @@ export function frameFinal(f: Final, s: FrameSettings): string {
     case 'cme':
       if (s.cmee === 0) return s.verbose ? '\r\nERROR\r\n' : `${NUMERIC.ERROR}\r`;
       return frameBlock([`+CME ERROR: ${s.cmee === 2 ? CME_TEXT[f.code] ?? String(f.code) : f.code}`], s);
+    case 'cms':
+      // The number under CMEE=1 and 2: no SIM800 capture shows a verbose CMS text.
+      if (s.cmee === 0) return s.verbose ? '\r\nERROR\r\n' : `${NUMERIC.ERROR}\r`;
+      return frameBlock([`+CMS ERROR: ${f.code}`], s);
     case 'text':
       return frameBlock([f.text], s);
   }
@@ -43,6 +47,8 @@ export function finalName(f: Final): string {
       return 'ERROR';
     case 'cme':
       return `+CME ERROR: ${f.code}`;
+    case 'cms':
+      return `+CMS ERROR: ${f.code}`;
     case 'text':
       return f.text;
     case 'none':

@@ -1,7 +1,7 @@
 /**
  * Turns the DTE's bytes into command lines, one byte at a time, as the module's UART
- * front end does: anything before `AT` is dropped, S3 ends a line, a stray S4 (LF) is
- * ignored, S5 (backspace) edits, `A/` repeats the previous line without waiting for S3,
+ * front end does: anything before `AT` is dropped, S3 ends a line, so does an S4 (LF)
+ * that does not follow S3 (a LF after a CR, or outside a line, is ignored), S5 (backspace) edits, `A/` repeats the previous line without waiting for S3,
  * and a body longer than the 556-character limit makes the whole line an error.
  *
  * Bytes are handled as latin1 characters so that every byte value survives unchanged.
@@ -34,6 +34,8 @@ export class LineAssembler {
   private readonly body: Buffer;
   private length = 0;
   private overflow = false;
+  /** The byte before this one (kept across lines: CR ends a line, the LF after it is the same end). */
+  private prev = -1;
 
   constructor(private readonly limit = LINE_LIMIT) {
     this.body = Buffer.alloc(limit);
@@ -52,7 +54,11 @@ export class LineAssembler {
   }
 
   feed(byte: number, chars: LineChars): Assembled | null {
-    if (byte === chars.s3) {
+    const prev = this.prev;
+    this.prev = byte;
+    // A LF that does not follow a CR ends the line too: drivers that send `\n` alone
+    // (a Python SIM800 library) work on the module; CR LF stays one terminator.
+    if (byte === chars.s3 || (byte === chars.s4 && prev !== chars.s3 && this.prefixed)) {
       const done: Assembled | null = this.prefixed
         ? this.overflow
           ? { kind: 'overflow' }

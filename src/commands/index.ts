@@ -16,10 +16,11 @@ import { fs } from './fs';
 import { identity } from './identity';
 import { mqtt } from './mqtt';
 import { network } from './network';
+import { smsFamily } from './sms';
 import { ssl } from './ssl';
 import { tcpip } from './tcpip';
 
-export const FAMILIES: readonly Family[] = [basic, identity, network, clock, bearer, mqtt, azure, tcpip, compat, fs, ssl];
+export const FAMILIES: readonly Family[] = [basic, identity, network, clock, bearer, mqtt, azure, tcpip, compat, fs, ssl, smsFamily];
 
 /** What every modem of an emulator shares: the command table and the features it registers. */
 export interface Catalog {

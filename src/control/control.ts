@@ -13,6 +13,7 @@ import type { LinkCounters, LinkState } from '../faults/link';
 import type { AtLog, AtLogEntry } from './atLog';
 import { checkAzureC2d, checkC2d } from './c2d';
 import type { AzureHub, C2DResult } from '../broker/azureHub';
+import { smsControl, type SmsControl } from '../commands/sms/control';
 import type { Cloud, CloudMessage } from './cloud';
 
 export interface ModemState {
@@ -49,7 +50,12 @@ export class Control {
     readonly atLog: AtLog,
     /** The Azure IoT Hub stand-in, when the emulator runs one (`--azure-hub`). */
     readonly azureHub?: AzureHub,
-  ) {}
+  ) {
+    this.sms = smsControl(modem);
+  }
+
+  /** SMS: messages to the device, what it sent (docs/sms.md). */
+  readonly sms: SmsControl;
 
   state(): ModemState {
     const m = this.modem;

@@ -67,6 +67,8 @@ const ROUTES: Readonly<Record<string, { run: Handler; status?: number }>> = {
     },
   },
   'GET /log': { run: (c, r) => ({ entries: c.log(num(r.query, 'since'), num(r.query, 'limit')) }) },
+  'POST /sms': { run: (c, r) => c.sms.send(r.body), status: 201 },
+  'GET /sms': { run: (c, r) => ({ messages: c.sms.sent({ to: r.query.get('to') ?? undefined, since: num(r.query, 'since') }) }) },
   'POST /power': {
     run: (c, r) => {
       const action = typeof r.body === 'object' && r.body !== null ? (r.body as { action?: unknown }).action : undefined;

@@ -34,6 +34,13 @@ export interface ModemConfig {
   ipr: number;
   /** The api-version AT+SAZURECONF puts into the hub's MQTT user name (docs/azure.md). */
   azureApiVersion: string;
+  /** The SIM's SMS service centre address (AT+CSCA?), docs/sms.md. */
+  smsc: string;
+  /** Locations of the SIM's message store (SM) and of the module's (ME). */
+  smsCapacity: number;
+  meSmsCapacity: number;
+  /** USSD codes and the network's replies (`{ "*100#": "Your balance is …" }`). */
+  ussd: Record<string, string>;
 }
 
 export const DEFAULT_MODEM_CONFIG: ModemConfig = {
@@ -59,6 +66,10 @@ export const DEFAULT_MODEM_CONFIG: ModemConfig = {
   ipPool: '10.89.193.0/24',
   ipr: 0,
   azureApiVersion: '2018-06-30',
+  smsc: '+8613800100500',
+  smsCapacity: 50,
+  meSmsCapacity: 50,
+  ussd: {},
 };
 
 /** Checks a partial config from a file or the library; throws an Error naming the problem. */
@@ -77,6 +88,12 @@ export function mergeModemConfig(partial: unknown): ModemConfig {
       }
       continue;
     }
+    if (key === 'ussd') {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('modem setting "ussd" must be an object of code: reply');
+      for (const [code, reply] of Object.entries(value)) if (typeof reply !== 'string') throw new Error(`bad modem setting "ussd.${code}": the reply must be a string`);
+      out.ussd = { ...(value as Record<string, string>) };
+      continue;
+    }
     if (typeof value !== typeof def) throw new Error(`modem setting "${key}" must be a ${typeof def}`);
     (out as unknown as Record<string, unknown>)[key] = value;
   }
@@ -85,12 +102,15 @@ export function mergeModemConfig(partial: unknown): ModemConfig {
     ['ber', 0, 99],
     ['timezone', -47, 48],
     ['dst', 0, 2],
+    ['smsCapacity', 1, 255],
+    ['meSmsCapacity', 1, 255],
   ];
   for (const [k, lo, hi] of ranges) {
     const v = out[k] as number;
     if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`modem setting "${k}" must be an integer in ${lo}..${hi}`);
   }
   if (!/^[A-Za-z0-9.-]{1,32}$/.test(out.azureApiVersion)) throw new Error('modem setting "azureApiVersion" must be a version like 2018-06-30');
+  if (!/^\+?\d{1,20}$/.test(out.smsc)) throw new Error('modem setting "smsc" must be a phone number like +8613800100500');
   if (!IPR_RATES.includes(out.ipr)) throw new Error(`modem setting "ipr" must be one of ${IPR_RATES.join(', ')}`);
   parseIpPool(out.ipPool);
   return out;

@@ -225,6 +225,11 @@ export class Modem extends EventEmitter<ModemEvents> {
     if (this.powerState !== 'off') this.engine.urc(...lines);
   }
 
+  /** One URC made of several lines in a single block (`+CMT: …` and the message text). */
+  urcBlock(lines: string[]): void {
+    if (this.powerState !== 'off') this.engine.urcBlock(lines);
+  }
+
   // ---- timers ---------------------------------------------------------------------
 
   /** Runs fn after ms on the modem's clock; 0 runs it now (the instant profile). */
@@ -588,6 +593,7 @@ export class Modem extends EventEmitter<ModemEvents> {
       info: (...lines: string[]) => engine.info(lines),
       raw: (data) => engine.write(data),
       prompt: (size, timeoutMs) => engine.prompt(size, timeoutMs),
+      promptText: (opts) => engine.promptText(opts),
     };
   }
 }

@@ -36,7 +36,14 @@ export async function smsDte(opts: EmulatorOptions = {}): Promise<SmsDte> {
     dte.mark();
     return out;
   };
-  return Object.assign(dte, { api, urcs });
+  // An exchange's bytes are its own: URCs read afterwards start after them.
+  const exchange = dte.exchange;
+  const marked: Dte['exchange'] = async (line, opts) => {
+    const out = await exchange(line, opts);
+    dte.mark();
+    return out;
+  };
+  return Object.assign(dte, { api, urcs, exchange: marked });
 }
 
 /** The sender, SMSC and time stamp every fixture message uses (TS 23.040 fields below). */

@@ -250,14 +250,14 @@ describe('AT+CMGS in text mode', () => {
       parts: 1,
       mr: [1],
       status: 'sent',
-      pdus: ['11010B911326880736F40000AA10416650DAD481C8EFB71CF48697DD'],
+      pdus: ['11010B911326880736F40000A710416650DAD481C8EFB71CF48697DD'],
     });
   });
 
   it('a national number has type 129; <toda> may be given', async () => {
     expect(await sendText(dte, '0628870634', 'hi')).toBe(info('+CMGS: 1') + ok);
     const { json } = await dte.api('GET', '/sms');
-    expect(json.messages[0]).toMatchObject({ to: '0628870634', toa: 129, pdus: ['11010A8160827860430000AA02E834'] });
+    expect(json.messages[0]).toMatchObject({ to: '0628870634', toa: 129, pdus: ['11010A8160827860430000A702E834'] });
   });
 
   it('ESC cancels: OK, nothing sent', async () => {
@@ -307,7 +307,7 @@ describe('AT+CMGS in text mode', () => {
     expect(await dte.exchange('AT+CSMP=17,167,0,8')).toBe(ok);
     expect(await sendText(dte, FROM, '041F04400438043204350442')).toBe(info('+CMGS: 1') + ok);
     const m = (await dte.api('GET', '/sms')).json.messages[0];
-    expect(m).toMatchObject({ text: 'Привет', encoding: 'ucs2', pdus: ['11010B911326880736F40008AA0C041F04400438043204350442'] });
+    expect(m).toMatchObject({ text: 'Привет', encoding: 'ucs2', pdus: ['11010B911326880736F40008A70C041F04400438043204350442'] });
   });
 
   it('CSCS "UCS2": the destination and a GSM text entered as UCS2 hex', async () => {
