@@ -6,7 +6,7 @@
  *
  * | command            | answer                                                     | source                     |
  * |--------------------|------------------------------------------------------------|----------------------------|
- * | +CBATCHK, +CVHU, +CNETLIGHT, +CLIP, +CSGS, +IFC, +ICF | settings: OK, read, test | MAN; TinyGSM, FONA |
+ * | +CBATCHK, +CVHU, +CNETLIGHT, +CSGS, +IFC, +ICF | settings: OK, read, test | MAN; TinyGSM, FONA |
  * | +CNUM              | OK (the emulated SIM stores no own number)                  | MAN 3.2.x                  |
  * | +CPOWD=1 / =0      | `NORMAL POWER DOWN` / nothing, then silence                 | MAN 4.2.1; TinyGSM         |
  *
@@ -26,7 +26,6 @@ const DEFAULTS: Readonly<Record<string, Value>> = {
   '+CBATCHK': 0,
   '+CVHU': 0,
   '+CNETLIGHT': 1,
-  '+CLIP': 0,
   '+CSGS': 1,
   '+IFC': [0, 0],
   '+ICF': [3, 3],
@@ -67,11 +66,6 @@ const commands: Command[] = [
   flag('+CBATCHK'),
   flag('+CVHU'),
   flag('+CNETLIGHT'),
-  {
-    ...flag('+CLIP'),
-    // <m> 1: CLIP is provisioned on the emulated subscription.
-    read: (ctx) => ctx.info(`+CLIP: ${values(ctx)['+CLIP']},1`),
-  },
   setting('+CSGS', '+CSGS: (0-2)', [range('mode', 0, 2)]),
   setting('+IFC', '+IFC: (0-2),(0-2)', [range('dce_by_dte', 0, 2), optional(range('dte_by_dce', 0, 2))]),
   setting('+ICF', '+ICF: (1-6),(0-3)', [range('format', 1, 6), optional(range('parity', 0, 3))]),

@@ -17,10 +17,11 @@ import { identity } from './identity';
 import { mqtt } from './mqtt';
 import { network } from './network';
 import { smsFamily } from './sms';
+import { callFamily } from './call';
 import { ssl } from './ssl';
 import { tcpip } from './tcpip';
 
-export const FAMILIES: readonly Family[] = [basic, identity, network, clock, bearer, mqtt, azure, tcpip, compat, fs, ssl, smsFamily];
+export const FAMILIES: readonly Family[] = [basic, identity, network, clock, bearer, mqtt, azure, tcpip, compat, fs, ssl, smsFamily, callFamily];
 
 /** What every modem of an emulator shares: the command table and the features it registers. */
 export interface Catalog {

@@ -14,6 +14,7 @@ import type { AtLog, AtLogEntry } from './atLog';
 import { checkAzureC2d, checkC2d } from './c2d';
 import type { AzureHub, C2DResult } from '../broker/azureHub';
 import { smsControl, type SmsControl } from '../commands/sms/control';
+import { callControl, ussdControl, type CallControl, type UssdControl } from '../commands/call/control';
 import type { Cloud, CloudMessage } from './cloud';
 
 export interface ModemState {
@@ -52,10 +53,16 @@ export class Control {
     readonly azureHub?: AzureHub,
   ) {
     this.sms = smsControl(modem);
+    this.calls = callControl(modem);
+    this.ussd = ussdControl(modem);
   }
 
   /** SMS: messages to the device, what it sent (docs/sms.md). */
   readonly sms: SmsControl;
+  /** Voice calls: ring the device, decide its calls, act as the other side. */
+  readonly calls: CallControl;
+  /** USSD: what codes answer, what the device asked. */
+  readonly ussd: UssdControl;
 
   state(): ModemState {
     const m = this.modem;
