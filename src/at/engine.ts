@@ -62,6 +62,8 @@ function orOk(result: HandlerResult): Final | Promise<Final> {
 }
 
 interface TextWait {
+  /** Nothing read yet: a LF here is the rest of the command line's CR LF. */
+  fresh: boolean;
   bytes: number[];
   max: number;
   keepEscape?: (next: number) => boolean;
@@ -308,6 +310,10 @@ export class AtEngine<M = unknown> {
       return;
     }
     this.consume(head, 1);
+    const first = t.fresh;
+    t.fresh = false;
+    // Drivers end AT+CMGS with CR LF (TinyGSM, FONA): the LF ends the command, not the text.
+    if (first && byte === s.s4) return;
     if (byte === s.s5) {
       t.bytes.pop();
       if (s.echo) this.write(Buffer.from([byte]));
@@ -498,7 +504,7 @@ export class AtEngine<M = unknown> {
   promptText(opts: TextEntryOptions = {}): Promise<TextEntry> {
     this.write('\r\n> ');
     return new Promise((resolve) => {
-      this.textEntry = { bytes: [], max: opts.maxBytes ?? 4096, keepEscape: opts.keepEscape, resolve };
+      this.textEntry = { fresh: true, bytes: [], max: opts.maxBytes ?? 4096, keepEscape: opts.keepEscape, resolve };
       queueMicrotask(() => this.pump());
     });
   }

@@ -451,8 +451,9 @@ export class Py2 {
     return strings.join('');
   }
   async sendSms(number: string, text: string): Promise<boolean> {
-    if (!(await this.command('AT+CMGS=?')) || this.lastResult !== 'OK') return false;
-    if (!(await this.command('AT+CMGF=1')) || this.lastResult !== 'OK') return false;
+    // execSimpleOkCommand(): a None result or a last result other than OK fails ("" is a result).
+    if ((await this.command('AT+CMGS=?')) === null || this.lastResult !== 'OK') return false;
+    if ((await this.command('AT+CMGF=1')) === null || this.lastResult !== 'OK') return false;
     if ((await this.command(`AT+CMGS="${number}"`, ['>'])) === null) return false;
     return (await this.command(`${text}\n\x1a`, ['ERROR', 'OK'])) !== null && this.lastResult === 'OK';
   }
