@@ -263,7 +263,8 @@ describe('settings sent once at start-up', () => {
   });
 
   it('commands no library sends answer ERROR', async () => {
-    for (const cmd of ['AT&V', 'AT+CIPSTART="TCP","example.com",80', 'AT+HTTPINIT', 'AT+CMGS="123"']) {
+    // AT+CMGS left this list with the SMS family (test/sms/): it prompts now.
+    for (const cmd of ['AT&V', 'AT+CIPSTART="TCP","example.com",80', 'AT+HTTPINIT']) {
       expect(await dte.exchange(cmd)).toBe('\r\nERROR\r\n');
     }
   });

@@ -37,7 +37,7 @@ describe('the control API', () => {
     expect(emu.readyLine).toMatch(/ control=http:\/\/127\.0\.0\.1:\d+$/);
     const r = await call('GET', '/');
     expect(r.status).toBe(200);
-    expect(r.json.routes).toEqual(['GET /', 'GET /state', 'GET /faults', 'POST /faults', 'DELETE /faults', 'DELETE /faults/:name', 'POST /c2d', 'POST /azure/c2d', 'GET /published', 'GET /log', 'POST /power']);
+    expect(r.json.routes).toEqual(['GET /', 'GET /state', 'GET /faults', 'POST /faults', 'DELETE /faults', 'DELETE /faults/:name', 'POST /c2d', 'POST /azure/c2d', 'GET /published', 'GET /log', 'POST /sms', 'GET /sms', 'POST /call', 'GET /calls', 'POST /calls/:name', 'POST /ussd', 'GET /ussd', 'POST /power']);
   });
 
   it('GET /state: power, SIM, registration, signal, bearers, the MQTT session and its subscriptions; secrets masked', async () => {

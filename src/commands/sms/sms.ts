@@ -97,8 +97,8 @@ export type Delivery = { mem: string; index: number } | 'direct' | 'held';
 /** SMS faults the controller sets (src/faults/catalog.ts). */
 export interface SmsFaults {
   sendFail: number | null;
-  serviceLost: number;
-  storeFull: number;
+  serviceLost: boolean;
+  storeFull: boolean;
 }
 
 const fresh = (m: Modem): SmsSettings => ({
@@ -119,7 +119,7 @@ export class Sms {
   readonly profiles = new Map<number, { csmp: SmsSettings['csmp']; csca: SmsSettings['csca'] }>();
   readonly sm: Memory;
   readonly me: Memory;
-  readonly faults: SmsFaults = { sendFail: null, serviceLost: 0, storeFull: 0 };
+  readonly faults: SmsFaults = { sendFail: null, serviceLost: false, storeFull: false };
   /** Delivered by the network while nothing could take them: retried when something frees. */
   private held: { pdu: string; cls: number | null }[] = [];
   /** URCs kept while AT+CNMI <mode> is 0. */
@@ -230,7 +230,7 @@ export class Sms {
 
   /** Stores a message in a selection's first memory with room; null when all are full. */
   store(sel: MemSel, s: Stored): { mem: string; index: number } | null {
-    if (this.faults.storeFull > 0) return null;
+    if (this.faults.storeFull) return null;
     for (const t of this.targets(sel)) {
       const i = t.mem.freeIndex();
       if (i !== null) {
@@ -322,7 +322,7 @@ export class Sms {
   /** Whether the network can reach the module now. */
   private reachable(): boolean {
     const m = this.modem;
-    return m.powered && m.isRegistered && m.sim === 'READY' && this.faults.serviceLost === 0;
+    return m.powered && m.isRegistered && m.sim === 'READY' && !this.faults.serviceLost;
   }
 
   private route(pdu: string, cls: number | null): Delivery {
@@ -343,6 +343,12 @@ export class Sms {
     }
     if (mt !== 0) this.emit([`+CMTI: "${at.mem}",${at.index}`]);
     return at;
+  }
+
+  /** A fault starts or ends (src/faults/catalog.ts); what the network kept may arrive now. */
+  setFault<K extends keyof SmsFaults>(key: K, value: SmsFaults[K]): void {
+    this.faults[key] = value;
+    this.retryHeld();
   }
 
   /** Messages the network kept: delivered now if they can be. */
@@ -375,7 +381,7 @@ export class Sms {
   /** Why sending fails now (a CMS code), or null. */
   sendBlocker(): number | null {
     const m = this.modem;
-    if (!m.isRegistered || this.faults.serviceLost > 0) return 331;
+    if (!m.isRegistered || this.faults.serviceLost) return 331;
     if (this.faults.sendFail !== null) return this.faults.sendFail;
     return null;
   }
