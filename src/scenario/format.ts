@@ -20,6 +20,7 @@ import { InputError, parseDuration, type ParamValues } from '../faults/params';
 import type { PowerAction } from '../control/control';
 import { checkC2d, type C2dMessage } from '../control/c2d';
 import type { FaultName } from '../faults/catalog';
+import { checkIncoming } from '../commands/sms/control';
 
 /** A count: `3` (exactly), `">=1"`, `"<2"`, `"==0"`. */
 export interface Count {
@@ -41,6 +42,10 @@ export interface Expectations {
   sent?: { command: string; count: Count };
   /** URCs the module raised (prefix). */
   urc?: { line: string; count: Count };
+  /** SMS the firmware sent (docs/sms.md): to a number, text matching a regular expression. */
+  sms?: { to?: string; text?: string; count: Count };
+  /** The firmware hung up a call (ATH, AT+CHUP) since the start. */
+  hangup?: boolean;
 }
 
 export type Action =
@@ -48,6 +53,9 @@ export type Action =
   | { kind: 'clear'; name: string }
   | { kind: 'c2d'; message: C2dMessage }
   | { kind: 'power'; action: PowerAction }
+  | { kind: 'sms'; message: Record<string, unknown> }
+  | { kind: 'call'; call: Record<string, unknown> }
+  | { kind: 'ussd'; entry: Record<string, unknown> }
   | { kind: 'expect'; expect: Expectations; withinMs: number };
 
 export interface Step {
@@ -123,7 +131,32 @@ const EXPECT_KEYS: { [K in keyof Expectations]-?: (v: unknown, label: string) =>
     onlyKeys(v, ['line', 'count'], l);
     return { line: str(v.line, `${l}.line`), count: parseCount(v.count ?? '>=1', `${l}.count`) };
   },
+  sms(v, l) {
+    if (!isObject(v)) throw new InputError(`${l} must be { to?, text?, count? }`);
+    onlyKeys(v, ['to', 'text', 'count'], l);
+    const text = v.text === undefined ? undefined : str(v.text, `${l}.text`);
+    if (text !== undefined) {
+      try {
+        new RegExp(text);
+      } catch {
+        throw new InputError(`${l}.text must be a regular expression`);
+      }
+    }
+    return { to: v.to === undefined ? undefined : str(v.to, `${l}.to`), text, count: parseCount(v.count ?? '>=1', `${l}.count`) };
+  },
+  hangup: (v, l) => oneOf(v, [true, false] as const, l),
 };
+
+/** The body of an sms/call/ussd step, checked as the control API would check it. */
+function body(v: unknown, l: string, check?: (b: Record<string, unknown>) => void): Record<string, unknown> {
+  if (!isObject(v)) throw new InputError(`${l} must be an object`);
+  try {
+    check?.(v);
+  } catch (err) {
+    throw new InputError(`${l}: ${(err as Error).message}`);
+  }
+  return v;
+}
 
 /** Exactly one action per step, by its key. */
 const ACTIONS: Readonly<Record<string, { keys: readonly string[]; parse(s: Record<string, unknown>, label: string): Action }>> = {
@@ -153,6 +186,17 @@ const ACTIONS: Readonly<Record<string, { keys: readonly string[]; parse(s: Recor
     },
   },
   power: { keys: [], parse: (s, l) => ({ kind: 'power', action: oneOf(s.power, ['on', 'off', 'reboot'] as const, `${l}.power`) }) },
+  sms: { keys: [], parse: (s, l) => ({ kind: 'sms', message: body(s.sms, `${l}.sms`, checkIncoming) }) },
+  call: {
+    keys: [],
+    parse: (s, l) => ({
+      kind: 'call',
+      call: body(s.call, `${l}.call`, (b) => {
+        if (typeof b.from !== 'string' && typeof b.to !== 'string') throw new InputError('needs "from" (ring the device) or "to" (the outcome of its next call)');
+      }),
+    }),
+  },
+  ussd: { keys: [], parse: (s, l) => ({ kind: 'ussd', entry: body(s.ussd, `${l}.ussd`) }) },
   expect: {
     keys: ['within'],
     parse(s, l) {

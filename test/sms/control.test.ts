@@ -91,3 +91,18 @@ describe('the token rule', () => {
     expect(ok.status).toBe(201);
   });
 });
+
+describe('the library handle', () => {
+  it('has the same calls as the HTTP API', async () => {
+    dte = await smsDte();
+    const c = dte.emu.control;
+    expect(c.sms.send({ from: FROM, text: 'hi', time: TIME })).toMatchObject({ parts: 1, delivered: [{ mem: 'SM', index: 1 }] });
+    expect(await dte.urcs()).toBe('\r\n+CMTI: "SM",1\r\n');
+    expect(() => c.sms.send({ from: FROM })).toThrow(/exactly one of/);
+    expect(c.calls.call({ from: FROM })).toMatchObject({ call: { dir: 'in', number: FROM, state: 'incoming' } });
+    expect(c.calls.list()).toHaveLength(1);
+    expect(c.calls.act(c.calls.list()[0].id, { action: 'hangup' })).toMatchObject({ state: 'ended', endedBy: 'caller' });
+    expect(c.ussd.set({ code: '*100#', reply: 'x' })).toEqual({ code: '*100#', reply: 'x', status: 0, dcs: 15 });
+    expect(c.sms.sent()).toEqual([]);
+  });
+});

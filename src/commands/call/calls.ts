@@ -22,6 +22,8 @@ export interface Call {
   rings: number;
   dtmf: string;
   startedAt: string;
+  /** The modem's clock at the start (the AT log's time base). */
+  t: number;
   endedAt?: string;
   endedBy?: EndedBy;
 }
@@ -139,7 +141,7 @@ export class Calls {
   // ---- incoming ---------------------------------------------------------------------
 
   ring(o: RingOptions): Call {
-    const c: Call = { id: String(this.nextId++), dir: 'in', number: o.number, toa: o.number.startsWith('+') ? 145 : 129, withheld: o.withheld, state: 'incoming', rings: 0, dtmf: '', startedAt: this.now() };
+    const c: Call = { id: String(this.nextId++), dir: 'in', number: o.number, toa: o.number.startsWith('+') ? 145 : 129, withheld: o.withheld, state: 'incoming', rings: 0, dtmf: '', startedAt: this.now(), t: this.modem.clock.now() };
     this.history.push(c);
     // Nobody home, calls barred (AT+GSMBUSY) or a call already up: the caller hears busy.
     if (!this.reachable() || this.gsmbusy !== 0 || this.current) {
@@ -211,7 +213,7 @@ export class Calls {
   /** ATD<number>;: the call is set up; the promise settles with its outcome (for AT+COLP=1). */
   dial(number: string): { call: Call; outcome: Promise<Outcome | 'far-end'> } | null {
     if (!this.reachable() || this.current) return null;
-    const c: Call = { id: String(this.nextId++), dir: 'out', number, toa: number.startsWith('+') ? 145 : 129, withheld: false, state: 'dialling', rings: 0, dtmf: '', startedAt: this.now() };
+    const c: Call = { id: String(this.nextId++), dir: 'out', number, toa: number.startsWith('+') ? 145 : 129, withheld: false, state: 'dialling', rings: 0, dtmf: '', startedAt: this.now(), t: this.modem.clock.now() };
     this.history.push(c);
     this.current = c;
     const i = this.rules.findIndex((r) => r.to === number || r.to === '*');

@@ -74,6 +74,8 @@ export interface SentMessage {
   mr: number[];
   sca: string;
   time: string;
+  /** The modem's clock when it went out (the AT log's time base). */
+  t: number;
   status: 'sent' | 'failed';
   error?: number;
 }
@@ -430,6 +432,7 @@ export class Sms {
       mr: parts.map((p) => p.mr),
       sca: first.sca || this.settings.csca.number,
       time,
+      t: this.modem.clock.now(),
       status,
     };
     if (encoding === '8bit') msg.data = toHex(Buffer.concat(joined.map((u) => u.payload)));
