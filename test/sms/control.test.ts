@@ -70,7 +70,7 @@ describe('routes', () => {
 
 describe('a full store', () => {
   it('holds what arrives in the network and delivers it when a location frees', async () => {
-    dte = await smsDte({ modem: { smsCapacity: 1 } as never });
+    dte = await smsDte({ modem: { smsCapacity: 1 } });
     await deliver(dte, { text: 'first' });
     expect(await dte.urcs()).toBe('\r\n+CMTI: "SM",1\r\n');
     const r = await deliver(dte, { text: 'second' });

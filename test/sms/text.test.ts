@@ -358,7 +358,7 @@ describe('AT+CMGW and AT+CMSS', () => {
 
   it('a full store is CMS 322', async () => {
     await dte.close();
-    dte = await smsDte({ modem: { smsCapacity: 2 } as never });
+    dte = await smsDte({ modem: { smsCapacity: 2 } });
     await dte.exchange('AT+CMGF=1;+CMEE=1');
     for (const n of [1, 2]) {
       await dte.exchange(`AT+CMGW="${FROM}"`);

@@ -14,7 +14,7 @@ const ok = '\r\nOK\r\n';
 
 describe('AT+CUSD', () => {
   beforeEach(async () => {
-    dte = await smsDte({ modem: { ussd: { '*100#': 'Your balance is 10.00 EUR' } } as never });
+    dte = await smsDte({ modem: { ussd: { '*100#': 'Your balance is 10.00 EUR' } } });
   });
 
   it('test and read forms; n is kept', async () => {
