@@ -21,6 +21,8 @@ export interface FeatureHooks {
    * `report.active` when one was active so that the modem shows one `+PDP: DEACT`.
    */
   pdpDown?(report: { active: boolean }, notice: Notice): void;
+  /** Registered with SIM and radio ready (`SMS Ready` is out): the network can reach the module again. */
+  networkReady?(): void;
   /** The family's state for the control API's `GET /state` (secrets masked); omitted when undefined. */
   snapshot?(): unknown;
 }

@@ -397,6 +397,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.updateRegistration(urc, false);
     if (this.settings.ciurc === 1) this.urc('Call Ready');
     this.urc('SMS Ready');
+    this.features.each((f) => f.networkReady?.());
     // Module logs show NITZ after the ready URCs: Call Ready, SMS Ready, *PSUTTZ, DST, +CIEV.
     if (this.isRegistered && !wasRegistered && this.settings.clts === 1) this.networkTime(urc);
   }

@@ -70,7 +70,7 @@ describe('the control API', () => {
     await dte.waitForRaw('+CREG: 2\r\n', 2000, from);
     r = await call('POST', '/faults', { name: 'signal', params: { rssi: 7 } });
     expect((await call('GET', '/faults')).json.active.map((f: { name: string }) => f.name)).toEqual(['registrationLost', 'signal']);
-    expect((await call('GET', '/faults')).json.catalog).toHaveLength(13);
+    expect((await call('GET', '/faults')).json.catalog).toHaveLength(16);
     expect((await call('DELETE', '/faults/registrationLost')).json).toEqual({ cleared: 'registrationLost' });
     await dte.waitForRaw('+CREG: 1\r\n', 2000, from);
     expect(await dte.ok('AT+CSQ')).toEqual(['+CSQ: 7,0']);

@@ -82,6 +82,17 @@ describe('a full store', () => {
   });
 });
 
+describe('a module the network cannot reach', () => {
+  it('radio off: the message waits; after AT+CFUN=1 it arrives behind SMS Ready', async () => {
+    dte = await smsDte();
+    await dte.exchange('AT+CFUN=4');
+    expect((await deliver(dte, { text: 'while away' })).delivered).toEqual(['held']);
+    expect(await dte.urcs()).toBe('');
+    const out = (await dte.exchange('AT+CFUN=1')) + (await dte.urcs());
+    expect(out).toMatch(/SMS Ready\r\n\r\n\+CMTI: "SM",1\r\n$/);
+  });
+});
+
 describe('the token rule', () => {
   it('a token protects the SMS routes like every other', async () => {
     dte = await smsDte({ control: { port: 0, token: 't0ken' } });

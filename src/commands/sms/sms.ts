@@ -150,6 +150,11 @@ export class Sms {
     this.buffered = [];
   }
 
+  /** Registered again: what the network kept while the module was away arrives (after SMS Ready). */
+  networkReady(): void {
+    this.retryHeld();
+  }
+
   snapshot(): unknown {
     return {
       stores: { SM: { used: this.sm.used, total: this.sm.capacity }, ME: { used: this.me.used, total: this.me.capacity } },
