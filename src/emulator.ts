@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import type { Logger } from 'pino';
 import type { AzureHub, AzureHubOptions } from './broker/azureHub';
-import { planBroker, type BrokerPlan, type RunningBroker } from './broker/setup';
+import { planBroker, type BrokerPlan, type RunningBroker } from './brokerPlan';
 import { createCatalog, type Catalog } from './commands';
 import { AtEngine } from './at/engine';
 import { DteClient } from './client/dteClient';

@@ -16,7 +16,8 @@ import { EventEmitter } from 'node:events';
 import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import { silentLogger } from '../log';
-import { checkSasToken, DEVICE_ID_RE, encodeStrict, isBase64, isDomainName, type SasProblem } from '../net/sas';
+import { connectedClient, hasSubscription, setNextPacketId } from './aedesInternals';
+import { checkSasToken, DEVICE_ID_RE, encodeStrict, isBase64, isDomainName, type SasProblem } from '../sas';
 
 export interface AzureDevice {
   id: string;
@@ -120,8 +121,6 @@ function parseBag(bag: string): Record<string, string> | null {
 const SAS_CODE: Readonly<Record<SasProblem, 4 | 5>> = { malformed: 4, policy: 5, resource: 5, expired: 5, signature: 5 };
 
 type Aedes = import('aedes').default;
-/** aedes keeps its connected clients by id (not in its typings). */
-const clientsOf = (aedes: Aedes) => (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
 
 const isTls = (client: Client) => (client.conn as { encrypted?: boolean }).encrypted === true;
 const eventsTopic = (id: string) => `devices/${id}/messages/events/`;
@@ -245,16 +244,15 @@ export class AzureHub extends EventEmitter<AzureHubEvents> {
   }
 
   private subscribed(deviceId: string): boolean {
-    const client = (this.aedes ? clientsOf(this.aedes)[deviceId] : undefined) as (Client & { subscriptions?: Record<string, unknown> }) | undefined;
-    return !!client?.subscriptions?.[`${c2dPrefix(deviceId)}#`];
+    return hasSubscription(this.aedes ? connectedClient(this.aedes, deviceId) : undefined, `${c2dPrefix(deviceId)}#`);
   }
 
   private deliver(deviceId: string, msg: { topic: string; payload: Buffer; packetId?: number }): Promise<void> {
     const aedes = this.aedes;
     if (!aedes) return Promise.reject(new Error('azure hub: not attached to a broker'));
-    const client = clientsOf(aedes)[deviceId] as unknown as { _nextId: number } | undefined;
+    const client = connectedClient(aedes, deviceId);
     // The embedded broker numbers deliveries itself; a replayed capture may name the id.
-    if (client && msg.packetId !== undefined) client._nextId = msg.packetId;
+    if (client && msg.packetId !== undefined) setNextPacketId(client, msg.packetId);
     return new Promise((resolve, reject) =>
       aedes.publish({ cmd: 'publish', topic: msg.topic, payload: msg.payload, qos: 1, retain: false, dup: false }, (err) => (err ? reject(err) : resolve())),
     );

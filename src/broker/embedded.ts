@@ -13,7 +13,8 @@ import * as tls from 'node:tls';
 import { createBroker, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { silentLogger } from '../log';
-import { brokerUrl, type BrokerAddress } from '../net/routing';
+import { urlOf, type Address } from '../address';
+import { setNextPacketId } from './aedesInternals';
 import type { AzureHub } from './azureHub';
 import type { CertificateAuthority } from './ca';
 import { duplexPair, registerLocalBroker } from './inMemory';
@@ -80,9 +81,9 @@ export class EmbeddedBroker {
   private constructor(
     private readonly aedes: Aedes,
     private readonly servers: net.Server[],
-    readonly address: BrokerAddress,
+    readonly address: Address,
     /** The TLS listener's address, when there is one. */
-    readonly tlsAddress?: BrokerAddress,
+    readonly tlsAddress?: Address,
   ) {
     for (const server of servers) {
       server.on('connection', (socket) => {
@@ -93,11 +94,11 @@ export class EmbeddedBroker {
   }
 
   get url(): string {
-    return brokerUrl(this.address);
+    return urlOf(this.address, 'mqtt');
   }
 
   get tlsUrl(): string | undefined {
-    return this.tlsAddress && brokerUrl(this.tlsAddress, 'mqtts');
+    return this.tlsAddress && urlOf(this.tlsAddress, 'mqtts');
   }
 
   static async start(opts: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
@@ -108,10 +109,8 @@ export class EmbeddedBroker {
     aedes.on('clientError', (client: Client, err: Error) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
     aedes.on('connectionError', (_client: Client, err: Error) => log.debug({ err: err.message }, 'connection error'));
     const handle = (socket: Duplex) => {
-      const client = aedes.handle(socket);
-      // aedes starts each connection's packet ids at a random number; mosquitto (and the
-      // SIM800 note's capture, `+SMPUBLISH: 1,...`) start at 1. Same numbering here.
-      (client as unknown as { _nextId: number })._nextId = 1;
+      // Packet ids from 1, as mosquitto and the application note's capture number them.
+      setNextPacketId(aedes.handle(socket), 1);
     };
     const server = net.createServer((socket) => {
       socket.setNoDelay(true);
@@ -128,7 +127,7 @@ export class EmbeddedBroker {
       throw err;
     }
     for (const s of servers) s.on('error', (err) => log.error({ err: err.message }, 'broker listener error'));
-    const bound = (s: net.Server): BrokerAddress => ({ host, port: (s.address() as net.AddressInfo).port });
+    const bound = (s: net.Server): Address => ({ host, port: (s.address() as net.AddressInfo).port });
     const broker = new EmbeddedBroker(aedes, servers, bound(server), tlsServer && bound(tlsServer));
     // The plain listener also takes in-memory connections from this process (inMemory.ts).
     broker.unregister = registerLocalBroker(broker.address, () => {

@@ -8,7 +8,7 @@
  * real sockets. The broker sees such a connection as a plain, unencrypted one.
  */
 import { Duplex } from 'node:stream';
-import type { BrokerAddress } from '../net/routing';
+import type { Address } from '../address';
 
 /**
  * One end of an in-memory pipe: what is written comes out of the peer, one turn later
@@ -75,10 +75,10 @@ export function duplexPair(): [Duplex, Duplex] {
 export type LocalConnector = () => Duplex;
 
 const connectors = new Map<string, LocalConnector>();
-const key = (a: BrokerAddress) => `${a.host.toLowerCase()}:${a.port}`;
+const key = (a: Address) => `${a.host.toLowerCase()}:${a.port}`;
 
 /** An embedded broker's plain listener takes in-memory connections at its address. */
-export function registerLocalBroker(address: BrokerAddress, connect: LocalConnector): () => void {
+export function registerLocalBroker(address: Address, connect: LocalConnector): () => void {
   const k = key(address);
   connectors.set(k, connect);
   return () => {
@@ -87,6 +87,6 @@ export function registerLocalBroker(address: BrokerAddress, connect: LocalConnec
 }
 
 /** The in-memory connector for an address, when an embedded broker's plain listener is there. */
-export function localBroker(address: BrokerAddress): LocalConnector | undefined {
+export function localBroker(address: Address): LocalConnector | undefined {
   return connectors.get(key(address));
 }

@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     settings = resolveSettings(argv);
     // Checked before anything starts: a bad scenario file is a usage error.
-    if (settings.scenario !== undefined) scenario = (await import('../scenario/cli')).loadScenarioForCli(settings.scenario);
+    if (settings.scenario !== undefined) scenario = (await import('./scenario')).loadScenarioForCli(settings.scenario);
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return 0; // --help, --version
@@ -113,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
   // Listening from here on: a signal during start-up still ends in a clean stop.
   const shutdown = untilShutdown(stdio);
   // A fleet (docs/fleet.md), loaded only when asked for.
-  if (settings.modems !== undefined) return (await import('../fleet/cli')).runFleetCli(settings, log, shutdown, fail);
+  if (settings.modems !== undefined) return (await import('./fleet')).runFleetCli(settings, log, shutdown, fail);
   let emu: EmulatorHandle;
   try {
     // Loaded only now: --help, --version and usage errors answer without loading the
@@ -134,7 +134,7 @@ export async function main(argv: string[]): Promise<number> {
     return (err as NodeJS.ErrnoException).code ? 1 : 2;
   }
 
-  const scenarioCli = scenario ? await import('../scenario/cli') : undefined;
+  const scenarioCli = scenario ? await import('./scenario') : undefined;
   const running = scenario && scenarioCli ? scenarioCli.startScenarioCli(emu, scenario) : undefined;
   await running?.ready;
 

@@ -7,8 +7,8 @@
 import { int, str } from '../at/args';
 import { CME } from '../at/cme';
 import { cme } from '../at/result';
-import { parseHostPort } from '../net/routing';
-import { DEVICE_ID_RE, isBase64, isDomainName } from '../net/sas';
+import { parseHostPort } from '../address';
+import { DEVICE_ID_RE, isBase64, isDomainName } from '../sas';
 import { form, type Command, type Family } from './family';
 import { mqttSession } from './mqtt';
 

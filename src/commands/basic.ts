@@ -1,6 +1,6 @@
 /**
  * V.250 basic commands and line settings: E, V, Q, X, Z, &F, &W, &C, &D, S-registers,
- * AT+CMEE, AT+IPR (AT-REFERENCE §1, §2.1, §3.2).
+ * AT+CMEE, AT+IPR (SIM800 AT Command Manual §2, §3; docs/decisions.md, Line layer).
  */
 import { int, optional } from '../at/args';
 import { ERROR } from '../at/result';

@@ -1,6 +1,6 @@
 /**
  * Clock and network time: AT+CCLK (a running RTC) and AT+CLTS (NITZ on registration),
- * AT-REFERENCE §9.
+ * docs/decisions.md (Modem) for the RTC without network time.
  */
 import { str } from '../at/args';
 import { CME } from '../at/cme';

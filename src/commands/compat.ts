@@ -7,7 +7,6 @@
  * | command            | answer                                                     | source                     |
  * |--------------------|------------------------------------------------------------|----------------------------|
  * | +CBATCHK, +CVHU, +CNETLIGHT, +CSGS, +IFC, +ICF | settings: OK, read, test | MAN; TinyGSM, FONA |
- * | +CNUM              | OK (the emulated SIM stores no own number)                  | MAN 3.2.x                  |
  * | +CPOWD=1 / =0      | `NORMAL POWER DOWN` / nothing, then silence                 | MAN 4.2.1; TinyGSM         |
  *
  * None of these settings is part of the AT&W profile here; they return to their defaults
@@ -18,7 +17,6 @@ import { CME } from '../at/cme';
 import { NONE, cme } from '../at/result';
 import { defineFeature } from '../modem/modem';
 import { form, type Command, type Ctx, type Family } from './family';
-import { simError } from './identity';
 
 type Value = number | string | number[];
 
@@ -69,12 +67,6 @@ const commands: Command[] = [
   setting('+CSGS', '+CSGS: (0-2)', [range('mode', 0, 2)]),
   setting('+IFC', '+IFC: (0-2),(0-2)', [range('dce_by_dte', 0, 2), optional(range('dte_by_dce', 0, 2))]),
   setting('+ICF', '+ICF: (1-6),(0-3)', [range('format', 1, 6), optional(range('parity', 0, 3))]),
-  {
-    name: '+CNUM',
-    test: [],
-    // No MSISDN stored on the emulated SIM: the list is empty.
-    exec: (ctx) => simError(ctx) ?? undefined,
-  },
 
   // ---- power ------------------------------------------------------------------------
   {

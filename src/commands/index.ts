@@ -11,6 +11,7 @@ import { basic } from './basic';
 import { bearer } from './bearer';
 import { clock } from './clock';
 import { compat } from './compat';
+import { device } from './device';
 import type { Family } from './family';
 import { fs } from './fs';
 import { identity } from './identity';
@@ -21,7 +22,7 @@ import { callFamily } from './call';
 import { ssl } from './ssl';
 import { tcpip } from './tcpip';
 
-export const FAMILIES: readonly Family[] = [basic, identity, network, clock, bearer, mqtt, azure, tcpip, compat, fs, ssl, smsFamily, callFamily];
+export const FAMILIES: readonly Family[] = [basic, identity, network, device, clock, bearer, mqtt, azure, tcpip, compat, fs, ssl, smsFamily, callFamily];
 
 /** What every modem of an emulator shares: the command table and the features it registers. */
 export interface Catalog {

@@ -1,6 +1,6 @@
 /**
  * Radio, SIM, registration and power status: CFUN, CPIN, CSQ, CREG, CGREG, CGATT, COPS,
- * CBC, CSCLK, CIURC (AT-REFERENCE §3.3, §4). CBATCHK and the other settings libraries
+ * COPN, CBC, CSCLK, CIURC (SIM800 AT Command Manual; docs/decisions.md, Modem). CBATCHK and the other settings libraries
  * send once live in compat.ts.
  */
 import { int, optional, str } from '../at/args';
@@ -35,6 +35,25 @@ function operatorName(ctx: Ctx): string {
   return format === 1 ? c.operatorShort : format === 2 ? `${c.mcc}${c.mnc}` : c.operatorLong;
 }
 
+/**
+ * AT+COPN's list: the operator-name table in the module's firmware (3GPP/GSMA numbering; the
+ * table starts with the test networks 001-01, 001-02 and 002-01), cut down to those and the
+ * configured operator, which replaces an entry with its number. Sorted by number.
+ */
+const ME_OPERATOR_NAMES: readonly (readonly [string, string])[] = [
+  ['00101', 'Test PLMN 1-1'],
+  ['00102', 'Test PLMN 1-2'],
+  ['00201', 'Test PLMN 2-1'],
+];
+
+function operatorNames(ctx: Ctx): [string, string][] {
+  const c = ctx.modem.config;
+  const own = `${c.mcc}${c.mnc}`;
+  const names = ME_OPERATOR_NAMES.filter(([n]) => n !== own).map(([n, a]): [string, string] => [n, a]);
+  names.push([own, c.operatorLong]);
+  return names.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 const commands: Command[] = [
   {
     name: '+CFUN',
@@ -48,7 +67,7 @@ const commands: Command[] = [
         return;
       }
       if (fun === m.cfun) return;
-      // The radio takes its time: the notices after cfunMs, the OK later (T#358).
+      // The radio takes its time: the notices after cfunMs, the OK later (captured on a module: docs/decisions.md).
       await m.clock.sleep(m.timing.delay('cfunMs'));
       m.setFunctionality(fun, (line) => ctx.info(line));
       await m.clock.sleep(m.timing.delay('cfunOkMs'));
@@ -103,6 +122,12 @@ const commands: Command[] = [
       if (mode === 1 && (oper === undefined || !known.includes(oper))) return cme(CME.noNetwork);
       if (format !== undefined) ctx.modem.feature(operatorFormat).format = format;
     }),
+  },
+  {
+    // Read from the module's memory: no SIM or network needed.
+    name: '+COPN',
+    test: [],
+    exec: (ctx) => ctx.info(...operatorNames(ctx).map(([num, alpha]) => `+COPN: "${num}","${alpha}"`)),
   },
   {
     name: '+CBC',

@@ -13,8 +13,8 @@ import type { LinkCounters, LinkState } from '../faults/link';
 import type { AtLog, AtLogEntry } from './atLog';
 import { checkAzureC2d, checkC2d } from './c2d';
 import type { AzureHub, C2DResult } from '../broker/azureHub';
-import { smsControl, type SmsControl } from '../commands/sms/control';
-import { callControl, ussdControl, type CallControl, type UssdControl } from '../commands/call/control';
+import { smsControl, type SmsControl } from './sms';
+import { callControl, ussdControl, type CallControl, type UssdControl } from './calls';
 import type { Cloud, CloudMessage } from './cloud';
 
 export interface ModemState {

@@ -118,7 +118,7 @@ export const FAULTS = {
     conditions: (p) => ({ signal: { rssi: p.rssi as number, ber: p.ber as number }, network: p.rssi !== 99 }),
   },
   simRemoved: {
-    summary: 'the SIM leaves its holder: +CPIN: NOT READY, AT+CPIN? answers +CME ERROR: 10, registration and bearers go; clear: +CPIN: READY, Call Ready, SMS Ready',
+    summary: 'the SIM leaves its holder: +CSMINS: 1,0 (with AT+CSMINS=1), +CPIN: NOT READY, AT+CPIN? answers +CME ERROR: 10, registration and bearers go; clear: +CSMINS: 1,1 (with AT+CSMINS=1), +CPIN: READY, Call Ready, SMS Ready',
     params: {},
     lasting: 'always',
     conditions: () => ({ sim: false }),

@@ -27,7 +27,7 @@ import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock';
 import { localBroker, duplexPair, type LocalConnector } from '../broker/inMemory';
 import type { DialedLink, LinkDialer } from '../modem/modem';
-import type { BrokerAddress } from '../net/routing';
+import type { Address } from '../address';
 import type { Random } from '../random';
 import { connack, describePacket, PacketSplitter, type PacketInfo } from './mqttPackets';
 
@@ -160,7 +160,7 @@ interface Waiting {
 export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements LinkDialer {
   state: LinkState = { broker: null, delay: null, loss: null };
   readonly counters: LinkCounters = { connections: 0, refused: 0, up: 0, down: 0, dropped: 0, delayed: 0 };
-  private listening: Promise<BrokerAddress> | null = null;
+  private listening: Promise<Address> | null = null;
   private server: net.Server | null = null;
   private waiting: Waiting[] = [];
   private readonly cuts = new Set<() => void>();
@@ -179,7 +179,7 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
     return this.cuts.size;
   }
 
-  async dial(to: BrokerAddress, timeoutMs = 60_000): Promise<DialedLink> {
+  async dial(to: Address, timeoutMs = 60_000): Promise<DialedLink> {
     if (this.state.broker === 'down') {
       this.counters.refused++;
       throw errno('ECONNREFUSED', `connect ECONNREFUSED ${to.host}:${to.port} (fault: brokerDown)`);
@@ -223,7 +223,7 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
     if (server) await new Promise<void>((r) => server.close(() => r()));
   }
 
-  private listen(): Promise<BrokerAddress> {
+  private listen(): Promise<Address> {
     if (!this.listening) {
       this.listening = new Promise((resolve, reject) => {
         const server = net.createServer((s) => this.onConnection(s));
@@ -239,7 +239,7 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
     return this.listening;
   }
 
-  private connectUpstream(to: BrokerAddress, timeoutMs: number): Promise<net.Socket> {
+  private connectUpstream(to: Address, timeoutMs: number): Promise<net.Socket> {
     return new Promise((resolve, reject) => {
       const s = net.connect({ host: to.host, port: to.port });
       const timer = this.clock.setTimeout(() => {

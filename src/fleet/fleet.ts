@@ -11,7 +11,7 @@
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import type { AzureHub } from '../broker/azureHub';
-import { planBroker } from '../broker/setup';
+import { planBroker } from '../brokerPlan';
 import { createCatalog } from '../commands';
 import { formatHostPort, startEmulator, type EmulatorHandle, type EmulatorOptions, type SharedParts } from '../emulator';
 import { silentLogger } from '../log';

@@ -1,6 +1,6 @@
 /**
  * What a user may set about the emulated module: identity strings, SIM, network and
- * battery figures. Defaults are values a real SIM800L shows (AT-REFERENCE §4).
+ * battery figures. Defaults are values a real SIM800L shows (README, configuration).
  */
 export interface ModemConfig {
   /** ATI: product and revision. */
@@ -41,6 +41,18 @@ export interface ModemConfig {
   meSmsCapacity: number;
   /** USSD codes and the network's replies (`{ "*100#": "Your balance is …" }`). */
   ussd: Record<string, string>;
+  /** AT+CNUM: the SIM's own number (MSISDN), with `+` when international; "" = none stored (bare OK). */
+  ownNumber: string;
+  /** AT+CNUM <alpha>: the name stored with the own number ("" = none). */
+  ownNumberName: string;
+  /** AT+CSPN?: the service provider name stored on the SIM. */
+  spn: string;
+  /** AT+CSPN? <display mode>: 0 the PLMN is not displayed (already registered on it), 1 it is. */
+  spnDisplayMode: number;
+  /** AT+CMTE?: the module's temperature in °C, -40..95, printed with two decimals. */
+  temperature: number;
+  /** AT+CDEVICE?: the flash device type printed after `Device Name: `. */
+  flashDevice: string;
 }
 
 export const DEFAULT_MODEM_CONFIG: ModemConfig = {
@@ -70,6 +82,12 @@ export const DEFAULT_MODEM_CONFIG: ModemConfig = {
   smsCapacity: 50,
   meSmsCapacity: 50,
   ussd: {},
+  ownNumber: '',
+  ownNumberName: '',
+  spn: 'CMCC',
+  spnDisplayMode: 0,
+  temperature: 25,
+  flashDevice: 'NOR 24Mbit',
 };
 
 /** Checks a partial config from a file or the library; throws an Error naming the problem. */
@@ -104,6 +122,7 @@ export function mergeModemConfig(partial: unknown): ModemConfig {
     ['dst', 0, 2],
     ['smsCapacity', 1, 255],
     ['meSmsCapacity', 1, 255],
+    ['spnDisplayMode', 0, 1],
   ];
   for (const [k, lo, hi] of ranges) {
     const v = out[k] as number;
@@ -112,6 +131,12 @@ export function mergeModemConfig(partial: unknown): ModemConfig {
   if (!/^[A-Za-z0-9.-]{1,32}$/.test(out.azureApiVersion)) throw new Error('modem setting "azureApiVersion" must be a version like 2018-06-30');
   if (!/^\+?\d{1,20}$/.test(out.smsc)) throw new Error('modem setting "smsc" must be a phone number like +8613800100500');
   if (!IPR_RATES.includes(out.ipr)) throw new Error(`modem setting "ipr" must be one of ${IPR_RATES.join(', ')}`);
+  if (!/^(\+?[0-9]{1,20})?$/.test(out.ownNumber)) throw new Error('modem setting "ownNumber" must be up to 20 digits, optionally after a +');
+  if (!Number.isFinite(out.temperature) || out.temperature < -40 || out.temperature > 95) throw new Error('modem setting "temperature" must be a number in -40..95');
+  for (const k of ['ownNumberName', 'spn', 'flashDevice'] as const) {
+    // These are printed inside quotes or on a line of their own.
+    if (/["\r\n]/.test(out[k])) throw new Error(`modem setting "${k}" must not contain a quote or a line break`);
+  }
   parseIpPool(out.ipPool);
   return out;
 }

@@ -11,7 +11,8 @@ import type { CommandContext } from '../at/command';
 import type { Clock, TimerHandle } from '../clock';
 import { systemClock } from '../clock';
 import { silentLogger } from '../log';
-import type { BrokerAddress, BrokerRouter } from '../net/routing';
+import type { Address } from '../address';
+import type { BrokerRouter } from '../net/routing';
 import { PROFILES, Timing, type TimingProfile } from '../profile';
 import { DEFAULT_SEED, seededRandom } from '../random';
 import type { Uart } from '../uart/uart';
@@ -70,14 +71,14 @@ export interface WireTap {
   tx(data: Buffer, send: (data: Buffer) => void): void;
 }
 /** Where a session connects: an address, or an in-memory stream (the embedded broker). */
-export interface DialedLink extends BrokerAddress {
+export interface DialedLink extends Address {
   /** When set, the session's connection is this stream instead of a socket to host:port. */
   stream?: () => Duplex;
 }
 
 export interface LinkDialer {
   /** The address to dial instead of `to` (a fault proxy in front of it), or a stream to use. */
-  dial(to: BrokerAddress, timeoutMs: number): Promise<DialedLink>;
+  dial(to: Address, timeoutMs: number): Promise<DialedLink>;
 }
 
 /**
@@ -127,6 +128,8 @@ export class Modem extends EventEmitter<ModemEvents> {
   private supply: { bcs: number; bcl: number; voltage: number };
   private networkUp_ = true;
   private gprsUp = true;
+  /** The boot sequence has yet to read the SIM (its timer runs); AT+CFUN=1 meanwhile leaves it to the boot. */
+  private simReadPending = false;
   simInserted: boolean;
   /** Fault hooks (src/faults/); null: bytes and connections pass untouched. */
   tap: WireTap | null = null;
@@ -181,8 +184,9 @@ export class Modem extends EventEmitter<ModemEvents> {
       markSynced: () => {
         this.synced = true;
       },
+      // Until it has booted the module reads nothing: no answer, not even an error.
       get accepting() {
-        return self.powerState !== 'off' && !self.isFrozen;
+        return self.powerState === 'on' && !self.isFrozen;
       },
       get powered() {
         return self.powerState !== 'off';
@@ -271,6 +275,7 @@ export class Modem extends EventEmitter<ModemEvents> {
   /** The module is gone (power down, restart): timers, the running line and queued URCs die; every family resets. */
   private lose(): void {
     this.cancelTimers();
+    this.simReadPending = false;
     this.emit('reset');
     this.features.each((f) => f.reset?.());
     this.engine.resetLine();
@@ -290,11 +295,15 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.attached = false;
     this.bearers.reset();
     this.rtc.resetToEpoch();
+    this.simReadPending = true;
     this.schedule(this.timing.delay('bootMs'), () => {
       this.setPower('on');
       this.urc('RDY');
       this.urc('+CFUN: 1');
       this.schedule(this.timing.delay('simReadyMs'), () => {
+        this.simReadPending = false;
+        // AT+CFUN=0 sent since RDY switched the SIM off: it stays NOT READY until CFUN=1.
+        if (this.cfun === 0 || this.sim !== 'NOT READY') return;
         this.initSim(this.urc.bind(this));
         this.schedule(this.timing.delay('registerMs'), () => this.networkUp());
       });
@@ -416,18 +425,21 @@ export class Modem extends EventEmitter<ModemEvents> {
       this.updateRegistration(notice);
       return;
     }
-    if (this.sim === 'NOT READY') this.initSim(notice);
+    if (this.sim === 'NOT READY' && !this.simReadPending) this.initSim(notice);
     this.schedule(this.timing.delay('registerMs'), () => this.networkUp());
   }
 
   /**
-   * The SIM is pulled out or pushed back (a fault). Removal: `+CPIN: NOT READY` (manual
-   * URC table), registration and bearers go; reinsertion: the SIM is read again
-   * (`+CPIN: READY`), then registration, Call Ready, SMS Ready as at power-up.
+   * The SIM is pulled out or pushed back (a fault). With AT+CSMINS=1 the holder's switch
+   * reports it first (`+CSMINS: 1,<inserted>`, at any CFUN: the detection is the module's,
+   * not the SIM's). Removal: `+CPIN: NOT READY` (manual URC table), registration and
+   * bearers go; reinsertion: the SIM is read again (`+CPIN: READY`), then registration,
+   * Call Ready, SMS Ready as at power-up. Order and reasons: docs/decisions.md.
    */
   setSimInserted(inserted: boolean): void {
     if (inserted === this.simInserted) return;
     this.simInserted = inserted;
+    if (this.powerState === 'on' && this.settings.csmins === 1) this.urc(`+CSMINS: 1,${inserted ? 1 : 0}`);
     if (!this.powered || this.cfun === 0) return; // read again at power-up or CFUN=1
     const urc = this.urc.bind(this);
     if (!inserted) {

@@ -1,5 +1,5 @@
 /**
- * The user profile: parameters the manual marks AT&W_SAVE (AT-REFERENCE §1.6).
+ * The user profile: parameters the SIM800 AT Command Manual marks AT&W_SAVE.
  * AT&W writes them to non-volatile memory (a file in --state-dir when given), ATZ reads
  * them back, AT&F restores the factory values except the UART ones.
  */
@@ -16,6 +16,10 @@ export interface Settings {
   clts: number;
   ciurc: number;
   fshex: number;
+  /** AT+CSMINS <n>: 1 reports SIM insertion and removal with a URC. */
+  csmins: number;
+  /** AT+CMTE <mode>: temperature detection on (1) or off (0). */
+  cmte: number;
   s0: number;
   s3: number;
   s4: number;
@@ -42,6 +46,8 @@ export function factorySettings(ipr: number): Settings {
     clts: 0,
     ciurc: 1,
     fshex: 0,
+    csmins: 0,
+    cmte: 0,
     s0: 0,
     s3: 13,
     s4: 10,

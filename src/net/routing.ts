@@ -9,11 +9,7 @@
  * broker's TLS listener and a plain one to its plain listener, whatever port the URL
  * names: production TLS ports vary (8883, 8884, 443 ...).
  */
-
-export interface BrokerAddress {
-  host: string;
-  port: number;
-}
+import { parseHostPort, type Address } from '../address';
 
 /** `host[:port]=host2[:port2]`: a rule without a port matches any port; a target without one keeps it. */
 export interface MapRule {
@@ -31,22 +27,22 @@ export class BrokerRouter {
   constructor(
     readonly mode: BrokerMode,
     readonly rules: readonly MapRule[] = [],
-    private target?: BrokerAddress,
-    private tlsTarget?: BrokerAddress,
+    private target?: Address,
+    private tlsTarget?: Address,
   ) {}
 
   /** The embedded broker's address, known once it listens (its port may be 0 = any). */
-  setTarget(target: BrokerAddress): void {
+  setTarget(target: Address): void {
     this.target = { ...target };
   }
 
   /** The embedded broker's TLS listener, when it has one. */
-  setTlsTarget(target: BrokerAddress): void {
+  setTlsTarget(target: Address): void {
     this.tlsTarget = { ...target };
   }
 
   /** The address to dial for the configured destination (`tls`: the session is AT+SMSSL=1). */
-  route(dest: BrokerAddress, tls = false): BrokerAddress {
+  route(dest: Address, tls = false): Address {
     const host = dest.host.toLowerCase();
     const rule = this.rules.find((r) => r.host === host && (r.port === undefined || r.port === dest.port));
     if (rule) return { host: rule.to.host, port: rule.to.port ?? dest.port };
@@ -69,39 +65,10 @@ export class BrokerRouter {
   }
 
   /** Parses `mqtt://host[:port]` (an override broker); throws a one-line Error. */
-  static parseUrl(text: string): BrokerAddress {
+  static parseUrl(text: string): Address {
     const m = /^mqtt:\/\/([^/]+?)\/?$/i.exec(text.trim());
     const hp = m ? parseHostPort(m[1]) : null;
     if (!hp) throw new Error(`invalid broker "${text}": expected embedded, direct or mqtt://host:port`);
     return { host: hp.host, port: hp.port ?? DEFAULT_MQTT_PORT };
   }
-}
-
-/** `mqtt://host:port` (`mqtts://` for TLS), with brackets for an IPv6 literal. */
-export function brokerUrl(a: BrokerAddress, scheme: 'mqtt' | 'mqtts' = 'mqtt'): string {
-  return `${scheme}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
-}
-
-/**
- * `host`, `host:port`, `[v6]:port`. Returns null when malformed or the port is not 1..65535.
- * Shared with AT+SMCONF="URL" so the device's URL and the rules read the same way.
- */
-export function parseHostPort(text: string): { host: string; port?: number } | null {
-  let host: string;
-  let portText: string | undefined;
-  const v6 = /^\[([0-9a-fA-F:.]+)\](?::(.*))?$/.exec(text);
-  if (v6) {
-    host = v6[1];
-    portText = v6[2];
-  } else {
-    const colon = text.lastIndexOf(':');
-    if (colon >= 0 && text.indexOf(':') !== colon) return null; // bare IPv6 without brackets
-    host = colon >= 0 ? text.slice(0, colon) : text;
-    portText = colon >= 0 ? text.slice(colon + 1) : undefined;
-  }
-  if (!/^[A-Za-z0-9._:-]+$/.test(host)) return null;
-  if (portText === undefined) return { host };
-  if (!/^\d{1,5}$/.test(portText)) return null;
-  const port = Number(portText);
-  return port >= 1 && port <= 65535 ? { host, port } : null;
 }

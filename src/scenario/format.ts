@@ -20,7 +20,7 @@ import { InputError, parseDuration, type ParamValues } from '../faults/params';
 import type { PowerAction } from '../control/control';
 import { checkC2d, type C2dMessage } from '../control/c2d';
 import type { FaultName } from '../faults/catalog';
-import { checkIncoming } from '../commands/sms/control';
+import { checkIncoming } from '../control/sms';
 
 /** A count: `3` (exactly), `">=1"`, `"<2"`, `"==0"`. */
 export interface Count {

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DteClient } from '../../src/client/dteClient';
-import { createSasToken } from '../../src/net/sas';
+import { createSasToken } from '../../src/sas';
 import { killAllClis, runCli, startCli } from '../helpers/cli';
 import { freePort } from '../helpers/mosquitto';
 import { parseTranscript, runTranscript } from '../helpers/transcript';

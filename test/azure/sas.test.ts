@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { encodeUriComponentStrict, SharedAccessSignature } from 'azure-iot-common';
-import { checkSasToken, createSasToken, encodeStrict, isBase64, parseSasToken, sign } from '../../src/net/sas';
+import { checkSasToken, createSasToken, encodeStrict, isBase64, parseSasToken, sign } from '../../src/sas';
 
 /** The device token azure-iot-common makes (its device package encodes the resource the same way). */
 const microsoftToken = (host: string, deviceId: string, key: string, expiry: number) =>

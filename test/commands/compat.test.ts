@@ -246,15 +246,6 @@ describe('settings sent once at start-up', () => {
     expect(await dte.exchange('AT+ICF=7')).toBe('\r\nERROR\r\n');
   });
 
-  it('CNUM: no own number on the SIM, so just OK; no SIM, CME 10', async () => {
-    expect(await dte.exchange('AT+CNUM')).toBe('\r\nOK\r\n');
-    expect(await dte.exchange('AT+CNUM=?')).toBe('\r\nOK\r\n');
-    await dte.close();
-    dte = await readyDte({ modem: { simInserted: false } });
-    await dte.exchange('AT+CMEE=1');
-    expect(await dte.exchange('AT+CNUM')).toBe('\r\n+CME ERROR: 10\r\n');
-  });
-
   it('settings return to their defaults at power-up', async () => {
     await dte.exchange('AT+CMGF=1;+CSCS="GSM";+CNETLIGHT=0;&W');
     dte.modem.powerOn();

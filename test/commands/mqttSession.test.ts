@@ -23,13 +23,13 @@ describe('ModuleIds (the SUB/PUB/UNSUB packet-id sequence)', () => {
   it('numbers a QoS 0 publish in the same sequence without holding its id', () => {
     const ids = new ModuleIds();
     expect(ids.allocate()).toBe(1); // a QoS 1 publish, still waiting for its PUBACK
-    expect(ids.number()).toBe(2);
+    expect(ids.unacknowledgedId()).toBe(2);
     expect(ids.register(2)).toBe(true); // 2 was never held
     ids.deallocate(2);
     expect(ids.allocate()).toBe(3);
     // Around the wrap, number() skips what is still in flight (1 and 3) as allocate() does.
-    for (let n = 4; n <= 65535; n++) ids.number();
-    expect([ids.number(), ids.number()]).toEqual([2, 4]);
+    for (let n = 4; n <= 65535; n++) ids.unacknowledgedId();
+    expect([ids.unacknowledgedId(), ids.unacknowledgedId()]).toEqual([2, 4]);
   });
 
   it('starts over at 1 on clear() (mqtt.js calls it on every CONNACK)', () => {

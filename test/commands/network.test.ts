@@ -177,3 +177,27 @@ describe('AT+CBC, AT+CSCLK, AT+CIURC, AT+CPIN', () => {
     expect(await dte.exchange('AT+CPIN="1234"')).toBe('\r\n+CME ERROR: 3\r\n');
   });
 });
+
+describe('AT+COPN (operator names in the module)', () => {
+  const TEST_PLMNS = '+COPN: "00101","Test PLMN 1-1"\r\n+COPN: "00102","Test PLMN 1-2"\r\n+COPN: "00201","Test PLMN 2-1"';
+
+  it('the firmware table: the test networks, then the configured operator, in number order; test form OK', async () => {
+    dte = await readyDte();
+    expect(await dte.exchange('AT+COPN')).toBe(`\r\n${TEST_PLMNS}\r\n+COPN: "46000","CHINA MOBILE"\r\n\r\nOK\r\n`);
+    expect(await dte.exchange('AT+COPN=?')).toBe('\r\nOK\r\n');
+    expect(await dte.exchange('AT+COPN?')).toBe('\r\nERROR\r\n');
+  });
+
+  it('a configured operator sorts by its number and replaces a table entry with the same number', async () => {
+    dte = await readyDte({ modem: { mcc: '001', mnc: '02', operatorLong: 'Lab Net' } });
+    expect(await dte.exchange('AT+COPN')).toBe(
+      '\r\n+COPN: "00101","Test PLMN 1-1"\r\n+COPN: "00102","Lab Net"\r\n+COPN: "00201","Test PLMN 2-1"\r\n\r\nOK\r\n',
+    );
+  });
+
+  it('read from the module, not the SIM or the network: the same list without a SIM and with the radio off', async () => {
+    dte = await readyDte({ modem: { simInserted: false } });
+    await dte.exchange('AT+CFUN=0');
+    expect(await dte.exchange('AT+COPN')).toBe(`\r\n${TEST_PLMNS}\r\n+COPN: "46000","CHINA MOBILE"\r\n\r\nOK\r\n`);
+  });
+});

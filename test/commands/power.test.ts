@@ -63,6 +63,86 @@ describe('start-up', () => {
   });
 });
 
+describe('booting', () => {
+  type Clocked = Dte & { clock: import('../helpers/dte').FakeClock };
+
+  it('until the boot time has passed the module reads nothing: no echo, no OK, no +CPIN: NOT READY', async () => {
+    dte = await fakeClockDte({ modem: { ipr: 115200 }, profile: 'realistic' });
+    const { clock } = dte as Clocked;
+    clock.advance(35);
+    expect(await dte.exchange('AT')).toBe('');
+    expect(await dte.exchange('AT+CPIN?')).toBe('');
+    clock.advance(1499 - 35);
+    await dte.settle();
+    expect(dte.received()).toBe('');
+    clock.advance(1);
+    await dte.settle();
+    expect(dte.received()).toBe('\r\nRDY\r\n\r\n+CFUN: 1\r\n');
+    expect(await dte.exchange('AT')).toBe('AT\r\r\nOK\r\n');
+    // The start-up URCs do not land in the middle of the libraries' first exchanges.
+    expect(dte.received()).toBe('\r\nRDY\r\n\r\n+CFUN: 1\r\nAT\r\r\nOK\r\n');
+  });
+
+  it('autobaud: an AT during boot is lost; the first AT after it syncs; URCs raised before it never show, those after it do', async () => {
+    dte = await fakeClockDte({ profile: 'realistic' });
+    const { clock } = dte as Clocked;
+    clock.advance(100);
+    expect(await dte.exchange('AT')).toBe('');
+    clock.advance(1500);
+    await dte.settle();
+    expect(dte.received()).toBe(''); // RDY and +CFUN: 1 went out at an undetected rate
+    expect(await dte.exchange('AT')).toBe('AT\r\r\nOK\r\n');
+    clock.advance(700); // SIM read 800 ms after RDY
+    await dte.settle();
+    expect(dte.sinceMark()).toBe('AT\r\r\nOK\r\n\r\n+CPIN: READY\r\n');
+    clock.advance(3000);
+    await dte.settle();
+    expect(dte.received()).toBe('AT\r\r\nOK\r\n\r\n+CPIN: READY\r\n\r\nCall Ready\r\n\r\nSMS Ready\r\n');
+    expect(dte.received()).not.toContain('RDY\r\n\r\n+CFUN');
+  });
+
+  it('AT+CFUN=0 after RDY, before the SIM is read: CFUN and CPIN agree (0, NOT READY) for good; CFUN=1 reads it once', async () => {
+    dte = await fakeClockDte({ modem: { ipr: 115200 }, profile: 'realistic' });
+    const { clock } = dte as Clocked;
+    clock.advance(1500);
+    await dte.settle();
+    expect(await dte.exchange('AT+CFUN=0')).toBe('AT+CFUN=0\r\r\nOK\r\n');
+    clock.advance(800 + 3000);
+    await dte.settle();
+    expect(await dte.exchange('AT+CFUN?;+CPIN?;+CREG?')).toBe('AT+CFUN?;+CPIN?;+CREG?\r\r\n+CFUN: 0\r\n\r\n+CPIN: NOT READY\r\n\r\n+CREG: 0,0\r\n\r\nOK\r\n');
+    expect(await dte.exchange('AT+CFUN=1')).toBe('AT+CFUN=1\r\r\n+CPIN: READY\r\n\r\nOK\r\n');
+    clock.advance(3000);
+    await dte.settle();
+    expect(dte.sinceMark()).toBe('AT+CFUN=1\r\r\n+CPIN: READY\r\n\r\nOK\r\n\r\nCall Ready\r\n\r\nSMS Ready\r\n');
+    expect(await dte.exchange('AT+CPIN?')).toBe('AT+CPIN?\r\r\n+CPIN: READY\r\n\r\nOK\r\n');
+  });
+
+  it('AT+CFUN=4 then =1 while the boot has yet to read the SIM: one +CPIN: READY, from the boot', async () => {
+    dte = await fakeClockDte({ modem: { ipr: 115200 }, profile: 'realistic' });
+    const { clock } = dte as Clocked;
+    clock.advance(1500);
+    await dte.settle();
+    await dte.exchange('AT+CFUN=4');
+    await dte.exchange('AT+CFUN=1');
+    clock.advance(800 + 3000);
+    await dte.settle();
+    expect(dte.received().split('+CPIN: READY').length - 1).toBe(1);
+    expect(await dte.exchange('AT+CFUN?;+CPIN?')).toBe('AT+CFUN?;+CPIN?\r\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\nOK\r\n');
+  });
+
+  it('AT+CFUN=1,1 while booting: a clean restart, one set of power-up URCs', async () => {
+    dte = await fakeClockDte({ modem: { ipr: 115200 }, profile: 'realistic' });
+    const { clock } = dte as Clocked;
+    clock.advance(1500);
+    await dte.settle();
+    await dte.exchange('AT+CFUN=1,1');
+    dte.mark();
+    clock.advance(500 + 1500 + 800 + 3000);
+    await dte.settle();
+    expect(dte.sinceMark()).toBe(POWER_UP);
+  });
+});
+
 describe('AT+CFUN', () => {
   beforeEach(async () => {
     dte = await readyDte();

@@ -1,5 +1,5 @@
 /**
- * The module's flash file system (AT-REFERENCE §7): drive `C:` with the user area
+ * The module's flash file system (docs/tls.md): drive `C:` with the user area
  * `C:\USER\`, DOS-style paths, case-insensitive and case-preserving. Files live in memory
  * and, with a state directory, in `<stateDir>/fs/` as well, read back when the modem is
  * built, so certificates written by firmware survive an emulator restart.

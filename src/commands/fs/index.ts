@@ -1,5 +1,5 @@
 /**
- * The FS family (AT-REFERENCE §7): files in the module's flash, written through the `> `
+ * The FS family (docs/tls.md, the file system): files in the module's flash, written through the `> `
  * data prompt. Paths come unquoted (`AT+FSCREATE=C:\USER\HENRY_SSL.CRT`); quoted works
  * too. The store is modem/fileSystem.ts; this table says forms, ranges and answers.
  */
@@ -39,7 +39,7 @@ function fromHex(data: Buffer): Buffer | null {
 /**
  * AT+FSWRITE: checks first (no prompt for a missing file or no room), then `> ` and
  * exactly `size` bytes (twice as many hex digits with AT+FSHEX=1). Too few within the
- * timeout: CME 767 and nothing is stored (AT-REFERENCE §11 #5).
+ * timeout: CME 767 and nothing is stored (docs/decisions.md, File system).
  */
 async function writeFile(ctx: Ctx, file: string, append: boolean, size: number, timeoutS: number): Promise<Final | void> {
   const pre = store(ctx).checkWrite(file, size, append);

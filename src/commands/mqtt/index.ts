@@ -6,7 +6,7 @@ import { int, optional, parseArgs, str, tokenize, type ArgsOf, type ParamSpec } 
 import { CME } from '../../at/cme';
 import { cme, type Final } from '../../at/result';
 import { defineFeature } from '../../modem/modem';
-import { parseHostPort } from '../../net/routing';
+import { parseHostPort } from '../../address';
 import { form, type Command, type Ctx, type Family } from '../family';
 import { fileSystem } from '../fs';
 import { sslSettingsFeature } from '../ssl';
@@ -20,7 +20,7 @@ export const mqttSession = defineFeature(
 
 /**
  * SM* failures as CME codes. Never CME 3: some SDKs (IOTKIT) count `+CME ERROR: 3` as
- * success for SM* commands (AT-REFERENCE §2.2, §11 #2).
+ * success for SM* commands (docs/mqtt.md, error codes).
  */
 export const SM_ERROR: Readonly<Record<MqttFailure, number>> = {
   noBearer: CME.gprsError, // 148 unspecified GPRS error: the CID's bearer is not open
@@ -105,7 +105,7 @@ const commands: Command[] = [
   {
     name: '+SMCONF',
     test: ['+SMCONF: "MQTTParamTag","MQTTParamValue"'],
-    // One block: `+SMCONF: ` then one `TAG: value` line per tag (AT-REFERENCE §11 #1).
+    // One block: `+SMCONF: ` then one `TAG: value` line per tag (docs/decisions.md, MQTT).
     read: (ctx) => ctx.info('+SMCONF: ', ...Object.values(TAGS).map((t) => t.show(session(ctx).config))),
     writeRaw: setConf,
   },

@@ -18,8 +18,9 @@ import type { TimerHandle } from '../../clock';
 import { BearerStatus } from '../../modem/bearer';
 import type { FeatureHooks } from '../../modem/feature';
 import type { DialedLink, Modem } from '../../modem/modem';
-import { BrokerRouter, brokerUrl } from '../../net/routing';
-import { createSasToken } from '../../net/sas';
+import { urlOf } from '../../address';
+import { BrokerRouter } from '../../net/routing';
+import { createSasToken } from '../../sas';
 import { tlsClientOptions, type RootCertificateSource, type TrustSettings } from '../../net/tls';
 
 export interface MqttWill {
@@ -84,7 +85,7 @@ const ACK_URC: Record<RequestKind, string> = { SUB: '+SMSUB', UNSUB: '+SMUNSUB',
 /** `<status>` of the ack URCs (note: 0 success, 1 timeout, 2 other error). */
 export const AckStatus = { ok: 0, timeout: 1, error: 2 } as const;
 
-/** The note cuts the topic of `+SMPUBLISH` to 128 characters (AT-REFERENCE §6.1). */
+/** The application note cuts the topic of `+SMPUBLISH` to 128 characters. */
 export const URC_TOPIC_MAX = 128;
 
 /** Socket-level failures while connecting, by Node error code. */
@@ -134,10 +135,9 @@ export class ModuleIds implements IMessageIdProvider {
 
   /**
    * The next id of the sequence for a request nothing will acknowledge (a QoS 0 publish):
-   * numbered like the rest, but not held. (Holding and releasing it at once, through the
-   * Set, cost 3 % of the CPU of a QoS 0 publish loop.)
+   * numbered like the rest, but not held, since nothing will release it.
    */
-  number(): number | null {
+  unacknowledgedId(): number | null {
     return this.take(false);
   }
 
@@ -328,7 +328,7 @@ export class MqttSession implements FeatureHooks {
       queueQoSZero: false,
       ...tls?.options,
     };
-    this.log.info({ url: `${cfg.host}:${cfg.port}`, dial: brokerUrl(routed, this.ssl ? 'mqtts' : 'mqtt'), clientId: cfg.clientId, username: cfg.username, tls: this.ssl === 1 }, 'SMCONN');
+    this.log.info({ url: `${cfg.host}:${cfg.port}`, dial: urlOf(routed, this.ssl ? 'mqtts' : 'mqtt'), clientId: cfg.clientId, username: cfg.username, tls: this.ssl === 1 }, 'SMCONN');
 
     return new Promise<MqttFailure | null>((resolve) => {
       let lastError: (Error & { code?: string | number }) | undefined;
@@ -461,7 +461,7 @@ export class MqttSession implements FeatureHooks {
     }
     // QoS 0 has no packet id on the wire; the module still numbers the request, and
     // reports it done at once (nothing will ever acknowledge it).
-    const id = this.ids.number();
+    const id = this.ids.unacknowledgedId();
     if (id === null) return 'wrongState';
     client.publish(toUtf8(topic), payload, { qos: 0, retain: retain === 1 }, noop);
     this.push(`+SMPUB: ${id},${AckStatus.ok}`);

@@ -1,5 +1,5 @@
 /**
- * Azure IoT Hub shared access signatures (AT-REFERENCE §10.1): what AT+SAZURECONF signs
+ * Azure IoT Hub shared access signatures (docs/azure.md): what AT+SAZURECONF signs
  * for the device, and what the hub stand-in checks. One HMAC for both sides.
  *
  *   sr  = strict-URL-encode(`<host>/devices/<deviceId>`)

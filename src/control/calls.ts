@@ -3,10 +3,10 @@
  * scenarios: ring the device, arrange the outcome of its next call, act as the other side
  * of a call, set what USSD codes answer. Bad input is an InputError (HTTP 400).
  */
-import { InputError } from '../../faults/params';
-import type { Modem } from '../../modem/modem';
-import { callFeature } from './index';
-import { OUTCOMES, type Call, type DialRule, type Outcome, type UssdEntry } from './calls';
+import { InputError } from '../faults/params';
+import type { Modem } from '../modem/modem';
+import { callFeature } from '../commands/call';
+import { OUTCOMES, type Call, type DialRule, type Outcome, type UssdEntry } from '../commands/call/calls';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isOutcome = (v: unknown): v is Outcome => typeof v === 'string' && (OUTCOMES as readonly string[]).includes(v);

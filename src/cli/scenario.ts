@@ -6,10 +6,10 @@
  */
 import * as fs from 'node:fs';
 import type { Logger } from 'pino';
-import { UsageError } from '../cli/config';
+import { UsageError } from './config';
 import type { EmulatorHandle } from '../emulator';
-import { loadScenarioFile, type Scenario } from './format';
-import { runScenario, summaryLine, type RunningScenario } from './runner';
+import { loadScenarioFile, type Scenario } from '../scenario/format';
+import { runScenario, summaryLine, type RunningScenario } from '../scenario/runner';
 
 export function loadScenarioForCli(file: string): Scenario {
   try {

@@ -7,10 +7,11 @@
  */
 import * as path from 'node:path';
 import type { Logger } from 'pino';
-import { BrokerRouter, brokerUrl } from '../net/routing';
-import { AzureHub, checkAzureHubOptions, type AzureHubOptions } from './azureHub';
-import { CertificateAuthority, type PemPair } from './ca';
-import { EmbeddedBroker } from './embedded';
+import { urlOf } from './address';
+import { BrokerRouter } from './net/routing';
+import { AzureHub, checkAzureHubOptions, type AzureHubOptions } from './broker/azureHub';
+import { CertificateAuthority, type PemPair } from './broker/ca';
+import { EmbeddedBroker } from './broker/embedded';
 
 export interface BrokerOptions {
   /** 'embedded' (default), 'direct', or an override URL `mqtt://host:port`. */
@@ -72,7 +73,7 @@ export function planBroker(opts: BrokerOptions): BrokerPlan {
   if (choice === 'direct') return { router: new BrokerRouter('direct', rules), start: async () => ({ stop: none }) };
   if (choice !== 'embedded') {
     const to = BrokerRouter.parseUrl(choice);
-    return { router: new BrokerRouter('override', rules, to), start: async () => ({ url: brokerUrl(to), stop: none }) };
+    return { router: new BrokerRouter('override', rules, to), start: async () => ({ url: urlOf(to, 'mqtt'), stop: none }) };
   }
   const router = new BrokerRouter('embedded', rules);
   return {

@@ -3,12 +3,12 @@
  * message to the device (`POST /sms`), what the device sent (`GET /sms`). Input is
  * checked here; a bad field is an InputError (HTTP 400) and nothing is delivered.
  */
-import { InputError } from '../../faults/params';
-import type { Modem } from '../../modem/modem';
-import { toSeptets } from './gsm';
-import { PduError, addressOf, parseTpdu, sctsFromIso, type Encoding } from './pdu';
-import { smsFeature } from './index';
-import type { Delivery, Incoming, SentMessage } from './sms';
+import { InputError } from '../faults/params';
+import type { Modem } from '../modem/modem';
+import { toSeptets } from '../commands/sms/gsm';
+import { PduError, addressOf, parseTpdu, sctsFromIso, type Encoding } from '../commands/sms/pdu';
+import { smsFeature } from '../commands/sms';
+import type { Delivery, Incoming, SentMessage } from '../commands/sms/sms';
 
 const FIELDS = ['from', 'text', 'data', 'pdu', 'encoding', 'time', 'class', 'split', 'ref'];
 const ENCODINGS: readonly Encoding[] = ['gsm7', 'ucs2', '8bit'];

@@ -4,8 +4,8 @@
  * a clean stop on SIGINT/SIGTERM; the ready line lists every modem (docs/fleet.md).
  */
 import type { Logger } from 'pino';
-import { toEmulatorOptions, UsageError, type CliSettings } from '../cli/config';
-import { checkFleetOptions, startFleet, type FleetHandle, type FleetOptions } from './fleet';
+import { toEmulatorOptions, UsageError, type CliSettings } from './config';
+import { checkFleetOptions, startFleet, type FleetHandle, type FleetOptions } from '../fleet/fleet';
 
 /** What a fleet cannot take, as the flag the user wrote. */
 const NOT_IN_A_FLEET: [keyof CliSettings, string][] = [
