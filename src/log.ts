@@ -5,6 +5,7 @@
  * mask them inside structured fields.
  */
 import pino, { type Logger } from 'pino';
+import { withoutSpaces } from './at/parser';
 
 export type { Logger };
 
@@ -26,17 +27,82 @@ export function createLogger(level: LogLevel = 'info', pretty = process.stderr.i
 
 export const silentLogger: Logger = pino({ level: 'silent' });
 
-const MAY_HOLD_SECRET = /SMCONF|SAZURECONF|SAPBR|SSLSETCERT/i;
+const MAY_HOLD_SECRET = /SMCONF|SAZURECONF|SAPBR|SSLSETCERT|HTTPPARA/i;
+
+/** Group 1: what comes before a secret; group 2: the secret (a quoted string or the text up to `;`/`,`). */
+const SECRETS = [
+  /(\+SMCONF\s*=\s*"?PASSWORD"?\s*,\s*)("(?:[^"\\]|\\.)*"|[^;]*)/gi,
+  /(\+SAZURECONF\s*=\s*(?:"[^"]*"|[^,;]*)\s*,\s*(?:"[^"]*"|[^,;]*)\s*,\s*)("[^"]*"|[^,;]*)/gi,
+  /(\+SAPBR\s*=\s*0*3\s*,\s*\d+\s*,\s*"?PWD"?\s*,\s*)("[^"]*"|[^;]*)/gi,
+  /(\+SSLSETCERT\s*=\s*(?:"[^"]*"|[^,;]*)\s*,\s*)("[^"]*"|[^;]*)/gi,
+  /(\+HTTPPARA\s*=\s*"?USERDATA"?\s*,\s*)("(?:[^"\\]|\\.)*"|[^;]*)/gi,
+];
 
 /**
  * Masks secret arguments inside an AT command line: SMCONF PASSWORD values, the
- * SAZURECONF device key, SAPBR PWD values, the SSLSETCERT password.
+ * SAZURECONF device key, SAPBR PWD values, the SSLSETCERT password, HTTPPARA USERDATA
+ * (extra header lines: tokens travel there), each replaced by `***`. Spaces outside quotes mean nothing to the module (`AT + SM CONF = "PASSWORD","x"`
+ * sets the password), so the secrets are found in the line without them and masked in the
+ * line as received, which keeps its spacing.
  */
 export function redactLine(line: string): string {
-  if (!MAY_HOLD_SECRET.test(line)) return line; // most lines: one scan instead of four
-  return line
-    .replace(/(\+SMCONF\s*=\s*"?PASSWORD"?\s*,\s*)("(?:[^"\\]|\\.)*"|[^;]*)/gi, '$1***')
-    .replace(/(\+SAZURECONF\s*=\s*(?:"[^"]*"|[^,;]*)\s*,\s*(?:"[^"]*"|[^,;]*)\s*,\s*)("[^"]*"|[^,;]*)/gi, '$1***')
-    .replace(/(\+SAPBR\s*=\s*3\s*,\s*\d+\s*,\s*"?PWD"?\s*,\s*)("[^"]*"|[^;]*)/gi, '$1***')
-    .replace(/(\+SSLSETCERT\s*=\s*(?:"[^"]*"|[^,;]*)\s*,\s*)("[^"]*"|[^;]*)/gi, '$1***');
+  const spaced = line.includes(' ');
+  const kept: number[] | undefined = spaced ? [] : undefined;
+  const read = spaced ? withoutSpaces(line, kept) : line;
+  if (!MAY_HOLD_SECRET.test(read)) return line; // most lines: one scan instead of four
+  // Spans of `line` to mask, [start, end); an empty secret is an insertion point.
+  const spans: [number, number][] = [];
+  const at = (i: number) => (kept ? (kept[i] ?? line.length) : i);
+  for (const re of SECRETS) {
+    re.lastIndex = 0;
+    for (let m = re.exec(read); m; m = re.exec(read)) {
+      const a = m.index + m[1].length;
+      const b = a + m[2].length;
+      spans.push(b > a ? [at(a), at(b - 1) + 1] : [at(a - 1) + 1, at(a - 1) + 1]);
+      if (m[0].length === 0) re.lastIndex++;
+    }
+  }
+  if (spans.length === 0) return line;
+  spans.sort((x, y) => x[0] - y[0]);
+  let out = '';
+  let from = 0;
+  for (const [start, end] of spans) {
+    if (start < from) continue; // inside a span already masked
+    out += line.slice(from, start) + '***';
+    from = end;
+  }
+  return out + line.slice(from);
+}
+
+/** Information text that is file contents (certificates, keys): logged by its size only. */
+const DATA_INFO = /\+FSREAD/i;
+/** Listing lines that show a secret (`AT+SMCONF?` PASSWORD, `AT+SAPBR=4` PWD). */
+const SECRET_INFO = /^((?:PASSWORD|PWD): ?).+$/i;
+/** Bounds on what one AT log record keeps of a command's information text. */
+export const INFO_LINE_MAX = 200;
+export const INFO_LINES_MAX = 32;
+
+/**
+ * A command's information lines as the AT log and the debug log keep them: secrets
+ * masked, file contents (AT+FSREAD) replaced by their size, each line cut at
+ * INFO_LINE_MAX characters and the block at INFO_LINES_MAX lines, so that one entry costs
+ * little. `command` is the (redacted) command line, '' for text sent outside one. The
+ * array is returned as it is when nothing needed changing.
+ */
+export function logInfo(command: string, lines: readonly string[]): readonly string[] {
+  if (command !== '' && DATA_INFO.test(command.includes(' ') ? withoutSpaces(command) : command)) {
+    let bytes = 0;
+    for (const l of lines) bytes += l.length;
+    return [`<${bytes} bytes>`];
+  }
+  let out: string[] | null = null;
+  const n = Math.min(lines.length, INFO_LINES_MAX);
+  for (let i = 0; i < n; i++) {
+    const l = lines[i];
+    let kept = SECRET_INFO.test(l) ? l.replace(SECRET_INFO, '$1***') : l;
+    if (kept.length > INFO_LINE_MAX) kept = `${kept.slice(0, INFO_LINE_MAX)} [+${kept.length - INFO_LINE_MAX} bytes]`;
+    if (kept !== l) (out ??= lines.slice(0, n))[i] = kept;
+  }
+  if (lines.length > n) (out ??= lines.slice(0, n)).push(`[+${lines.length - n} lines]`);
+  return out ?? lines;
 }

@@ -37,6 +37,8 @@ export interface TimingProfile {
   ussdMs: number;
   /** ATD: from OK to the far end alerting. */
   alertMs: number;
+  /** AT+HTTPACTION: the least time from the command to its +HTTPACTION URC (docs/http.md). */
+  httpActionMs: number;
   /** Each delay varies by ± this fraction (seeded: `--seed`). */
   jitter: number;
 }
@@ -62,6 +64,7 @@ export const PROFILES: Readonly<Record<string, TimingProfile>> = {
     smsSendMs: 0,
     ussdMs: 0,
     alertMs: 0,
+    httpActionMs: 0,
     jitter: 0,
   },
   realistic: {
@@ -80,6 +83,7 @@ export const PROFILES: Readonly<Record<string, TimingProfile>> = {
     smsSendMs: 2500,
     ussdMs: 2000,
     alertMs: 2000,
+    httpActionMs: 2500,
     jitter: 0.1,
   },
 };

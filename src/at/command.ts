@@ -21,10 +21,11 @@ export interface CommandContext<M = unknown> {
   /** Raw bytes sent as they are (file contents, payloads). */
   raw(data: string | Buffer): void;
   /**
-   * Data mode: sends the `> ` prompt, then collects exactly `size` bytes (not echoed).
-   * Resolves null when fewer arrive within `timeoutMs`.
+   * Data mode: sends the `> ` prompt (or `opts.text`), then collects exactly `size` bytes
+   * (not echoed). Resolves null when fewer arrive within `timeoutMs`, or with the bytes
+   * that came when `opts.partial` (AT+HTTPDATA keeps them).
    */
-  prompt(size: number, timeoutMs: number): Promise<Buffer | null>;
+  prompt(size: number, timeoutMs: number, opts?: PromptOptions): Promise<Buffer | null>;
   /**
    * Text entry (AT+CMGS, AT+CMGW): sends the `> ` prompt, then collects bytes until Ctrl-Z
    * (`send`) or ESC (`cancel`). Under ATE1 the bytes are echoed and a CR is echoed as a
@@ -44,6 +45,13 @@ export interface TextEntryOptions {
 export interface TextEntry {
   end: 'send' | 'cancel';
   data: Buffer;
+}
+
+export interface PromptOptions {
+  /** The bytes that open the data phase instead of `\r\n> ` (`\r\nDOWNLOAD\r\n`). */
+  text?: string;
+  /** When time runs out, resolve with the bytes received so far instead of null. */
+  partial?: boolean;
 }
 
 export interface WriteForm<M = unknown, P extends readonly ParamSpec[] = readonly ParamSpec[]> {

@@ -9,13 +9,13 @@
  */
 import type { Logger } from 'pino';
 import { parseArgs } from './args';
-import type { CommandContext, CommandDef, CommandTable, HandlerResult, TextEntry, TextEntryOptions } from './command';
-import { frameBlock, frameFinal, finalName, type FrameSettings } from './format';
+import type { CommandContext, CommandDef, CommandTable, HandlerResult, PromptOptions, TextEntry, TextEntryOptions } from './command';
+import { finalText, frameBlock, frameFinal, type FrameSettings } from './format';
 import { LineAssembler, type LineChars } from './lineAssembler';
 import { parseCommandLine, type Invocation } from './parser';
 import { ERROR, NONE, OK, isSuccess, type Final } from './result';
 import type { Clock, TimerHandle } from '../clock';
-import { redactLine } from '../log';
+import { logInfo, redactLine } from '../log';
 
 export interface EngineHost {
   /** Current line and framing settings (they change as commands run). */
@@ -29,18 +29,27 @@ export interface EngineHost {
   readonly powered?: boolean;
   /** How long a command line takes before it answers (the timing profile); 0 = at once. */
   commandDelay?(): number;
-  /** Sees every exchange and URC, already redacted (the AT log). */
+  /** Sees every exchange and URC in wire order, already redacted (the AT log). */
   record?(r: AtRecord): void;
   /** A line's final result code has been written (AT+IPR's new rate applies from here). */
   lineDone?(): void;
 }
 
-/** One entry of the AT log: a command line with its final result, or a URC. */
+/**
+ * One entry of the AT log: a command line with what it answered, or a URC, as the wire
+ * carried them. Records are pushed in wire order: a command's when its final result goes
+ * out, a URC's when it goes out (after the final result it waited for).
+ */
 export interface AtRecord {
   dir: 'cmd' | 'urc';
   line: string;
-  /** The final result's name (`OK`, `+CME ERROR: 767`, ...), for a command. */
+  /**
+   * A command's final result code as sent under the ATV/ATQ/CMEE then in force (`OK`,
+   * `ERROR`, `4`, `+CME ERROR: Invalid input value`, `SHUT OK`); '' when none was sent.
+   */
   final?: string;
+  /** A command's information lines, in order (redacted and bounded: src/log.ts logInfo). */
+  info?: readonly string[];
   /** How long the command took, on the modem's clock. */
   ms?: number;
 }
@@ -61,9 +70,21 @@ function orOk(result: HandlerResult): Final | Promise<Final> {
   return isPromise(result) ? result.then((f) => f ?? OK) : (result ?? OK);
 }
 
+/** A URC waiting for the running line's final result: its bytes, and its lines for the AT log. */
+interface QueuedUrc {
+  bytes: Buffer;
+  lines: readonly string[] | null;
+}
+
+/**
+ * Command names already reported as not emulated, per command table (a fleet shares one,
+ * so a name is reported once per process, not once per modem). Bounded: a DTE sending
+ * random names must not grow it without end.
+ */
+const notEmulatedSeen = new WeakMap<object, Set<string>>();
+const NOT_EMULATED_MAX = 256;
+
 interface TextWait {
-  /** Nothing read yet: a LF here is the rest of the command line's CR LF. */
-  fresh: boolean;
   bytes: number[];
   max: number;
   keepEscape?: (next: number) => boolean;
@@ -83,7 +104,9 @@ export class AtEngine<M = unknown> {
   private readonly input: Buffer[] = [];
   /** How much of input[0] the pump has consumed (one offset, not a subarray per byte). */
   private inputPos = 0;
-  private readonly urcQueue: Buffer[] = [];
+  private readonly urcQueue: QueuedUrc[] = [];
+  /** Information lines the running line has sent, for its AT log record (null: none yet). */
+  private lineInfo: string[] | null = null;
   private sink: Sink | null = null;
   private busy = false;
   private data: DataWait | null = null;
@@ -118,12 +141,18 @@ export class AtEngine<M = unknown> {
     return this.busy;
   }
 
+  /** True while the running line waits at a `> ` prompt for the DTE's data. */
+  get awaitingData(): boolean {
+    return this.data !== null || this.textEntry !== null;
+  }
+
   /** Forget partial input (power cycle, DTE reconnect with reset). */
   resetLine(): void {
     this.generation++;
     this.assembler.reset();
     this.dropInput();
     this.urcQueue.length = 0;
+    this.lineInfo = null;
     this.syncPrev = -1;
     this.busy = false;
     if (this.data) this.clock.clearTimeout(this.data.timer);
@@ -140,28 +169,36 @@ export class AtEngine<M = unknown> {
   /** Queues a URC (one line or several framed as one block each). */
   urc(...lines: string[]): void {
     if (!this.host.synced) return; // autobaud: nothing is printed before the DTE syncs
-    for (const line of lines) this.host.record?.({ dir: 'urc', line });
     const bytes = Buffer.from(lines.map((l) => frameBlock([l], this.host.lineSettings())).join(''), 'latin1');
-    this.urcBytes(bytes);
+    this.queueUrc(bytes, lines);
   }
 
   /** One URC of several lines framed as a single block (`+CMT: …` and its text). */
   urcBlock(lines: string[]): void {
     if (!this.host.synced) return;
-    for (const line of lines) this.host.record?.({ dir: 'urc', line });
-    this.urcBytes(Buffer.from(frameBlock(lines, this.host.lineSettings()), 'latin1'));
+    this.queueUrc(Buffer.from(frameBlock(lines, this.host.lineSettings()), 'latin1'), lines);
   }
 
-  /** Unframed unsolicited bytes (RDY-style sequences are framed by the caller). */
+  /** Unframed unsolicited bytes (RDY-style sequences are framed by the caller); not in the AT log. */
   urcBytes(bytes: Buffer): void {
+    this.queueUrc(bytes, null);
+  }
+
+  private queueUrc(bytes: Buffer, lines: readonly string[] | null): void {
     // While the pump holds its input for a turn (resumeLater), a line may be waiting that
     // would have run already: its URCs wait as they would have behind its final result.
-    if (this.busy || this.resumeScheduled) this.urcQueue.push(bytes);
-    else this.write(bytes);
+    if (this.busy || this.resumeScheduled) this.urcQueue.push({ bytes, lines });
+    else this.sendUrc(bytes, lines);
+  }
+
+  private sendUrc(bytes: Buffer, lines: readonly string[] | null): void {
+    const record = this.host.record;
+    if (record && lines) for (const line of lines) record({ dir: 'urc', line });
+    this.write(bytes);
   }
 
   private flushUrcs(): void {
-    if (this.urcQueue.length > 0) for (const u of this.urcQueue.splice(0)) this.write(u);
+    if (this.urcQueue.length > 0) for (const u of this.urcQueue.splice(0)) this.sendUrc(u.bytes, u.lines);
   }
 
   write(data: string | Buffer): void {
@@ -210,9 +247,13 @@ export class AtEngine<M = unknown> {
           }
           continue;
         }
-        if (settings.echo && byte !== settings.s4) echo.push(byte);
         const done = this.assembler.feed(byte, settings);
-        if (!done) continue;
+        if (done === null) {
+          if (settings.echo) echo.push(byte);
+          continue;
+        }
+        if (done.kind === 'crlf') continue; // the LF of a CR LF: neither echoed nor a line
+        if (settings.echo) echo.push(byte);
         flushEcho();
         if (done.kind === 'repeat') this.startLine(this.lastLine);
         else if (done.kind === 'overflow') this.startLine(null);
@@ -269,6 +310,9 @@ export class AtEngine<M = unknown> {
   private feedData(): void {
     const d = this.data!;
     const head = this.input[0];
+    // The LF of the CR LF that ended the command line is not the data's first byte (FONA
+    // sends `AT+HTTPDATA=5,10000\r\n` and its 5 bytes right behind).
+    if (this.assembler.swallows(head[this.inputPos])) return this.consume(head, 1);
     const take = Math.min(d.size - d.got, head.length - this.inputPos);
     d.chunks.push(head.subarray(this.inputPos, this.inputPos + take));
     d.got += take;
@@ -295,6 +339,8 @@ export class AtEngine<M = unknown> {
     const s = this.host.lineSettings();
     const head = this.input[0];
     const byte = head[this.inputPos];
+    // The LF of the command's CR LF is not text (TinyGSM and FONA end AT+CMGS so).
+    if (this.assembler.swallows(byte)) return this.consume(head, 1);
     if (byte === CTRL_Z || byte === ESC_BYTE) {
       const next = byte === ESC_BYTE && t.keepEscape ? this.peek(1) : undefined;
       if (next !== undefined && t.keepEscape!(next)) {
@@ -310,10 +356,6 @@ export class AtEngine<M = unknown> {
       return;
     }
     this.consume(head, 1);
-    const first = t.fresh;
-    t.fresh = false;
-    // Drivers end AT+CMGS with CR LF (TinyGSM, FONA): the LF ends the command, not the text.
-    if (first && byte === s.s4) return;
     if (byte === s.s5) {
       t.bytes.pop();
       if (s.echo) this.write(Buffer.from([byte]));
@@ -361,10 +403,17 @@ export class AtEngine<M = unknown> {
   private finishLine(body: string | null, final: Final, generation: number, started: number): void {
     // The module lost power (or restarted) while the line ran: its answer is gone.
     if (generation !== this.generation) return;
-    const record: AtRecord = { dir: 'cmd', line: body === null ? '<overlong line>' : redactLine('AT' + body), final: finalName(final), ms: this.clock.now() - started };
-    if (this.log.isLevelEnabled('debug')) this.log.debug({ ...record, dir: 'at' }, 'AT exchange');
-    this.host.record?.(record);
-    this.write(frameFinal(final, this.host.lineSettings()));
+    const settings = this.host.lineSettings();
+    const debug = this.log.isLevelEnabled('debug');
+    if (this.host.record || debug) {
+      const line = body === null ? '<overlong line>' : redactLine('AT' + body);
+      const info = this.lineInfo === null ? undefined : logInfo(line, this.lineInfo);
+      const record: AtRecord = { dir: 'cmd', line, final: finalText(final, settings), info, ms: this.clock.now() - started };
+      if (debug) this.log.debug({ ...record, dir: 'at' }, 'AT exchange');
+      this.host.record?.(record);
+    }
+    this.lineInfo = null;
+    this.write(frameFinal(final, settings));
     this.host.lineDone?.();
     this.busy = false;
     this.data = null;
@@ -444,7 +493,7 @@ export class AtEngine<M = unknown> {
       return orOk(result);
     }
     def = this.table.get(inv.name);
-    if (!def) return ERROR;
+    if (!def) return this.notEmulated(inv.name);
     if (inv.basic) {
       if (!def.basic || inv.form !== 'exec') return ERROR;
       result = def.basic(ctx, inv.args === '' ? undefined : Number(inv.args), inv.args);
@@ -479,20 +528,43 @@ export class AtEngine<M = unknown> {
     return orOk(result);
   }
 
+  /**
+   * An unknown name answers ERROR, as the module does for a command it lacks; the log says
+   * so once per name (`not emulated: AT+XYZ`), so a firmware author sees what is missing.
+   */
+  private notEmulated(name: string): Final {
+    let seen = notEmulatedSeen.get(this.table);
+    if (!seen) notEmulatedSeen.set(this.table, (seen = new Set()));
+    if (!seen.has(name) && seen.size <= NOT_EMULATED_MAX) {
+      seen.add(name);
+      if (seen.size <= NOT_EMULATED_MAX) this.log.warn(`not emulated: AT${name}`);
+      else this.log.warn(`not emulated: more than ${NOT_EMULATED_MAX} command names; no more are logged`);
+    }
+    return ERROR;
+  }
+
   // ---- context services -------------------------------------------------------------
 
+  /**
+   * One information block. The running line's blocks go into its AT log record (the array
+   * is kept: every caller passes a fresh one); a block sent while no line runs (the last
+   * words of a power-down from the control API) is logged as a URC.
+   */
   info(lines: string[]): void {
+    if (this.busy) this.lineInfo = this.lineInfo === null ? lines : this.lineInfo.concat(lines);
+    else if (this.host.record) for (const line of logInfo('', lines)) this.host.record({ dir: 'urc', line });
     this.write(frameBlock(lines, this.host.lineSettings()));
   }
 
-  prompt(size: number, timeoutMs: number): Promise<Buffer | null> {
-    this.write('\r\n> ');
+  prompt(size: number, timeoutMs: number, opts: PromptOptions = {}): Promise<Buffer | null> {
+    this.write(opts.text ?? '\r\n> ');
     if (size <= 0) return Promise.resolve(Buffer.alloc(0));
     return new Promise((resolve) => {
       const timer = this.clock.setTimeout(() => {
-        if (this.data?.resolve === resolve) {
+        const d = this.data;
+        if (d?.resolve === resolve) {
           this.data = null;
-          resolve(null);
+          resolve(opts.partial ? Buffer.concat(d.chunks) : null);
         }
       }, timeoutMs);
       this.data = { size, chunks: [], got: 0, timer, resolve };
@@ -504,7 +576,7 @@ export class AtEngine<M = unknown> {
   promptText(opts: TextEntryOptions = {}): Promise<TextEntry> {
     this.write('\r\n> ');
     return new Promise((resolve) => {
-      this.textEntry = { fresh: true, bytes: [], max: opts.maxBytes ?? 4096, keepEscape: opts.keepEscape, resolve };
+      this.textEntry = { bytes: [], max: opts.maxBytes ?? 4096, keepEscape: opts.keepEscape, resolve };
       queueMicrotask(() => this.pump());
     });
   }

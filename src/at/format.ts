@@ -28,30 +28,35 @@ export function frameFinal(f: Final, s: FrameSettings): string {
       return s.verbose ? '\r\nERROR\r\n' : `${NUMERIC.ERROR}\r`;
     case 'cme':
       if (s.cmee === 0) return s.verbose ? '\r\nERROR\r\n' : `${NUMERIC.ERROR}\r`;
-      return frameBlock([`+CME ERROR: ${s.cmee === 2 ? CME_TEXT[f.code] ?? String(f.code) : f.code}`], s);
+      return frameBlock([finalText(f, s)], s);
     case 'cms':
       // The number under CMEE=1 and 2: no SIM800 capture shows a verbose CMS text.
       if (s.cmee === 0) return s.verbose ? '\r\nERROR\r\n' : `${NUMERIC.ERROR}\r`;
-      return frameBlock([`+CMS ERROR: ${f.code}`], s);
+      return frameBlock([finalText(f, s)], s);
     case 'text':
       return frameBlock([f.text], s);
   }
 }
 
-/** Verbose name of a final result, for logs. */
-export function finalName(f: Final): string {
+/**
+ * The final result code's text exactly as frameFinal sends it, without the framing CR/LF
+ * (`OK`, `0`, `ERROR` for a CME error under CMEE=0, `+CME ERROR: Invalid input value`);
+ * '' when nothing is sent (ATQ1, no final). What the AT log shows.
+ */
+export function finalText(f: Final, s: FrameSettings): string {
+  if (s.quiet || f.kind === 'none') return '';
   switch (f.kind) {
     case 'ok':
-      return 'OK';
+      return s.verbose ? 'OK' : NUMERIC.OK;
     case 'error':
-      return 'ERROR';
+      return s.verbose ? 'ERROR' : NUMERIC.ERROR;
     case 'cme':
-      return `+CME ERROR: ${f.code}`;
+      if (s.cmee === 0) return s.verbose ? 'ERROR' : NUMERIC.ERROR;
+      return `+CME ERROR: ${s.cmee === 2 ? CME_TEXT[f.code] ?? String(f.code) : f.code}`;
     case 'cms':
+      if (s.cmee === 0) return s.verbose ? 'ERROR' : NUMERIC.ERROR;
       return `+CMS ERROR: ${f.code}`;
     case 'text':
       return f.text;
-    case 'none':
-      return '';
   }
 }

@@ -1,20 +1,34 @@
 /**
  * Turns the DTE's bytes into command lines, one byte at a time, as the module's UART
- * front end does: anything before `AT` is dropped, S3 ends a line, so does an S4 (LF)
- * that does not follow S3 (a LF after a CR, or outside a line, is ignored), S5 (backspace) edits, `A/` repeats the previous line without waiting for S3,
- * and a body longer than the 556-character limit makes the whole line an error.
+ * front end does: anything before `AT` is dropped, S3 (CR) or LF ends a line, an LF right
+ * after S3 belongs to that terminator (CR LF is one line end), S5 (backspace) edits, `A/`
+ * repeats the previous line without waiting for a terminator, and a body longer than the
+ * 556-character limit makes the whole line an error. Rules and evidence: docs/decisions.md
+ * (Line layer).
  *
  * Bytes are handled as latin1 characters so that every byte value survives unchanged.
  */
-export type Assembled = { kind: 'line'; body: string } | { kind: 'repeat' } | { kind: 'overflow' };
+export type Assembled = { kind: 'line'; body: string } | { kind: 'repeat' } | { kind: 'overflow' } | { kind: 'crlf' };
+
+/**
+ * What feed() returns for the LF of a CR LF line end: it belongs to the CR, so it is
+ * neither echoed nor a line end of its own (one object, nothing allocated per LF).
+ */
+export const CRLF_TAIL: Assembled = { kind: 'crlf' };
 
 export const LINE_LIMIT = 556;
 
+/**
+ * The line-editing S-registers in force. S4 is not here: it formats responses only, and
+ * an LF ends a command line whatever S4 holds (host libraries write a literal `\n`).
+ */
 export interface LineChars {
   s3: number;
-  s4: number;
   s5: number;
 }
+
+/** LF: ends a command line like S3, unless it comes right after S3. */
+export const LF = 0x0a;
 
 const A_UPPER = 0x41;
 const A_LOWER = 0x61;
@@ -34,8 +48,8 @@ export class LineAssembler {
   private readonly body: Buffer;
   private length = 0;
   private overflow = false;
-  /** The byte before this one (kept across lines: CR ends a line, the LF after it is the same end). */
-  private prev = -1;
+  /** The last byte fed was S3: an LF now is the second half of a CR LF line end. */
+  private afterS3 = false;
 
   constructor(private readonly limit = LINE_LIMIT) {
     this.body = Buffer.alloc(limit);
@@ -51,28 +65,37 @@ export class LineAssembler {
     this.prefixed = false;
     this.length = 0;
     this.overflow = false;
+    this.afterS3 = false;
   }
 
+  /**
+   * For the first byte of a `> ` data phase, which does not go through feed(): true (the
+   * byte taken) when it is the LF of the CR LF that ended the command line, which is not
+   * data. Any other byte ends the CR LF window.
+   */
+  swallows(byte: number): boolean {
+    if (!this.afterS3) return false;
+    this.afterS3 = false;
+    return byte === LF;
+  }
+
+  /** One byte of command-mode input: a finished line, A/, an overlong line, CRLF_TAIL, or null. */
   feed(byte: number, chars: LineChars): Assembled | null {
-    const prev = this.prev;
-    this.prev = byte;
-    // A LF that does not follow a CR ends the line too: drivers that send `\n` alone
-    // (a Python SIM800 library) work on the module; CR LF stays one terminator.
-    if (byte === chars.s3 || (byte === chars.s4 && prev !== chars.s3 && this.prefixed)) {
-      const done: Assembled | null = this.prefixed
-        ? this.overflow
-          ? { kind: 'overflow' }
-          : { kind: 'line', body: this.body.toString('latin1', 0, this.length) }
-        : null;
-      this.reset();
-      return done;
+    if (byte === chars.s3) return this.end(true);
+    if (byte === LF) {
+      if (!this.afterS3) return this.end(false);
+      this.afterS3 = false;
+      return CRLF_TAIL;
     }
-    if (byte === chars.s4) return null;
     if (byte === chars.s5) {
+      this.afterS3 = false;
       this.backspace();
       return null;
     }
     if (!this.prefixed) {
+      // S3 reset the line, so the byte after it always lands here: the one place where
+      // the CR LF window needs closing (a body byte never follows S3 directly).
+      this.afterS3 = false;
       if (this.pendingA && (byte === T_UPPER || byte === T_LOWER)) {
         this.prefixed = true;
         this.pendingA = false;
@@ -87,6 +110,18 @@ export class LineAssembler {
     if (this.length >= this.limit) this.overflow = true;
     else this.body[this.length++] = byte;
     return null;
+  }
+
+  /** A line end: the line typed so far (nothing without the AT prefix), and a fresh start. */
+  private end(s3: boolean): Assembled | null {
+    const done: Assembled | null = this.prefixed
+      ? this.overflow
+        ? { kind: 'overflow' }
+        : { kind: 'line', body: this.body.toString('latin1', 0, this.length) }
+      : null;
+    this.reset();
+    this.afterS3 = s3;
+    return done;
   }
 
   private backspace(): void {

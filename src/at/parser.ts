@@ -1,7 +1,9 @@
 /**
  * Splits the body of a command line (the text after `AT`) into invocations, V.250 style:
  * basic commands chain without separators (`E0V1&W`), an extended command runs to the
- * next `;` outside quotes (`+CMEE=2;+CSQ`).
+ * next `;` outside quotes (`+CMEE=2;+CSQ`). Spaces outside quoted strings are ignored
+ * wherever they stand (`AT + SAPBR = 3,1`, `AT+ CSQ`), as V.250 says; inside quotes they
+ * are part of the string.
  */
 export type Form = 'test' | 'read' | 'write' | 'exec';
 
@@ -18,21 +20,26 @@ export type ParsedLine = { ok: true; invocations: Invocation[] } | { ok: false }
 
 const BASIC_LETTERS = 'ABCDEFGHIJKLMNOPQRTUVWXYZ'; // S is an S-register access, parsed apart
 
-export function parseCommandLine(body: string): ParsedLine {
+export function parseCommandLine(line: string): ParsedLine {
+  const body = line.includes(' ') ? withoutSpaces(line) : line;
   const out: Invocation[] = [];
   let i = 0;
   const n = body.length;
   while (i < n) {
     const c = body[i];
-    if (c === ' ' || c === ';') {
+    if (c === ';') {
       i++;
       continue;
     }
     if (c === '+' || c === '*' || c === '^') {
-      let j = i + 1;
+      // Spaces around the name are ignored (V.250): usim800 sends `AT + SAPBR=…`, `AT + HTTPINIT`.
+      let start = i + 1;
+      while (start < n && body[start] === ' ') start++;
+      let j = start;
       while (j < n && /[A-Za-z0-9_]/.test(body[j])) j++;
-      if (j === i + 1) return { ok: false };
-      const name = body.slice(i, j).toUpperCase();
+      if (j === start) return { ok: false };
+      const name = (c + body.slice(start, j)).toUpperCase();
+      while (j < n && body[j] === ' ' && /[ =?]/.test(body[j + 1] ?? ';')) j++;
       let form: Form = 'exec';
       let args = '';
       if (body.startsWith('=?', j)) {
@@ -48,7 +55,6 @@ export function parseCommandLine(body: string): ParsedLine {
         args = body.slice(j + 1, end);
         j = end;
       }
-      while (j < n && body[j] === ' ') j++;
       if (j < n && body[j] !== ';') return { ok: false };
       out.push({ name, form, args, basic: false });
       i = j;
@@ -102,6 +108,34 @@ export function parseCommandLine(body: string): ParsedLine {
     i = k;
   }
   return { ok: true, invocations: out };
+}
+
+/**
+ * The line without its spaces outside double quotes (a `\\"` inside quotes does not end
+ * them). An unterminated quote keeps its spaces: the line is malformed either way. With
+ * `kept`, the index in `s` of every character kept is pushed onto it (for masking a span
+ * of the result in the line as received).
+ */
+export function withoutSpaces(s: string, kept?: number[]): string {
+  let out = '';
+  let from = 0;
+  let inQuote = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (inQuote) {
+      if (c === '\\' && s[i + 1] === '"') {
+        kept?.push(i);
+        i++;
+      } else if (c === '"') inQuote = false;
+    } else if (c === '"') inQuote = true;
+    else if (c === ' ') {
+      out += s.slice(from, i);
+      from = i + 1;
+      continue;
+    }
+    kept?.push(i);
+  }
+  return from === 0 ? s : out + s.slice(from);
 }
 
 /** Index of `ch` at or after `from` outside double quotes; `n` when absent; -1 on an open quote. */

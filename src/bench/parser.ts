@@ -1,10 +1,10 @@
 /**
  * 4. Parser throughput: MB/s of mixed AT traffic through the line assembler (the
- * module's UART front end: prefix search, S3/S4/S5, A/, the length limit), against the
+ * module's UART front end: prefix search, S3 and LF line ends, S5, A/, the length limit), against the
  * least any assembler must do with the same bytes, cutting lines at CR with
  * Buffer.indexOf, in the same run.
  */
-import { LineAssembler, type LineChars } from '../at/lineAssembler';
+import { CRLF_TAIL, LineAssembler, type LineChars } from '../at/lineAssembler';
 import { ratio } from './common';
 
 export interface ParserResult {
@@ -16,7 +16,7 @@ export interface ParserResult {
   ratio: number;
 }
 
-const CHARS: LineChars = { s3: 13, s4: 10, s5: 8 };
+const CHARS: LineChars = { s3: 13, s5: 8 };
 
 /** What firmware sends: short queries, settings, MQTT with payloads, a typo fixed with backspace, line noise, LF after CR. */
 const SAMPLE = [
@@ -45,7 +45,10 @@ export function corpus(bytes: number): Buffer {
 function viaAssembler(data: Buffer): number {
   const a = new LineAssembler();
   let lines = 0;
-  for (let i = 0; i < data.length; i++) if (a.feed(data[i], CHARS)) lines++;
+  for (let i = 0; i < data.length; i++) {
+    const done = a.feed(data[i], CHARS);
+    if (done && done !== CRLF_TAIL) lines++;
+  }
   return lines;
 }
 

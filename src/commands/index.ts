@@ -14,6 +14,7 @@ import { compat } from './compat';
 import { device } from './device';
 import type { Family } from './family';
 import { fs } from './fs';
+import { http } from './http';
 import { identity } from './identity';
 import { mqtt } from './mqtt';
 import { network } from './network';
@@ -22,7 +23,7 @@ import { callFamily } from './call';
 import { ssl } from './ssl';
 import { tcpip } from './tcpip';
 
-export const FAMILIES: readonly Family[] = [basic, identity, network, device, clock, bearer, mqtt, azure, tcpip, compat, fs, ssl, smsFamily, callFamily];
+export const FAMILIES: readonly Family[] = [basic, identity, network, device, clock, bearer, mqtt, azure, tcpip, compat, fs, ssl, http, smsFamily, callFamily];
 
 /** What every modem of an emulator shares: the command table and the features it registers. */
 export interface Catalog {

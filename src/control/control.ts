@@ -6,6 +6,7 @@
  * (passwords and keys masked, the AT log redacted by the engine).
  */
 import type { MqttSnapshot } from '../commands/mqtt/session';
+import { httpService, type HttpExchange } from '../commands/http';
 import type { Modem } from '../modem/modem';
 import { FaultController, type ActiveFault } from '../faults/controller';
 import { InputError } from '../faults/params';
@@ -119,6 +120,11 @@ export class Control {
 
   log(since?: number, limit?: number): AtLogEntry[] {
     return this.atLog.read(since, limit);
+  }
+
+  /** The HTTP exchanges (AT+HTTPACTION) after id `since`, oldest first (docs/http.md). */
+  http(opts: { since?: number } = {}): HttpExchange[] {
+    return this.modem.feature(httpService).exchanges(opts.since);
   }
 
   /** The PWRKEY: off says NORMAL POWER DOWN (manual URC table), on boots, reboot restarts. */

@@ -80,6 +80,7 @@ const ROUTES: Readonly<Record<string, { run: Handler; status?: number }>> = {
   },
   'POST /ussd': { run: (c, r) => c.ussd.set(r.body), status: 201 },
   'GET /ussd': { run: (c) => c.ussd.state() },
+  'GET /http': { run: (c, r) => ({ exchanges: c.http({ since: num(r.query, 'since') }) }) },
   'POST /power': {
     run: (c, r) => {
       const action = typeof r.body === 'object' && r.body !== null ? (r.body as { action?: unknown }).action : undefined;

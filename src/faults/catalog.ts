@@ -26,6 +26,10 @@ export interface Conditions {
   broker: LinkState['broker'];
   delay: LinkState['delay'];
   loss: LinkState['loss'];
+  /** HTTP servers can be reached (AT+HTTPACTION). */
+  http: boolean;
+  /** Milliseconds every HTTP response waits before the module sees it. */
+  httpDelay: number | null;
 }
 
 export const NORMAL: Readonly<Conditions> = {
@@ -39,6 +43,8 @@ export const NORMAL: Readonly<Conditions> = {
   broker: null,
   delay: null,
   loss: null,
+  http: true,
+  httpDelay: null,
 };
 
 export interface FaultContext {
@@ -186,6 +192,18 @@ export const FAULTS = {
     inject: ({ modem }) => modem.feature(smsFeature).setFault('storeFull', true),
     clear: ({ modem }) => modem.feature(smsFeature).setFault('storeFull', false),
   },
+  httpDown: {
+    summary: 'HTTP servers are unreachable: every AT+HTTPACTION connection is refused, +HTTPACTION: <m>,601,0',
+    params: {},
+    lasting: 'always',
+    conditions: () => ({ http: false }),
+  },
+  httpSlow: {
+    summary: 'every HTTP response reaches the module ms later (modem clock): past the TIMEOUT parameter, +HTTPACTION: <m>,601,0',
+    params: { ms: num(0, 3_600_000, 5000, 'delay per response, milliseconds') },
+    lasting: 'always',
+    conditions: (p) => ({ httpDelay: p.ms as number }),
+  },
 } satisfies Record<string, FaultDef>;
 
 export type FaultName = keyof typeof FAULTS;
@@ -207,4 +225,6 @@ export const APPLY: { [K in keyof Conditions]: (t: ApplyTargets, value: Conditio
   broker: ({ link }, v) => void (link.state.broker = v),
   delay: ({ link }, v) => void (link.state.delay = v),
   loss: ({ link }, v) => void (link.state.loss = v),
+  http: ({ link }, v) => void (link.http.down = !v),
+  httpDelay: ({ link }, v) => void (link.http.delayMs = v ?? 0),
 };

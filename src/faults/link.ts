@@ -26,7 +26,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock';
 import { localBroker, duplexPair, type LocalConnector } from '../broker/inMemory';
-import type { DialedLink, LinkDialer } from '../modem/modem';
+import type { DialedLink, HttpLinkFaults, LinkDialer } from '../modem/modem';
 import type { Address } from '../address';
 import type { Random } from '../random';
 import { connack, describePacket, PacketSplitter, type PacketInfo } from './mqttPackets';
@@ -159,6 +159,8 @@ interface Waiting {
 
 export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements LinkDialer {
   state: LinkState = { broker: null, delay: null, loss: null };
+  /** The HTTP faults (httpDown, httpSlow), read by the HTTP family at each request. */
+  readonly http: HttpLinkFaults = { down: false, delayMs: 0 };
   readonly counters: LinkCounters = { connections: 0, refused: 0, up: 0, down: 0, dropped: 0, delayed: 0 };
   private listening: Promise<Address> | null = null;
   private server: net.Server | null = null;

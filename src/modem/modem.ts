@@ -79,6 +79,15 @@ export interface DialedLink extends Address {
 export interface LinkDialer {
   /** The address to dial instead of `to` (a fault proxy in front of it), or a stream to use. */
   dial(to: Address, timeoutMs: number): Promise<DialedLink>;
+  /** What the faults do to HTTP requests (AT+HTTPACTION): refuse them, delay their responses. */
+  readonly http?: HttpLinkFaults;
+}
+
+export interface HttpLinkFaults {
+  /** New HTTP connections are refused. */
+  down: boolean;
+  /** A response reaches the module this much later (modem clock). */
+  delayMs: number;
 }
 
 /**
@@ -605,7 +614,7 @@ export class Modem extends EventEmitter<ModemEvents> {
       modem: this,
       info: (...lines: string[]) => engine.info(lines),
       raw: (data) => engine.write(data),
-      prompt: (size, timeoutMs) => engine.prompt(size, timeoutMs),
+      prompt: (size, timeoutMs, opts) => engine.prompt(size, timeoutMs, opts),
       promptText: (opts) => engine.promptText(opts),
     };
   }

@@ -46,6 +46,8 @@ export interface Expectations {
   sms?: { to?: string; text?: string; count: Count };
   /** The firmware hung up a call (ATH, AT+CHUP) since the start. */
   hangup?: boolean;
+  /** HTTP exchanges (AT+HTTPACTION) that finished: method, URL prefix as set, the URC's code. */
+  http?: { method?: 'GET' | 'POST' | 'HEAD' | 'DELETE'; url?: string; status?: number; count: Count };
 }
 
 export type Action =
@@ -145,6 +147,20 @@ const EXPECT_KEYS: { [K in keyof Expectations]-?: (v: unknown, label: string) =>
     return { to: v.to === undefined ? undefined : str(v.to, `${l}.to`), text, count: parseCount(v.count ?? '>=1', `${l}.count`) };
   },
   hangup: (v, l) => oneOf(v, [true, false] as const, l),
+  http(v, l) {
+    if (!isObject(v)) throw new InputError(`${l} must be { method?, url?, status?, count? }`);
+    onlyKeys(v, ['method', 'url', 'status', 'count'], l);
+    const status = v.status;
+    if (status !== undefined && !(typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 699)) {
+      throw new InputError(`${l}.status must be a whole number from 100 to 699`);
+    }
+    return {
+      method: v.method === undefined ? undefined : oneOf(v.method, ['GET', 'POST', 'HEAD', 'DELETE'] as const, `${l}.method`),
+      url: v.url === undefined ? undefined : str(v.url, `${l}.url`),
+      status,
+      count: parseCount(v.count ?? '>=1', `${l}.count`),
+    };
+  },
 };
 
 /** The body of an sms/call/ussd step, checked as the control API would check it. */

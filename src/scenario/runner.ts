@@ -75,6 +75,12 @@ const EVALUATE: { [K in keyof Expectations]-?: Evaluator } = {
     const hung = c.calls.list().some((k) => k.t >= since && k.endedBy === 'device');
     return eq(hung, v);
   },
+  http(c, v: NonNullable<Expectations['http']>, since) {
+    const n = c
+      .http()
+      .filter((e) => e.t >= since && e.status !== null && (v.method === undefined || e.method === v.method) && (v.url === undefined || e.url.startsWith(v.url)) && (v.status === undefined || e.status === v.status)).length;
+    return { actual: n, ok: countHolds(v.count, n), expected: countText(v.count) };
+  },
 };
 
 function eq(actual: unknown, expected: unknown): { actual: unknown; ok: boolean } {

@@ -2,8 +2,7 @@
  * The AT engine end to end over the in-process wire: echo, framing, chains, forms,
  * errors under CMEE, A/, the line limit and the URC queue. Exact bytes throughout.
  */
-import { readyDte, startDte, type Dte } from '../helpers/dte';
-import { PROFILES } from '../../src/profile';
+import { fakeClockDte, readyDte, startDte, type Dte, type FakeClock } from '../helpers/dte';
 
 let dte: Dte;
 afterEach(async () => {
@@ -28,7 +27,7 @@ describe('echo and prefixes', () => {
     expect(await dte.exchange('at')).toBe('at\r\r\nOK\r\n');
   });
 
-  it('a stray LF after CR (drivers ending lines with \\r\\n) is neither echoed nor harmful', async () => {
+  it('the LF of CR LF (drivers ending lines with \\r\\n) is neither echoed nor harmful', async () => {
     dte = await startDte();
     expect(await dte.exchange('AT\r\n', { raw: true })).toBe('AT\r\r\nOK\r\n');
     expect(await dte.exchange('AT+CGMI\r\nAT\r\n', { raw: true })).toBe('AT+CGMI\r\r\nSIMCOM_Ltd\r\n\r\nOK\r\nAT\r\r\nOK\r\n');
@@ -254,35 +253,68 @@ describe('framing: ATV, ATQ, CMEE', () => {
   });
 });
 
-/** The instant profile, except that every command line takes `ms` before it answers. */
-const slowCommands = (ms: number) => ({ profile: { ...PROFILES.instant, name: 'slow', commandMs: ms } });
+/**
+ * A modem whose every command line takes `ms` before it answers, on a clock only the test
+ * moves: the answer is due at exactly the line's start + ms, whatever the machine's load.
+ */
+async function slowCommands(ms: number): Promise<Dte & { clock: FakeClock }> {
+  const d = await fakeClockDte({ commandMs: ms });
+  for (const line of ['AT', 'ATE0']) {
+    d.write(line + '\r');
+    await d.clock.advanceAsync(ms);
+  }
+  await d.settle();
+  d.mark();
+  return d;
+}
+
+/** Moves the clock by `ms` and returns the bytes the modem sent meanwhile. */
+async function after(d: Dte & { clock: FakeClock }, ms: number): Promise<string> {
+  d.mark();
+  await d.clock.advanceAsync(ms);
+  await d.settle();
+  return d.sinceMark();
+}
 
 describe('URCs wait for the final result code', () => {
   it('a URC raised while a command runs comes after its OK', async () => {
-    dte = await readyDte(slowCommands(20));
-    await dte.exchange('AT+SAPBR=3,1,"APN","internet"');
-    await dte.exchange('AT+SAPBR=1,1');
-    dte.mark();
+    const d = await slowCommands(20);
+    dte = d;
+    d.write('AT+SAPBR=3,1,"APN","internet"\r');
+    expect(await after(d, 20)).toBe('\r\nOK\r\n');
+    d.write('AT+SAPBR=1,1\r');
+    expect(await after(d, 20)).toBe('\r\nOK\r\n');
     // The wire writes synchronously into the engine: the line is running when write returns.
-    dte.write('AT+SAPBR=2,1\r');
-    expect(dte.modem.engine.isBusy).toBe(true);
-    expect(dte.modem.dropBearer(1)).toBe(true);
-    await dte.settle();
+    d.write('AT+SAPBR=2,1\r');
+    expect(d.modem.engine.isBusy).toBe(true);
+    expect(d.modem.dropBearer(1)).toBe(true);
+    // Nothing before the line's 20 ms are up, not even the URC.
+    expect(await after(d, 19)).toBe('');
     // The module answers after its latency, from the state it finds then: the bearer is
     // down, but the URC saying so still waits for the OK.
-    expect(dte.sinceMark()).toBe('\r\n+SAPBR: 1,3,"0.0.0.0"\r\n\r\nOK\r\n\r\n+SAPBR 1: DEACT\r\n');
-    expect(await dte.exchange('AT+SAPBR=2,1')).toBe('\r\n+SAPBR: 1,3,"0.0.0.0"\r\n\r\nOK\r\n');
+    expect(await after(d, 1)).toBe('\r\n+SAPBR: 1,3,"0.0.0.0"\r\n\r\nOK\r\n\r\n+SAPBR 1: DEACT\r\n');
+    d.write('AT+SAPBR=2,1\r');
+    expect(await after(d, 20)).toBe('\r\n+SAPBR: 1,3,"0.0.0.0"\r\n\r\nOK\r\n');
   });
 
   it('URCs queued during a command keep their order after the final result', async () => {
-    dte = await readyDte(slowCommands(20));
-    dte.mark();
-    dte.write('AT+CGMI\r');
-    expect(dte.modem.engine.isBusy).toBe(true);
-    dte.modem.urc('+ONE: 1');
-    dte.modem.urc('+TWO: 2');
-    await dte.settle();
-    expect(dte.sinceMark()).toBe('\r\nSIMCOM_Ltd\r\n\r\nOK\r\n\r\n+ONE: 1\r\n\r\n+TWO: 2\r\n');
+    const d = await slowCommands(20);
+    dte = d;
+    d.write('AT+CGMI\r');
+    expect(d.modem.engine.isBusy).toBe(true);
+    d.modem.urc('+ONE: 1');
+    d.modem.urc('+TWO: 2');
+    expect(await after(d, 19)).toBe('');
+    expect(await after(d, 1)).toBe('\r\nSIMCOM_Ltd\r\n\r\nOK\r\n\r\n+ONE: 1\r\n\r\n+TWO: 2\r\n');
+  });
+
+  it('lines typed while one runs wait for it: each answers its latency after the previous one', async () => {
+    const d = await slowCommands(20);
+    dte = d;
+    d.write('AT+CGMI\rAT+CGMM\r');
+    expect(await after(d, 20)).toBe('\r\nSIMCOM_Ltd\r\n\r\nOK\r\n');
+    expect(await after(d, 19)).toBe('');
+    expect(await after(d, 1)).toBe('\r\nSIMCOM_SIM800L\r\n\r\nOK\r\n');
   });
 
   it('a URC when idle goes out at once', async () => {

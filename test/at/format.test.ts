@@ -1,4 +1,4 @@
-import { frameBlock, frameFinal, finalName } from '../../src/at/format';
+import { frameBlock, frameFinal, finalText } from '../../src/at/format';
 import { ERROR, OK, cme, text } from '../../src/at/result';
 
 const V1 = { verbose: true, quiet: false, cmee: 0 };
@@ -56,13 +56,21 @@ describe('frameFinal', () => {
     expect(frameFinal({ kind: 'none' }, V1)).toBe('');
   });
 
-  it('finalName names each kind for the log', () => {
-    expect([OK, ERROR, cme(3), text('SHUT OK'), { kind: 'none' } as const].map(finalName)).toEqual([
-      'OK',
-      'ERROR',
-      '+CME ERROR: 3',
-      'SHUT OK',
-      '',
-    ]);
+  it('finalText is the final result line exactly as sent, under every ATV/ATQ/CMEE (what the AT log shows)', () => {
+    const finals = [OK, ERROR, cme(3), cme(767), text('SHUT OK'), { kind: 'none' } as const];
+    const under = (verbose: boolean, quiet: boolean, cmee: number) => finals.map((f) => finalText(f, { verbose, quiet, cmee }));
+    expect(under(true, false, 0)).toEqual(['OK', 'ERROR', 'ERROR', 'ERROR', 'SHUT OK', '']);
+    expect(under(true, false, 1)).toEqual(['OK', 'ERROR', '+CME ERROR: 3', '+CME ERROR: 767', 'SHUT OK', '']);
+    expect(under(true, false, 2)).toEqual(['OK', 'ERROR', '+CME ERROR: operation not allowed', '+CME ERROR: Operation failed', 'SHUT OK', '']);
+    expect(under(false, false, 0)).toEqual(['0', '4', '4', '4', 'SHUT OK', '']);
+    expect(under(false, true, 2)).toEqual(['', '', '', '', '', '']);
+    // It is frameFinal's line without the framing, for every combination.
+    for (const verbose of [true, false])
+      for (const quiet of [true, false])
+        for (const cmee of [0, 1, 2])
+          for (const f of finals) {
+            const s = { verbose, quiet, cmee };
+            expect(frameFinal(f, s).replace(/^\r\n/, '').replace(/\r\n?$/, '')).toBe(finalText(f, s));
+          }
   });
 });

@@ -1,14 +1,24 @@
-import { LineAssembler, LINE_LIMIT, type Assembled } from '../../src/at/lineAssembler';
+import { CRLF_TAIL, LineAssembler, LINE_LIMIT, type Assembled } from '../../src/at/lineAssembler';
 
-const CHARS = { s3: 13, s4: 10, s5: 8 };
+const CHARS = { s3: 13, s5: 8 };
 
-/** Feeds a latin1 string byte by byte; returns every assembled result in order. */
+/** Feeds a latin1 string byte by byte; returns every assembled result in order, CR LF tails left out. */
 function feed(a: LineAssembler, s: string, chars = CHARS): Assembled[] {
   const out: Assembled[] = [];
   for (const b of Buffer.from(s, 'latin1')) {
     const r = a.feed(b, chars);
-    if (r) out.push(r);
+    if (r && r !== CRLF_TAIL) out.push(r);
   }
+  return out;
+}
+
+/** Which bytes of `s` are the LF of a CR LF (not echoed, no line end of their own). */
+function swallowed(s: string): number[] {
+  const a = new LineAssembler();
+  const out: number[] = [];
+  Buffer.from(s, 'latin1').forEach((b, i) => {
+    if (a.feed(b, CHARS) === CRLF_TAIL) out.push(i);
+  });
   return out;
 }
 
@@ -19,14 +29,61 @@ describe('LineAssembler', () => {
     expect(feed(new LineAssembler(), `${prefix}+cSq\r`)).toEqual([line('+cSq')]);
   });
 
-  it('ends a line on S3, and on a LF that does not follow S3; CR LF is one end, a LF outside a line nothing', () => {
+  it('LF alone ends a line, as CR does (ATE0\\n, AT+CSQ\\n from Python SIM800L drivers)', () => {
     const a = new LineAssembler();
-    expect(feed(a, 'AT+CSQ\r\n')).toEqual([line('+CSQ')]);
+    expect(feed(a, 'ATE0\n')).toEqual([line('E0')]);
     expect(a.inLine).toBe(false);
-    // The Python sim800l library ends every command with LF alone (docs/decisions.md, SMS).
-    expect(feed(a, 'AT+CSQ\n')).toEqual([line('+CSQ')]);
-    expect(feed(a, '\n\n')).toEqual([]);
-    expect(a.inLine).toBe(false);
+    expect(feed(a, 'AT+CSQ\nAT+CMGS="+4917012345"\n')).toEqual([line('+CSQ'), line('+CMGS="+4917012345"')]);
+  });
+
+  it('CR LF is one line end: the LF is swallowed, no second (empty) line', () => {
+    expect(feed(new LineAssembler(), 'AT+CSQ\r\nAT\r\n')).toEqual([line('+CSQ'), line('')]);
+    expect(swallowed('AT\r\nAT\r\n')).toEqual([3, 7]);
+  });
+
+  it('only the LF right after CR is swallowed: LF CR, LF LF and CR x LF are not', () => {
+    expect(swallowed('AT\n\rAT\n\n\rx\n')).toEqual([]);
+    expect(swallowed('\r\n\r\n')).toEqual([1, 3]);
+    // A CR LF split across feeds is still one: the assembler remembers the CR.
+    const a = new LineAssembler();
+    expect(feed(a, 'AT\r')).toEqual([line('')]);
+    expect(a.feed(0x0a, CHARS)).toBe(CRLF_TAIL);
+    expect(a.feed(0x0a, CHARS)).toBeNull();
+  });
+
+  it('swallows(), for the first byte of a data phase: only the LF right after CR, once', () => {
+    const a = new LineAssembler();
+    feed(a, 'AT+FSWRITE=x\r');
+    expect(a.swallows(0x0a)).toBe(true);
+    expect(a.swallows(0x0a)).toBe(false);
+    feed(a, 'AT+FSWRITE=x\r');
+    expect(a.swallows(0x61)).toBe(false); // a data byte: the window closes
+    expect(a.swallows(0x0a)).toBe(false);
+    feed(a, 'AT+FSWRITE=x\n');
+    expect(a.swallows(0x0a)).toBe(false);
+  });
+
+  it('an LF inside a line ends it there (the rest has no AT prefix and is dropped)', () => {
+    expect(feed(new LineAssembler(), 'AT+C\nSQ\r')).toEqual([line('+C')]);
+  });
+
+  it('an LF ends an overlong line as CR does', () => {
+    expect(feed(new LineAssembler(), `AT${'X'.repeat(LINE_LIMIT + 1)}\nAT\n`)).toEqual([{ kind: 'overflow' }, line('')]);
+  });
+
+  it('S3 other than CR: that byte ends lines, LF still does, CR is an ordinary character', () => {
+    const chars = { ...CHARS, s3: 35 };
+    expect(feed(new LineAssembler(), 'AT+CSQ#AT\nAT\r#', chars)).toEqual([line('+CSQ'), line(''), line('\r')]);
+    const a = new LineAssembler();
+    expect(feed(a, 'AT#', chars)).toEqual([line('')]);
+    expect(a.feed(0x0a, chars)).toBe(CRLF_TAIL);
+  });
+
+  it('reset() forgets a pending CR LF too', () => {
+    const a = new LineAssembler();
+    feed(a, 'AT\r');
+    a.reset();
+    expect(a.feed(0x0a, CHARS)).toBeNull();
   });
 
   it('drops whatever comes before AT, including a lone A and other letters', () => {

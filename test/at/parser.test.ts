@@ -1,4 +1,4 @@
-import { parseCommandLine, type Invocation } from '../../src/at/parser';
+import { parseCommandLine, withoutSpaces, type Invocation } from '../../src/at/parser';
 
 const ok = (body: string): Invocation[] => {
   const r = parseCommandLine(body);
@@ -62,6 +62,39 @@ describe('parseCommandLine', () => {
 
   it('tolerates spaces and a trailing ;', () => {
     expect(ok(' +CSQ ;')).toEqual([ext('+CSQ', 'exec')]);
+  });
+
+  it('ignores spaces outside quotes anywhere, as V.250 says: between AT, + and the name (usim800)', () => {
+    // The lines the usim800 Python driver sends (body = the text after AT).
+    expect(ok(' + SAPBR=3,1,"CONTYPE","GPRS"')).toEqual([ext('+SAPBR', 'write', '3,1,"CONTYPE","GPRS"')]);
+    expect(ok(' +HTTPACTION=0')).toEqual([ext('+HTTPACTION', 'write', '0')]);
+    expect(ok(' + HTTPPARA="URL","http://example.com/a b"')).toEqual([ext('+HTTPPARA', 'write', '"URL","http://example.com/a b"')]);
+    expect(ok('+ CSQ')).toEqual([ext('+CSQ', 'exec')]);
+    // Inside names, around = ? ; , and inside numbers too.
+    expect(ok('+C SQ')).toEqual([ext('+CSQ', 'exec')]);
+    expect(ok('+CFUN = ?')).toEqual([ext('+CFUN', 'test')]);
+    expect(ok('+CFUN ?')).toEqual([ext('+CFUN', 'read')]);
+    expect(ok('+CFUN = 1 , 1 ; + CSQ')).toEqual([ext('+CFUN', 'write', '1,1'), ext('+CSQ', 'exec')]);
+    expect(ok('E 0 V 1 & W')).toEqual([basic('E', '0'), basic('V', '1'), basic('&W')]);
+    expect(ok('S 3 = 1 3')).toEqual([basic('S3', '13', 'write')]);
+    expect(ok('S0 ?')).toEqual([basic('S0', '', 'read')]);
+    expect(ok('D 123 ;')).toEqual([basic('D', '123;')]);
+  });
+
+  it('keeps spaces inside quotes, \\" escapes included', () => {
+    expect(ok('+SAPBR = 3, 1, "APN", " my apn "')).toEqual([ext('+SAPBR', 'write', '3,1,"APN"," my apn "')]);
+    expect(ok('+X = "a \\" b ; c" ; +CSQ')).toEqual([ext('+X', 'write', '"a \\" b ; c"'), ext('+CSQ', 'exec')]);
+    expect(withoutSpaces('a "b c" d "e \\" f"')).toBe('a"b c"d"e \\" f"');
+    expect(withoutSpaces('no-spaces')).toBe('no-spaces');
+    // An unterminated quote keeps its spaces (the line is an error anyway).
+    expect(withoutSpaces(' +X="a b')).toBe('+X="a b');
+    expect(parseCommandLine('+X = "a b')).toEqual({ ok: false });
+  });
+
+  it('withoutSpaces can say where each kept character came from', () => {
+    const kept: number[] = [];
+    expect(withoutSpaces('A + B "c d"', kept)).toBe('A+B"c d"');
+    expect(kept).toEqual([0, 2, 4, 6, 7, 8, 9, 10]);
   });
 
   it('D takes the rest of the line', () => {

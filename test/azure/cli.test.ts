@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { DteClient } from '../../src/client/dteClient';
 import { createSasToken } from '../../src/sas';
 import { killAllClis, runCli, startCli } from '../helpers/cli';
-import { freePort } from '../helpers/mosquitto';
+import { forwarder } from '../helpers/net';
 import { parseTranscript, runTranscript } from '../helpers/transcript';
 import { DEVICE, HOST, KEY, OTHER_KEY } from './helpers';
 
@@ -21,15 +21,24 @@ beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'azure-cli-'));
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-afterEach(killAllClis);
+/** Cleanups of the running test, after its CLIs are gone. */
+const afterCleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await killAllClis();
+  for (const f of afterCleanup.splice(0)) await f();
+});
 
 it('Example 2 over TCP to the CLI (--azure-hub, --map, --export-ca); the trace log holds no key and no token', async () => {
   const caFile = path.join(tmp, 'ca.pem');
-  const tlsPort = await freePort();
+  // The --map rule names a forwarder (bound to port 0 here) that leads to the TLS
+  // listener the CLI binds to its own port 0.
+  const fwd = await forwarder();
+  afterCleanup.push(() => fwd.close());
   const cli = await startCli([
-    '--tcp', '127.0.0.1:0', '--broker-port', '0', '--broker-tls-port', String(tlsPort), '--export-ca', caFile,
-    '--azure-hub', `${DEVICE}:${KEY},other:${OTHER_KEY}`, '--map', `${HOST}:8883=127.0.0.1:${tlsPort}`, '--log-level', 'trace',
+    '--tcp', '127.0.0.1:0', '--broker-port', '0', '--broker-tls-port', '0', '--export-ca', caFile,
+    '--azure-hub', `${DEVICE}:${KEY},other:${OTHER_KEY}`, '--map', `${HOST}:8883=127.0.0.1:${fwd.port}`, '--log-level', 'trace',
   ]);
+  fwd.to(Number(new URL(cli.fields['broker-tls']).port));
   const client = await DteClient.connectTcp(cli.port);
   try {
     const ca = fs.readFileSync(caFile, 'latin1');

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { D2CMessage } from '../../src/broker/azureHub';
 import { DteClient } from '../../src/client/dteClient';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../src/emulator';
-import { freePort } from '../helpers/mosquitto';
+import { forwarder } from '../helpers/net';
 import { parseTranscript, runTranscript } from '../helpers/transcript';
 import { DEVICE, HOST, HUB, hubDevice, refusals, SAZURECONF } from './helpers';
 
@@ -25,8 +25,9 @@ const c2d = (emu: EmulatorHandle) => async (args: string) => {
   expect(r.delivered).toBe(true);
 };
 
-async function runExample2(opts: EmulatorOptions, wire: 'in-process' | 'tcp'): Promise<void> {
+async function runExample2(opts: EmulatorOptions, wire: 'in-process' | 'tcp', started?: (emu: EmulatorHandle) => void): Promise<void> {
   const emu = await startEmulator({ brokerPort: 0, azureHub: HUB, tcp: wire === 'tcp' ? { port: 0 } : false, ...opts });
+  started?.(emu);
   const d2c: D2CMessage[] = [];
   const logins: [string, { tls: boolean }][] = [];
   emu.azureHub!.on('message', (m) => d2c.push(m));
@@ -50,8 +51,14 @@ describe('Example 2 with the hub stand-in', () => {
   });
 
   it('the note\'s host name mapped to the TLS listener (--map)', async () => {
-    const tlsPort = await freePort();
-    await runExample2({ brokerTlsPort: tlsPort, map: [`${HOST}:8883=127.0.0.1:${tlsPort}`] }, 'in-process');
+    // The rule must name a port before the TLS listener has bound its port 0: it names a
+    // forwarder's, which leads to the listener once it is up.
+    const fwd = await forwarder();
+    try {
+      await runExample2({ brokerTlsPort: 0, map: [`${HOST}:8883=127.0.0.1:${fwd.port}`] }, 'in-process', (emu) => fwd.to(Number(new URL(emu.endpoints.brokerTls!).port)));
+    } finally {
+      await fwd.close();
+    }
   });
 });
 

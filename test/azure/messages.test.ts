@@ -7,6 +7,7 @@
 import type { D2CMessage } from '../../src/broker/azureHub';
 import type { Device } from '../helpers/mqtt';
 import { DEVICE, hubDevice, SAZURECONF } from './helpers';
+import { sleep } from '../helpers/wait';
 
 let d: Device;
 beforeEach(async () => {
@@ -22,7 +23,7 @@ async function exchange(line: string, until: string): Promise<string> {
   const from = d.mark();
   d.dte.write(`${line}\r`);
   await d.dte.waitForRaw(until, 5000, from);
-  await new Promise((r) => setTimeout(r, 50)); // nothing else may follow
+  await sleep(50); // nothing else may follow
   return d.since(from);
 }
 

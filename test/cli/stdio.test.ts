@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tty from 'node:tty';
 import { CLI, killAllClis, startCli } from '../helpers/cli';
+import { sleep } from '../helpers/wait';
 
 afterEach(killAllClis);
 
@@ -39,7 +40,7 @@ describe('--stdio', () => {
     expect(await readUntil(cli.stdout, cli.child.stdout!, 'OK\r\n')).toBe('AT\r\r\nOK\r\n');
     // Bytes, not lines: a command split across writes is one command.
     cli.child.stdin!.write('AT+CG');
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     cli.child.stdin!.write('MI\r');
     expect(await readUntil(cli.stdout, cli.child.stdout!, 'SIMCOM_Ltd\r\n\r\nOK\r\n')).toBe(
       'AT\r\r\nOK\r\nAT+CGMI\r\r\nSIMCOM_Ltd\r\n\r\nOK\r\n',

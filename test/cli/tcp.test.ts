@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { DteClient } from '../../src/client/dteClient';
 import { BUSY_MESSAGE } from '../../src/transport/tcp';
 import { killAllClis, startCli } from '../helpers/cli';
+import { until } from '../helpers/wait';
 
 const ARGS = ['--tcp', '127.0.0.1:0', '--broker-port', '0', '--log-level', 'silent'];
 const clients: DteClient[] = [];
@@ -33,8 +34,7 @@ async function reconnect(cli: { port: number; stderr(): string }): Promise<DteCl
 
 /** Waits (up to 5 s) until the CLI's stderr holds `text`. */
 async function waitForLog(cli: { stderr(): string }, text: string): Promise<void> {
-  for (let i = 0; i < 500 && !cli.stderr().includes(text); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(cli.stderr()).toContain(text);
+  await until(() => cli.stderr().includes(text), 5000, `"${text}" in the CLI's log`, 10);
 }
 
 afterEach(async () => {

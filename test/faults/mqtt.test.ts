@@ -3,8 +3,11 @@
  * the link cut and refused, refusing CONNACKs, slow acks past TIMEOUT, lost packets,
  * and the bearer/registration faults taking an MQTT session down.
  */
+import { VirtualClock } from '../../src/clock';
+import type { EmulatorOptions } from '../../src/emulator';
 import { FaultController } from '../../src/faults';
 import { Observer, online, startDevice, type Device } from '../helpers/mqtt';
+import { until as waitUntil } from '../helpers/wait';
 
 let dev: Device;
 let faults: FaultController;
@@ -16,8 +19,8 @@ afterEach(async () => {
   await dev?.stop();
 });
 
-async function device(conf: string[] = ['AT+SMCONF="CLEANSS",1']): Promise<void> {
-  dev = await startDevice();
+async function device(conf: string[] = ['AT+SMCONF="CLEANSS",1'], opts: EmulatorOptions = {}): Promise<void> {
+  dev = await startDevice(opts);
   faults = new FaultController(dev.emu.modem, { seed: 3 });
   await dev.dte.ok('ATE0;+CMEE=1');
   await online(dev.dte, conf);
@@ -85,17 +88,26 @@ describe('brokerRefuse', () => {
 
 describe('brokerSlow', () => {
   it('an ack later than TIMEOUT: +SMPUB: <id>,1, though the broker got the message; the late ack changes nothing', async () => {
-    await device(['AT+SMCONF="CLEANSS",1', 'AT+SMCONF="TIMEOUT",1']);
+    // On a clock only the test moves: the timeout is due at exactly 1000 ms, the ack at 1500.
+    const clock = new VirtualClock();
+    await device(['AT+SMCONF="CLEANSS",1', 'AT+SMCONF="TIMEOUT",1'], { clock });
     await obs!.subscribe('slow/t');
     faults.inject('brokerSlow', { ms: 1500 });
+    const acks: string[] = [];
+    faults.link.on('packet', (p) => p.dir === 'down' && p.info.type === 'PUBACK' && acks.push('PUBACK'));
     const at = dev.mark();
-    const t0 = Date.now();
     await dev.dte.ok('AT+SMPUB="slow/t",1,0,"late"');
-    expect(await until(at, '+SMPUB: 1,1\r\n')).toBe('\r\nOK\r\n\r\n+SMPUB: 1,1\r\n');
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
     expect((await obs!.waitFor((m) => m.topic === 'slow/t')).payload.toString()).toBe('late');
-    await new Promise((r) => setTimeout(r, 700)); // the PUBACK arrives now, after the timeout
-    expect(dev.since(at)).toBe('\r\nOK\r\n\r\n+SMPUB: 1,1\r\n');
+    await clock.advanceAsync(999);
+    expect(dev.since(at)).toBe('\r\nOK\r\n');
+    await clock.advanceAsync(1);
+    expect(await until(at, '+SMPUB: 1,1\r\n')).toBe('\r\nOK\r\n\r\n+SMPUB: 1,1\r\n');
+    await clock.advanceAsync(499);
+    expect(acks).toEqual([]);
+    await clock.advanceAsync(1); // the PUBACK reaches the module now, after the timeout
+    await waitUntil(() => acks.length === 1, 5000, 'the late PUBACK');
+    await dev.dte.ok('AT'); // a round trip: anything the ack caused is on the wire by now
+    expect(dev.since(at)).toBe('\r\nOK\r\n\r\n+SMPUB: 1,1\r\n\r\nOK\r\n');
     faults.clear('brokerSlow');
     await dev.dte.ok('AT+SMPUB="slow/t",1,0,"fast"');
     expect(await dev.dte.waitFor('+SMPUB:')).toBe('+SMPUB: 2,0');
@@ -137,7 +149,7 @@ describe('packetLoss', () => {
     faults.inject('packetLoss', { rate: 1, direction: 'down' });
     await dev.dte.ok('AT+SMPUB="q0",0,0,"z"');
     await dev.dte.ok('AT+SMPUB="q1",1,0,"z"');
-    await new Promise((r) => setTimeout(r, 200));
+    await waitUntil(() => seen.length >= 3, 5000, 'three packets on the link');
     expect(seen).toEqual(['up PUBLISH', 'up PUBLISH', 'down PUBACK lost']);
   });
 });

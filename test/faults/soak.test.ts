@@ -18,6 +18,7 @@ import { DteClient } from '../../src/client/dteClient';
 import type { FaultName } from '../../src/faults';
 import { seededRandom } from '../../src/random';
 import { Observer } from '../helpers/mqtt';
+import { sleep, until } from '../helpers/wait';
 
 const SEED = Number(process.env.SOAK_SEED ?? 20_240_601);
 const RUN_MS = Number(process.env.SOAK_MS ?? 6000);
@@ -83,7 +84,7 @@ it(`keeps its invariants through random faults (seed ${SEED}, ${RUN_MS} ms)`, as
       if (!online) {
         if (!(await send('AT+SAPBR=2,1')).lines.some((l) => l.startsWith('+SAPBR: 1,1'))) await send('AT+SAPBR=1,1');
         if ((await send('AT+SMCONN')).ok) await send('AT+SMSUB="soak/down",1');
-        else await new Promise((r) => setTimeout(r, 20)); // a firmware backs off a little
+        else await sleep(20); // a firmware backs off a little
         continue;
       }
       const msg = `u${++n}`;
@@ -105,7 +106,7 @@ it(`keeps its invariants through random faults (seed ${SEED}, ${RUN_MS} ms)`, as
   emu.faults.on('change', (e) => faultLog.push(e));
   const t0 = Date.now();
   while (Date.now() - t0 < RUN_MS) {
-    await new Promise((r) => setTimeout(r, random.int(150, 450)));
+    await sleep(random.int(150, 450));
     const f = FAULT_MENU[random.int(0, FAULT_MENU.length - 1)](random);
     emu.faults.inject(f.name, f.params, { duration: random.int(100, 900) });
     injected.push(f.name);
@@ -114,14 +115,12 @@ it(`keeps its invariants through random faults (seed ${SEED}, ${RUN_MS} ms)`, as
   emu.faults.clearAll();
 
   // ---- recovery: back online, a few more publishes, every ack settled --------------------
-  const deadline = Date.now() + 15_000;
   const okAtClear = okPublishes.length;
-  while (Date.now() < deadline && okPublishes.length < okAtClear + 3) await new Promise((r) => setTimeout(r, 50));
+  await until(() => okPublishes.length >= okAtClear + 3, 15_000, 'three publishes answered OK after the faults cleared', 50); // it recovered
   running = false;
   await firmware;
   const acks = () => dte.lines.filter((l) => l.startsWith('+SMPUB: '));
-  while (Date.now() < deadline && acks().length < okPublishes.length) await new Promise((r) => setTimeout(r, 50));
-  expect(okPublishes.length).toBeGreaterThanOrEqual(okAtClear + 3); // it recovered
+  await until(() => acks().length >= okPublishes.length, 15_000, 'an ack URC for every publish answered OK', 50);
 
   // ---- the invariants ----------------------------------------------------------------
   expect(crashes).toEqual([]);

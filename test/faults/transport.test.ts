@@ -7,6 +7,7 @@ import { duplexPair } from '../../src/broker/inMemory';
 import { EmbeddedBroker } from '../../src/broker/embedded';
 import { FaultController } from '../../src/faults';
 import { Observer, online, startDevice, type Device } from '../helpers/mqtt';
+import { until } from '../helpers/wait';
 
 let dev: Device | undefined;
 let faults: FaultController | undefined;
@@ -38,7 +39,7 @@ async function cutAndLoss(d: Device, f: FaultController, o: Observer): Promise<v
   expect((await o.waitFor((m) => m.topic === 'echo')).payload.toString()).toBe('one');
   f.inject('packetLoss', { rate: 1, direction: 'up' });
   await d.dte.ok('AT+SMPUB="echo",0,0,"lost"');
-  await new Promise((r) => setTimeout(r, 50));
+  await until(() => f.link.counters.dropped > 0, 5000, 'the lost publish');
   expect(f.link.counters.dropped).toBe(1);
   f.clear('packetLoss');
   const at = d.mark();

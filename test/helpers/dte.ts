@@ -18,13 +18,21 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 /** A timer turn as well: handlers defer work with setTimeout(0) (AT+CFUN=1,1 restarts after OK). */
 const timerTick = () => new Promise<void>((r) => setTimeout(r, 0));
 
+/** How long settle() waits for the modem to go quiet before it fails the test. */
+export const SETTLE_LIMIT_MS = 5000;
+
 export interface Dte {
   readonly modem: Modem;
   readonly client: DteClient;
   /** Writes raw bytes (latin1 string or Buffer). */
   write(data: string | Buffer): void;
-  /** Resolves once the engine is idle and no byte arrived for a few event-loop turns. */
-  settle(): Promise<void>;
+  /**
+   * Resolves once the engine is idle and no byte arrived for a few event-loop turns;
+   * rejects when that has not happened within `limitMs` of host time. Idle: no line
+   * running, or the running line waits for the DTE (a `> ` prompt), or it waits for a
+   * VirtualClock that only the test moves.
+   */
+  settle(limitMs?: number): Promise<void>;
   /** Sends `line` (CR appended unless `raw`) and resolves with exactly the bytes it produced. */
   exchange(line: string, opts?: { raw?: boolean }): Promise<string>;
   /** Bytes received since the last mark()/exchange(). */
@@ -36,13 +44,19 @@ export interface Dte {
 
 function makeDte(modem: Modem, client: DteClient, onClose: () => Promise<void>): Dte {
   let markAt = 0;
-  const settle = async () => {
+  const virtualTime = modem.clock instanceof FakeClock;
+  const idle = () => !modem.engine.isBusy || modem.engine.awaitingData || virtualTime;
+  const settle = async (limitMs = SETTLE_LIMIT_MS) => {
+    const deadline = performance.now() + limitMs;
     let stable = 0;
     let seen = client.received.length;
-    for (let i = 0; i < 10_000 && stable < 4; i++) {
+    while (stable < 4) {
+      if (performance.now() > deadline) {
+        throw new Error(`settle: the modem did not go quiet within ${limitMs} ms (a line running: ${modem.engine.isBusy}; ${client.received.length} bytes received)`);
+      }
       await (stable === 2 ? timerTick() : tick());
       const now = client.received.length;
-      if (now === seen && !modem.engine.isBusy) stable++;
+      if (now === seen && idle()) stable++;
       else stable = 0;
       seen = now;
     }
@@ -102,20 +116,24 @@ export async function readyDte(opts: EmulatorOptions = {}): Promise<Dte & { emu:
 export { VirtualClock as FakeClock } from '../../src/clock';
 
 /**
- * The profile's transition figures, exactly: no jitter, and commands and CFUN answering at
- * once, so a test can step the clock to the millisecond where a URC is due.
+ * The profile's transition figures, exactly: no jitter, and CFUN answering at once, so a
+ * test can step the clock to the millisecond where a URC is due. Commands answer at once
+ * too unless the test gives their latency.
  */
-const exactFigures = (p: TimingProfile): TimingProfile => ({ ...p, jitter: 0, commandMs: 0, cfunMs: 0, cfunOkMs: 0 });
+const exactFigures = (p: TimingProfile, commandMs = 0): TimingProfile => ({ ...p, jitter: 0, commandMs, cfunMs: 0, cfunOkMs: 0 });
 
-/** A modem on a FakeClock with an in-process DTE, for tests of time (RTC, NITZ, delays). */
+/**
+ * A modem on a FakeClock with an in-process DTE, for tests of time (RTC, NITZ, delays,
+ * command latency: `commandMs`).
+ */
 export async function fakeClockDte(
-  opts: { modem?: Partial<ModemConfig>; profile?: 'instant' | 'realistic'; clock?: FakeClock } = {},
+  opts: { modem?: Partial<ModemConfig>; profile?: 'instant' | 'realistic'; clock?: FakeClock; commandMs?: number } = {},
 ): Promise<Dte & { clock: FakeClock }> {
   const clock = opts.clock ?? new FakeClock();
   const m = assembleModem({
     config: mergeModemConfig(opts.modem),
     clock,
-    profile: exactFigures(PROFILES[opts.profile ?? 'instant']),
+    profile: exactFigures(PROFILES[opts.profile ?? 'instant'], opts.commandMs),
   });
   const client = new DteClient(new InProcessPort(m));
   const dte = makeDte(m, client, async () => m.powerDown());

@@ -1,12 +1,18 @@
 /**
- * A real mosquitto for tests: a temp config on a free port, spawned, waited for, killed.
- * Missing mosquitto is a failure with the fix in the message, never a silent skip.
+ * A real mosquitto for tests: a temp config, spawned, waited for, killed. Missing
+ * mosquitto is a failure with the fix in the message, never a silent skip.
+ *
+ * Its port: mosquitto cannot listen on port 0 and say which port it got (2.0 reads
+ * `listener 0` as a unix socket), so it is started on a port the kernel just handed out
+ * and, should another process take that port first, started again on another one. A test
+ * never gets a broker that is not the one it started.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { until } from './wait';
 
 const CANDIDATES = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/local/bin/mosquitto'];
 
@@ -21,7 +27,8 @@ function which(name: string): string | undefined {
   return r.status === 0 ? r.stdout.trim() || undefined : undefined;
 }
 
-export async function freePort(): Promise<number> {
+/** A port the kernel handed out a moment ago and that is closed again: for mosquitto's start only (see above). */
+async function recentPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
@@ -32,22 +39,35 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, child: ChildProcess, log: () => string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`mosquitto exited with ${child.exitCode}: ${log()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
+/** The port lost to another process between recentPort() and mosquitto's bind. */
+class PortTaken extends Error {}
+
+const accepts = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
     });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port} within ${timeoutMs} ms: ${log()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+    s.once('error', () => resolve(false));
+  });
+
+async function waitForPort(port: number, child: ChildProcess, log: () => string, timeoutMs = 5000): Promise<void> {
+  await until(
+    async () => {
+      const exited = () => {
+        if (child.exitCode === null) return false;
+        if (/Address already in use/i.test(log())) throw new PortTaken(`port ${port} taken`);
+        throw new Error(`mosquitto exited with ${child.exitCode}: ${log()}`);
+      };
+      // Still running after the port accepted: the listener is mosquitto's, not a
+      // process that took the port while mosquitto failed to bind it.
+      return !exited() && (await accepts(port)) && !exited();
+    },
+    timeoutMs,
+    `mosquitto to listen on ${port} (${log()})`,
+    25,
+  );
 }
 
 export interface Mosquitto {
@@ -68,13 +88,23 @@ export interface MosquittoOptions {
 }
 
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosquitto> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (!(err instanceof PortTaken) || attempt >= 5) throw err;
+    }
+  }
+}
+
+async function startOnce(opts: MosquittoOptions): Promise<Mosquitto> {
   const bin = findMosquitto();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sim800-mosq-'));
-  const port = opts.port ?? (await freePort());
+  const port = opts.port ?? (await recentPort());
   const conf = [`listener ${port} 127.0.0.1`, 'persistence false', 'max_queued_messages 10000', 'max_inflight_messages 0', 'log_dest stderr', 'log_type error'];
   let tlsPort: number | undefined;
   if (opts.tls) {
-    tlsPort = await freePort();
+    tlsPort = await recentPort();
     const file = (name: string, text: string) => {
       fs.writeFileSync(path.join(dir, name), text, { mode: 0o600 });
       return path.join(dir, name);
@@ -104,6 +134,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     if (tlsPort) await waitForPort(tlsPort, child, () => stderr);
   } catch (err) {
     child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
     throw err;
   }
   return {

@@ -99,4 +99,4 @@ export class Observer {
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep } from './wait';

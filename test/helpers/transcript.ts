@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DteClient } from '../../src/client/dteClient';
+import { sleep } from './wait';
 
 export type Step =
   | { kind: 'send'; bytes: string; at: string }
@@ -129,7 +130,6 @@ export interface RunOptions {
   actions?: Readonly<Record<string, (args: string) => Promise<void>>>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs the transcript over a connected client; throws naming the fixture line on a mismatch. */
 export async function runTranscript(t: Transcript, client: DteClient, opts: RunOptions = {}): Promise<void> {

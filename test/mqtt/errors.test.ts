@@ -5,9 +5,12 @@
  * (status 2), and the link going away (broker gone, bearer closed, radio off). After
  * every error the modem still answers AT.
  */
-import { startMosquitto, freePort, type Mosquitto } from '../helpers/mosquitto';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { startFakeBroker, type FakeBroker } from '../helpers/fakeBroker';
 import { bearerUp, online, Observer, startDevice, type Device } from '../helpers/mqtt';
+import { refusingAddress } from '../helpers/net';
+import { until } from '../helpers/wait';
+import { VirtualClock } from '../../src/clock';
 import type { EmulatorOptions } from '../../src/emulator';
 
 let dev: Device | undefined;
@@ -26,24 +29,32 @@ async function device(opts: EmulatorOptions): Promise<Device> {
   return dev;
 }
 
-/** SMCONN's final result, how long it took, and proof the modem still answers. */
-async function smconn(d: Device, conf: string[] = []): Promise<{ final: string; ms: number }> {
+/** Bearer, URL, CLEANSS=1 and `conf`: everything before AT+SMCONN. */
+async function configure(d: Device, conf: string[] = []): Promise<void> {
   await bearerUp(d.dte);
   await d.dte.ok('AT+SMCONF="URL","broker.example.com:1883"');
   await d.dte.ok('AT+SMCONF="CLEANSS",1');
   for (const line of conf) await d.dte.ok(line);
-  const t0 = Date.now();
+}
+
+/** SMCONN's final result, and proof the modem still answers. */
+async function smconn(d: Device, conf: string[] = []): Promise<{ final: string }> {
+  await configure(d, conf);
   const r = await d.dte.send('AT+SMCONN', 15_000);
-  const ms = Date.now() - t0;
   expect((await d.dte.send('AT')).final).toBe('OK');
   expect(await d.dte.ok('AT+SMSTATE?')).toEqual([r.ok ? '+SMSTATE: 1' : '+SMSTATE: 0']);
-  return { final: r.final, ms };
+  return { final: r.final };
 }
 
 describe('AT+SMCONN failures', () => {
   it('nothing listening on the port → 161 Socket open failed', async () => {
-    const d = await device({ broker: `mqtt://127.0.0.1:${await freePort()}` });
-    expect((await smconn(d)).final).toBe('+CME ERROR: 161');
+    const nobody = await refusingAddress();
+    try {
+      const d = await device({ broker: `mqtt://${nobody.host}:${nobody.port}` });
+      expect((await smconn(d)).final).toBe('+CME ERROR: 161');
+    } finally {
+      await nobody.close();
+    }
   });
 
   it('wrong password on a mosquitto with a password file → 767; the right one connects', async () => {
@@ -70,13 +81,20 @@ describe('AT+SMCONN failures', () => {
     expect((await d.dte.send('AT')).final).toBe('OK');
   });
 
-  it('a broker that accepts and never answers → 31 after TIMEOUT', async () => {
+  it('a broker that accepts and never answers → 31 exactly when TIMEOUT is up on the modem clock', async () => {
     fake = await startFakeBroker('silent');
-    const d = await device({ broker: fake.url });
-    const { final, ms } = await smconn(d, ['AT+SMCONF="TIMEOUT",1']);
-    expect(final).toBe('+CME ERROR: 31');
-    expect(ms).toBeGreaterThanOrEqual(950);
-    expect(ms).toBeLessThan(3000);
+    const clock = new VirtualClock();
+    const d = await device({ broker: fake.url, clock });
+    await configure(d, ['AT+SMCONF="TIMEOUT",1']);
+    let answered = false;
+    const running = d.dte.send('AT+SMCONN', 15_000).finally(() => (answered = true));
+    await until(() => fake!.received.length > 0, 5000, 'the CONNECT at the broker');
+    await clock.advanceAsync(999);
+    expect(answered).toBe(false);
+    await clock.advanceAsync(1);
+    expect((await running).final).toBe('+CME ERROR: 31');
+    expect((await d.dte.send('AT')).final).toBe('OK');
+    expect(await d.dte.ok('AT+SMSTATE?')).toEqual(['+SMSTATE: 0']);
     expect(fake.received).toEqual(['CONNECT']);
   });
 

@@ -7,6 +7,7 @@ import { DteClient } from '../../src/client/dteClient';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../src/emulator';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { Observer } from '../helpers/mqtt';
+import { sleep, until } from '../helpers/wait';
 
 /** [line sent, bytes expected for it, including the URCs that follow its OK]. */
 const EXAMPLE_1: [string, string][] = [
@@ -32,17 +33,14 @@ async function runExample(dte: DteClient): Promise<{ got: string; want: string }
   for (const [line, answer] of EXAMPLE_1) {
     want += `${line}\r${answer}`;
     await dte.send(line);
-    await waitForLength(dte, start + want.length);
-    if (!dte.received.slice(start).startsWith(want)) break; // a mismatch: stop and show it
+    const got = () => dte.received.slice(start);
+    // Until the answer is complete, or differs from the expected one (the caller shows how).
+    await until(() => got().length >= want.length || !want.startsWith(got()), 3000, `${JSON.stringify(want)}; got ${JSON.stringify(got())}`);
+    if (!got().startsWith(want)) break; // a mismatch: stop and show it
   }
   // Nothing may follow: no stray URC (no +SMSTATE: 0 after SMDISC, no DEACT after SAPBR=0).
-  await new Promise((r) => setTimeout(r, 100));
+  await sleep(100);
   return { got: dte.received.slice(start), want };
-}
-
-async function waitForLength(dte: DteClient, n: number, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (dte.received.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
 }
 
 describe('Example 1 against the embedded broker', () => {

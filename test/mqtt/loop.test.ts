@@ -5,6 +5,7 @@
  */
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { online, startDevice, type Device } from '../helpers/mqtt';
+import { until } from '../helpers/wait';
 
 const ROUNDS = 3000;
 
@@ -53,8 +54,7 @@ describe.each(['embedded', 'mosquitto'])('%s', (target) => {
     const from = dev.mark();
     for (let i = 1; i <= N; i++) await dev.dte.ok(`AT+SMPUB="burst/t",1,0,"${body(i)}"`);
     const urcs = () => dev.since(from).split('\r\n').filter((l) => /^\+SMPUB(LISH)?: /.test(l));
-    const deadline = Date.now() + 10_000;
-    while (urcs().length < 2 * N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await until(() => urcs().length >= 2 * N, 10_000, `${2 * N} acks and deliveries`, 10);
     const acks = urcs().filter((l) => l.startsWith('+SMPUB: '));
     const deliveries = urcs().filter((l) => l.startsWith('+SMPUBLISH: '));
     expect(acks).toEqual(Array.from({ length: N }, (_, k) => `+SMPUB: ${k + 2},0`));

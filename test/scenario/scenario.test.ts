@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator';
 import type { DteClient } from '../../src/client/dteClient';
 import { loadScenarioFile, parseScenario, runScenario, summaryLine } from '../../src/scenario';
+import { sleep } from '../helpers/wait';
 
 const FIXTURE = path.join(__dirname, '../../fixtures/scenarios/reconnect.yaml');
 
@@ -86,7 +87,7 @@ function firmware(dte: DteClient, opts: { broken?: boolean } = {}): { stop(): Pr
         }
       }
       if (online) await dte.send('AT+SMPUB="dev/telemetry",1,0,"t"');
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
   })();
   return {
@@ -116,7 +117,7 @@ describe('runs', () => {
     await start();
     const running = runScenario(emu.control, loadScenarioFile(FIXTURE));
     // start: attach: nothing happens until the firmware is on the wire.
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     expect(emu.faults.list()).toEqual([]);
     dte = emu.connect();
     await dte.ok('AT');

@@ -7,6 +7,7 @@ import { SerialPort } from 'serialport';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator';
 import { createModemBinding } from '../../src/index';
 import { serialDte, type SerialDte } from './serialDte';
+import { sleep } from '../helpers/wait';
 
 let emus: EmulatorHandle[] = [];
 let dtes: SerialDte<SerialPortStream>[] = [];
@@ -91,7 +92,7 @@ describe('createModemBinding', () => {
     while (!text.endsWith('OK\r\n')) text += await readText(64);
     expect(text).toBe('AT\r\r\nOK\r\n');
     await port.write(Buffer.from('AT\r'));
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     expect(await readText(4)).toBe('AT\r\r'); // at most `length` bytes; the rest waits
     expect(await readText(64)).toBe('\nOK\r\n');
     await port.update({ baudRate: 57600 });
@@ -99,7 +100,7 @@ describe('createModemBinding', () => {
     expect(await port.get()).toEqual({ cts: true, dsr: true, dcd: false });
     await port.set({ dtr: true, rts: true });
     await port.write(Buffer.from('ATI\r'));
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     await port.flush(); // discards the unread answer
     const pending = port.read(buf, 0, 64);
     await port.close();

@@ -10,6 +10,7 @@ import { startEmulator, type EmulatorHandle } from '../../src/emulator';
 import { silentLogger } from '../../src/log';
 import { PtyError, PtyTransport } from '../../src/transport/pty';
 import { openFds, openRaw, openSerial, sleep, type SerialDte } from './serialDte';
+import { until } from '../helpers/wait';
 
 let dir: string;
 let emu: EmulatorHandle | null = null;
@@ -71,7 +72,7 @@ describe('--pty', () => {
       const every = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
       seen.length = 0;
       raw.write(every); // ^C, ^D, ^S, ^Q, DEL, CR, LF: none is a signal, an edit or a translation
-      for (let i = 0; i < 100 && Buffer.concat(seen).length < 256; i++) await sleep(10);
+      await until(() => Buffer.concat(seen).length >= 256, 5000, 'the 256 bytes at the modem');
       expect(Buffer.concat(seen)).toEqual(every);
       // And from the modem: arbitrary bytes arrive unchanged.
       const before = raw.log.bytes.length;
@@ -94,15 +95,16 @@ describe('--pty', () => {
     expect(await dte.exchange('AT', 'OK\r\n')).toMatch(/AT\r\r\nOK\r\n$/);
   });
 
-  it('with pace, the pty delivers at the wire rate too (500 bytes at 9600 8N1: 521 ms)', async () => {
+  it('with pace, the pty is paced too: 500 bytes at 9600 8N1 never arrive sooner than their 520.8 ms on the wire', async () => {
+    // How late they may be depends on the machine's load, so only the bound that pacing
+    // guarantees is checked here; the exact schedule is checked on a virtual clock
+    // (pacing.test.ts).
     const { link } = await start({ pace: true, line: { baudRate: 9600 } });
     dte = await openSerial(link, 9600);
     const t0 = performance.now();
     emu!.modem.engine.urcBytes(Buffer.alloc(500, 0x55));
     await dte.log.until(500);
-    const ms = performance.now() - t0;
-    expect(ms).toBeGreaterThan(520.8 * 0.95);
-    expect(ms).toBeLessThan(520.8 * 1.1);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(520.8 - 0.01);
   });
 
   it('stop() removes the link and frees the pty: no descriptor is left', async () => {
@@ -121,8 +123,7 @@ describe('--pty', () => {
     expect(fs.existsSync(link)).toBe(false);
     expect(fs.existsSync(device)).toBe(false); // the kernel removed /dev/pts/N: nobody holds it
     // The DTE's port closes on a threadpool thread: give the descriptors a moment to go.
-    for (let i = 0; i < 40 && ptsFds().length > ptsBefore.length; i++) await sleep(50);
-    expect(ptsFds().length).toBeLessThanOrEqual(ptsBefore.length);
+    await until(() => ptsFds().length <= ptsBefore.length, 5000, 'the pty descriptors to close', 50);
     expect(openFds().length).toBeLessThanOrEqual(fdsBefore + 2); // the broker's sockets may linger a tick
   });
 

@@ -8,7 +8,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DteClient } from '../../src/client/dteClient';
 import { CLI, killAllClis, runCli, startCli } from '../helpers/cli';
-import { freePort } from '../helpers/mosquitto';
 import { childrenOf, eventually, openSerial, socat, type SerialDte } from './serialDte';
 
 let dir: string;
@@ -115,20 +114,15 @@ describe('sim800-emu --pty', () => {
   it('the emulator\'s pty offered on TCP: socat TCP-LISTEN:PORT,fork FILE:/tmp/ttySIM800,raw,echo=0; each connection reopens the device', async () => {
     const link = path.join(dir, 'ttySIM800');
     await startCli(cliArgs(link));
-    const port = await freePort();
-    const listener = run([`TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, `FILE:${link},raw,echo=0`]);
-    const connect = async () => {
-      for (let i = 0; ; i++) {
-        try {
-          return await DteClient.connectTcp(port);
-        } catch (err) {
-          if (i > 50) throw err;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
-    };
+    // Port 0, and the port socat got read from its notice (-d -d): "listening on AF=2 127.0.0.1:PORT".
+    const listener = run(['-d', '-d', 'TCP-LISTEN:0,bind=127.0.0.1,reuseaddr,fork', `FILE:${link},raw,echo=0`]);
+    let notices = '';
+    listener.stderr!.on('data', (d: Buffer) => (notices += d.toString()));
+    const listening = () => /listening on AF=2 127\.0\.0\.1:(\d+)/.exec(notices);
+    await eventually(() => listening() !== null, 5000, 'socat to listen');
+    const port = Number(listening()![1]);
     for (const line of ['ATE0', 'AT+CGMI']) {
-      const client = await connect();
+      const client = await DteClient.connectTcp(port);
       const r = await client.send(line);
       expect(r.final).toBe('OK');
       if (line === 'AT+CGMI') expect(r.raw).toBe('\r\nSIMCOM_Ltd\r\n\r\nOK\r\n'); // ATE0 from the first connection still holds

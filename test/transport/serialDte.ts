@@ -127,13 +127,4 @@ export function childrenOf(pid: number): number[] {
 
 export const socat = ['/usr/bin/socat', '/bin/socat', '/usr/local/bin/socat'].find((p) => fs.existsSync(p));
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until cond() holds (or throws after ms). */
-export async function eventually(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+export { sleep, until as eventually } from '../helpers/wait';

@@ -3,6 +3,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator';
+import { until } from '../helpers/wait';
 
 let emu: EmulatorHandle | null = null;
 afterEach(async () => {
@@ -18,9 +19,6 @@ function pair() {
   return { input, output, out: () => out };
 }
 
-const until = async (cond: () => boolean) => {
-  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
-};
 
 describe('stdio transport', () => {
   it('passes bytes both ways unchanged and turns the default TCP listener off', async () => {
