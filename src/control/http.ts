@@ -95,6 +95,19 @@ const ROUTES: Readonly<Record<string, { run: Handler; status?: number }>> = {
     },
   },
   'GET /log': { run: (c, r) => ({ entries: c.log(num(r.query, 'since'), num(r.query, 'limit')) }) },
+  'POST /sms': { run: (c, r) => c.sms.send(r.body), status: 201 },
+  'GET /sms': { run: (c, r) => ({ messages: c.sms.sent({ to: r.query.get('to') ?? undefined, since: num(r.query, 'since') }) }) },
+  'POST /call': { run: (c, r) => c.calls.call(r.body), status: 201 },
+  'GET /calls': { run: (c) => ({ calls: c.calls.list() }) },
+  'POST /calls/:name': {
+    run: (c, r) => {
+      const call = c.calls.act(r.param, r.body);
+      if (!call) throw new HttpError(404, `no call "${r.param}"`);
+      return { call };
+    },
+  },
+  'POST /ussd': { run: (c, r) => c.ussd.set(r.body), status: 201 },
+  'GET /ussd': { run: (c) => c.ussd.state() },
   'GET /http': { run: (c, r) => ({ exchanges: c.http({ since: num(r.query, 'since') }) }) },
   'POST /power': { run: (c, r) => ({ power: c.power(checkBody(POWER_BODY, r.body).action) }) },
 };

@@ -252,6 +252,11 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.engine.setDataSink(sink);
   }
 
+  /** One URC made of several lines in a single block (`+CMT: …` and the message text). */
+  urcBlock(lines: string[]): void {
+    if (this.powerState !== 'off') this.engine.urcBlock(lines);
+  }
+
   // ---- timers ---------------------------------------------------------------------
 
   /** Runs fn after ms on the modem's clock; 0 runs it now (the instant profile). */
@@ -424,6 +429,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.updateRegistration(urc, false);
     if (this.settings.ciurc === 1) this.urc('Call Ready');
     this.urc('SMS Ready');
+    this.features.each((f) => f.networkReady?.());
     // Module logs show NITZ after the ready URCs: Call Ready, SMS Ready, *PSUTTZ, DST, +CIEV.
     if (this.isRegistered && !wasRegistered && this.settings.clts === 1) this.networkTime(urc);
   }
