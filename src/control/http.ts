@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { InputError } from '../faults/params';
-import { ListenError, OptionError } from '../optionError';
+import { listenOrThrow, OptionError } from '../optionError';
 import { checkBody } from './c2d';
 import { Control } from './control';
 
@@ -179,17 +179,7 @@ export class ControlServer {
     const server = http.createServer((req, res) => {
       void ControlServer.handle(control, opts.token, checkHost, log, req, res);
     });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (err) {
-      throw ListenError.from('control', host, port, err, { who: 'control API' });
-    }
+    await listenOrThrow(server, host, port, 'control', { who: 'control API' });
     server.on('error', (err) => log.error({ err: err.message }, 'control listener error'));
     const a = server.address() as AddressInfo;
     const url = `http://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;

@@ -16,6 +16,7 @@
 import * as net from 'node:net';
 import type { Logger } from 'pino';
 import type { Modem } from '../modem/modem';
+import { listenOrThrow } from '../optionError';
 import { isFdExhaustion, openFileLimit, reportFdExhaustion } from './fdLimit';
 import { OutputBound } from '../uart/outputBound';
 import type { Wire } from './wire';
@@ -129,13 +130,7 @@ export class TcpTransport implements Wire<TcpEndpoint> {
     openFileLimit(); // read now: out of descriptors, it could not be read to be reported
     const server = net.createServer((socket) => this.onConnection(socket));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port ?? 2323, this.opts.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOrThrow(server, this.opts.host ?? '127.0.0.1', this.opts.port ?? 2323, 'tcp');
     server.on('error', (err: NodeJS.ErrnoException) => {
       if (isFdExhaustion(err)) reportFdExhaustion(this.log, err, 'a DTE connection was dropped');
       else this.log.error({ err }, 'tcp server error');
