@@ -101,8 +101,8 @@ export interface ModemEvents {
   reset: [];
   /** One AT exchange or URC, for the AT log (control API, scenarios). */
   at: [record: AtRecord];
-  /** A DTE attached to the wire. */
-  attach: [];
+  /** A DTE connected to the wire. */
+  dteConnected: [];
 }
 
 export class Modem extends EventEmitter<ModemEvents> {
@@ -123,7 +123,7 @@ export class Modem extends EventEmitter<ModemEvents> {
   private readonly timers = new Set<TimerHandle>();
   private readonly features: FeatureStates<Modem>;
   private readonly registry: FeatureRegistry<Modem>;
-  private sinkAttached = false;
+  private hasDte = false;
 
   settings: Settings;
   private powerState: PowerState = 'off';
@@ -132,7 +132,8 @@ export class Modem extends EventEmitter<ModemEvents> {
   cfun = 1;
   sim: SimState = 'NOT READY';
   private reg: RegStat = RegStat.notRegistered;
-  attached = false;
+  /** GPRS attach (AT+CGATT): registered and attached to the packet domain. */
+  gprsAttached = false;
   private signal: { rssi: number; ber: number };
   private supply: { bcs: number; bcl: number; voltage: number };
   private networkUp_ = true;
@@ -209,25 +210,25 @@ export class Modem extends EventEmitter<ModemEvents> {
   // ---- the wire ---------------------------------------------------------------------
 
   /**
-   * Connects a DTE. One wire: a second attach throws. The module powers up when the
+   * Connects a DTE. One wire: a second DTE throws. The module powers up when the
    * first DTE arrives (or when it was off), like a board switched on with its firmware.
    */
-  attach(sink: (data: Buffer) => void, opts: { reset?: boolean } = {}): () => void {
-    if (this.sinkAttached) throw new Error('a DTE is already attached to this modem');
-    this.sinkAttached = true;
+  connectDte(sink: (data: Buffer) => void, opts: { reset?: boolean } = {}): () => void {
+    if (this.hasDte) throw new Error('a DTE is already attached to this modem');
+    this.hasDte = true;
     const wire = this.uart.connect(sink);
     this.engine.setSink((data) => (this.tap ? this.tap.tx(data, wire.write) : wire.write(data)));
     if (opts.reset || this.powerState === 'off') this.powerOn();
-    this.emit('attach');
+    this.emit('dteConnected');
     return () => {
-      this.sinkAttached = false;
+      this.hasDte = false;
       this.engine.setSink(null);
       wire.close(); // bytes still waiting for the wire go nowhere
     };
   }
 
-  get attachedDte(): boolean {
-    return this.sinkAttached;
+  get dteConnected(): boolean {
+    return this.hasDte;
   }
 
   receive(data: Buffer): void {
@@ -249,6 +250,11 @@ export class Modem extends EventEmitter<ModemEvents> {
    */
   setDataSink(sink: ((bytes: Buffer) => void) | null): void {
     this.engine.setDataSink(sink);
+  }
+
+  /** One URC made of several lines in a single block (`+CMT: …` and the message text). */
+  urcBlock(lines: string[]): void {
+    if (this.powerState !== 'off') this.engine.urcBlock(lines);
   }
 
   // ---- timers ---------------------------------------------------------------------
@@ -309,7 +315,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.cfun = 1;
     this.sim = 'NOT READY';
     this.setRegistration(RegStat.notRegistered);
-    this.attached = false;
+    this.gprsAttached = false;
     this.bearers.reset();
     this.rtc.resetToEpoch();
     this.simReadPending = true;
@@ -345,7 +351,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.bearers.reset();
     this.setPower('off');
     this.setRegistration(RegStat.notRegistered);
-    this.attached = false;
+    this.gprsAttached = false;
   }
 
   // ---- what faults change: the module's surroundings -----------------------------------
@@ -423,6 +429,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.updateRegistration(urc, false);
     if (this.settings.ciurc === 1) this.urc('Call Ready');
     this.urc('SMS Ready');
+    this.features.each((f) => f.networkReady?.());
     // Module logs show NITZ after the ready URCs: Call Ready, SMS Ready, *PSUTTZ, DST, +CIEV.
     if (this.isRegistered && !wasRegistered && this.settings.clts === 1) this.networkTime(urc);
   }
@@ -490,10 +497,10 @@ export class Modem extends EventEmitter<ModemEvents> {
     if (this.settings.cregN > 0) notice(this.cregLine('+CREG', this.settings.cregN, false));
     if (this.settings.cgregN > 0) notice(this.cregLine('+CGREG', this.settings.cgregN, false));
     if (this.isRegistered && !wasRegistered) {
-      this.attached = true;
+      this.gprsAttached = true;
       if (nitz && this.settings.clts === 1) this.networkTime(notice);
     } else if (!this.isRegistered && wasRegistered) {
-      this.setAttached(false, notice);
+      this.setGprsAttached(false, notice);
     }
   }
 
@@ -508,10 +515,10 @@ export class Modem extends EventEmitter<ModemEvents> {
   }
 
   /** AT+CGATT=0/1 and registration loss. Detaching drops every open bearer. */
-  setAttached(on: boolean, notice: Notice): boolean {
+  setGprsAttached(on: boolean, notice: Notice): boolean {
     if (on && !this.isRegistered) return false;
     if (!on) this.dropAllBearers(notice);
-    this.attached = on;
+    this.gprsAttached = on;
     return true;
   }
 
@@ -561,7 +568,7 @@ export class Modem extends EventEmitter<ModemEvents> {
       this.setBearerStatus(b, BearerStatus.closed);
       return blocker;
     }
-    this.attached = true;
+    this.gprsAttached = true;
     this.setBearerStatus(b, BearerStatus.connected);
     b.ip = this.bearers.allocateIp();
     return null;
