@@ -143,6 +143,18 @@ describe('a sharded fleet', () => {
     expect(bad).toMatchObject({ code: 2, stderr: 'sim800-emu: --shard: "2/2": the shard index must be a whole number 0..1 (shards count from 0)\n' });
   });
 
+  it('sim800-emu loadtest refuses the same, and more devices than there are identities, before starting any', async () => {
+    const job = await runCli(['loadtest', '--modems', '2'], 10_000, { JOB_COMPLETION_INDEX: '1' });
+    expect(job).toMatchObject({ code: 2, stdout: '' });
+    expect(job.stderr).toMatch(/^loadtest: JOB_COMPLETION_INDEX=1 is set \(a pod of an Indexed Job\) but SIM800_SHARDS is not/);
+    const many = await runCli(['loadtest', '--modems', '10000', '--shard', '0/101', '--count', '1']);
+    expect(many).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'loadtest: 101 shards of 10000 modems are 1010000 devices, but only 1000000 distinct identities follow from IMEI 866782041234564 (its serial number, 6 digits, and IMSI/ICCID digits): fewer devices\n',
+    });
+  });
+
   it('the config file\'s "shard", and the flag over the environment', () => {
     const s = parseConfigText('{"modems": 10, "shard": "1/5"}', 'cfg.json');
     expect(toFleetOptions(s, { SIM800_SHARD: '4/5' }).shard).toEqual({ index: 1, count: 5 });
