@@ -2,7 +2,8 @@
  * The backend team's load test (docs/fleet.md): a fleet of N emulated SIM800s, each driven
  * over its own TCP wire by the scripted DTE (bearer, SMCONF/SMCONN, periodic SMPUB), their
  * MQTT sessions going to your broker. Prints what every device did; exit 0 when every
- * device connected and no publish failed, 1 otherwise, 2 on a usage error.
+ * device connected and no publish failed, 1 otherwise, 2 on a usage error. On a terminal,
+ * a progress line on stderr meanwhile (watchProgress).
  *
  *   npm run loadtest -- --modems 200 --broker mqtt://10.0.0.5:1883 --qos 1 --interval 1000 --duration 60
  */
@@ -10,7 +11,8 @@ import * as fs from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { createLogger } from '../log';
-import { driveFleet, startFleet, type DteScript, type FleetReport } from '../fleet';
+import { driveFleet, startFleet, type DteScript, type FleetHandle, type FleetReport } from '../fleet';
+import type { AtRecord } from '../at/engine';
 
 interface Flags {
   modems: number;
@@ -58,6 +60,50 @@ function program(): Command {
     .configureOutput({ outputError: () => undefined });
 }
 
+/**
+ * The live line on a terminal: devices online, publishes acknowledged, publishes failed,
+ * counted from the modems' own AT records (what each sent and raised), redrawn in place
+ * on stderr twice a second. Not on a terminal (CI logs, a pipe) it prints nothing: a log
+ * full of carriage returns helps nobody, and the report at the end says it all.
+ */
+const PROGRESS_MS = 500;
+
+export function watchProgress(fleet: FleetHandle, out: NodeJS.WritableStream & { isTTY?: boolean }, seconds: number | undefined): { stop(): void } {
+  if (!out.isTTY) return { stop: () => undefined };
+  const online = new Set<number>();
+  let published = 0;
+  let failed = 0;
+  const off: (() => void)[] = [];
+  fleet.modems.forEach((emu, i) => {
+    const onAt = (r: AtRecord) => {
+      if (r.dir === 'cmd') {
+        if (/^AT\+SMCONN\s*$/i.test(r.line) && r.final === 'OK') online.add(i);
+        else if (/^AT\+SMDISC/i.test(r.line) && r.final === 'OK') online.delete(i);
+        else if (/^AT\+SMPUB=/i.test(r.line) && r.final !== 'OK') failed++;
+      } else if (r.line.startsWith('+SMSTATE: 0')) online.delete(i);
+      else {
+        const ack = /^\+SMPUB: \d+,(\d+)/.exec(r.line);
+        if (ack) ack[1] === '0' ? published++ : failed++;
+      }
+    };
+    emu.modem.on('at', onAt);
+    off.push(() => emu.modem.off('at', onAt));
+  });
+  const t0 = performance.now();
+  const of = seconds === undefined ? '' : ` / ${seconds} s`;
+  const draw = () =>
+    out.write(`\r\x1b[Kloadtest: ${online.size}/${fleet.modems.length} devices online, ${published} published, ${failed} failed, ${((performance.now() - t0) / 1000).toFixed(1)} s${of}`);
+  draw();
+  const timer = setInterval(draw, PROGRESS_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      for (const f of off) f();
+      out.write('\r\x1b[K'); // the report starts on a clean line
+    },
+  };
+}
+
 function printReport(r: FleetReport, seconds: number): void {
   const lat = r.latency ? `publish → ack p50 ${r.latency.p50.toFixed(1)} ms, p99 ${r.latency.p99.toFixed(1)} ms` : 'no publish acknowledged';
   console.log(`${r.connected}/${r.devices.length} devices connected; ${r.published} published, ${r.failed} failed (${(r.published / seconds).toFixed(1)} msg/s); ${lat}`);
@@ -99,7 +145,9 @@ export async function main(argv: string[]): Promise<number> {
   };
   console.log(`${f.modems} devices, MQTT to ${fleet.endpoints.broker ?? url} (they configure ${url}), ${seconds === undefined ? `${f.count} publishes each` : `${seconds} s`}`);
   const t0 = performance.now();
+  const progress = watchProgress(fleet, process.stderr, seconds);
   const report = await driveFleet(fleet, script, abort.signal);
+  progress.stop();
   if (timer) clearTimeout(timer);
   await fleet.stop();
   printReport(report, (performance.now() - t0) / 1000);
