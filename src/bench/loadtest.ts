@@ -3,12 +3,14 @@
  * over its own TCP wire by the scripted DTE (bearer, SMCONF/SMCONN, periodic SMPUB), their
  * MQTT sessions going to your broker; with a shard, this process's part of a bigger fleet.
  * The command line is `sim800-emu loadtest` (src/cli/loadtest.ts, `npm run loadtest`);
- * this is the run itself and what it measures of its own process.
+ * this is the run itself and what it measures of its own process. On a terminal, a
+ * progress line on stderr meanwhile (watchProgress).
  */
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { silentLogger } from '../log';
-import { driveFleet, startFleet, type DteScript, type FleetReport } from '../fleet';
+import type { AtRecord } from '../at/engine';
+import { driveFleet, startFleet, type DteScript, type FleetHandle, type FleetReport } from '../fleet';
 import { maskUrlPassword, resultOf, type LoadtestResult, type ProcessFigures } from '../fleet/result';
 import type { Shard, ShardSource } from '../fleet/shard';
 import { openFileCount, openFileLimit } from '../transport/fdLimit';
@@ -30,6 +32,8 @@ export interface LoadtestOptions {
   logger?: Logger;
   /** Stops the run early (SIGINT); what was done so far is reported. */
   signal?: AbortSignal;
+  /** Where the progress line goes (a terminal only; nothing is drawn elsewhere). Default: stderr. */
+  progress?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Told once the fleet listens, before any device starts: what this run will do. */
   onStart?: (info: { broker: string; url: string; firstDevice: number }) => void;
 }
@@ -37,6 +41,50 @@ export interface LoadtestOptions {
 export interface LoadtestRun {
   report: FleetReport;
   result: LoadtestResult;
+}
+
+/**
+ * The live line on a terminal: devices online, publishes acknowledged, publishes failed,
+ * counted from the modems' own AT records (what each sent and raised), redrawn in place
+ * on stderr twice a second. Not on a terminal (CI logs, a pipe) it prints nothing: a log
+ * full of carriage returns helps nobody, and the report at the end says it all.
+ */
+const PROGRESS_MS = 500;
+
+export function watchProgress(fleet: FleetHandle, out: NodeJS.WritableStream & { isTTY?: boolean }, seconds: number | undefined): { stop(): void } {
+  if (!out.isTTY) return { stop: () => undefined };
+  const online = new Set<number>();
+  let published = 0;
+  let failed = 0;
+  const off: (() => void)[] = [];
+  fleet.modems.forEach((emu, i) => {
+    const onAt = (r: AtRecord) => {
+      if (r.dir === 'cmd') {
+        if (/^AT\+SMCONN\s*$/i.test(r.line) && r.final === 'OK') online.add(i);
+        else if (/^AT\+SMDISC/i.test(r.line) && r.final === 'OK') online.delete(i);
+        else if (/^AT\+SMPUB=/i.test(r.line) && r.final !== 'OK') failed++;
+      } else if (r.line.startsWith('+SMSTATE: 0')) online.delete(i);
+      else {
+        const ack = /^\+SMPUB: \d+,(\d+)/.exec(r.line);
+        if (ack) ack[1] === '0' ? published++ : failed++;
+      }
+    };
+    emu.modem.on('at', onAt);
+    off.push(() => emu.modem.off('at', onAt));
+  });
+  const t0 = performance.now();
+  const of = seconds === undefined ? '' : ` / ${seconds} s`;
+  const draw = () =>
+    out.write(`\r\x1b[Kloadtest: ${online.size}/${fleet.modems.length} devices online, ${published} published, ${failed} failed, ${((performance.now() - t0) / 1000).toFixed(1)} s${of}`);
+  draw();
+  const timer = setInterval(draw, PROGRESS_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      for (const f of off) f();
+      out.write('\r\x1b[K'); // the report starts on a clean line
+    },
+  };
 }
 
 /** How often the open descriptors are counted: their peak is what `ulimit -n` must cover. */
@@ -73,9 +121,11 @@ export async function runLoadtest(o: LoadtestOptions): Promise<LoadtestRun> {
     const timer = o.seconds === undefined ? null : setTimeout(stop, o.seconds * 1000);
     const t0 = performance.now();
     let report: FleetReport;
+    const progress = watchProgress(fleet, o.progress ?? process.stderr, o.seconds);
     try {
       report = await driveFleet(fleet, { ...o.script, url }, abort.signal);
     } finally {
+      progress.stop();
       if (timer) clearTimeout(timer);
       o.signal?.removeEventListener('abort', stop);
       sampleFds();

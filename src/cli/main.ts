@@ -127,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const scenarioCli = scenario ? await import('./scenario') : undefined;
-  const running = scenario && scenarioCli ? scenarioCli.startScenarioCli(emu, scenario) : undefined;
+  const running = scenario && scenarioCli ? scenarioCli.startScenarioCli(emu, scenario, { failFast: settings.failFast === true }) : undefined;
   await running?.ready;
 
   // With --stdio, stdout is the wire: the ready line must not land in the firmware's input.

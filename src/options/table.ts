@@ -307,6 +307,16 @@ export const OPTIONS = [
     needs: [['scenario']],
   }),
   option({
+    key: 'failFast',
+    flag: '--fail-fast',
+    kind: kinds.switch(),
+    default: 'off: every step runs',
+    help: 'end the scenario at its first failed step (the rest are reported as not run)',
+    doc: 'End the scenario at its first failed step (an expectation that does not hold in its window): exit 1 at once instead of running the rest; the result counts the steps not run (`summary.notRun`).',
+    example: '`--scenario smoke.yaml --fail-fast`',
+    needs: [['scenario']],
+  }),
+  option({
     key: 'resetOnConnect',
     flag: '--reset-on-connect',
     kind: kinds.switch(),
