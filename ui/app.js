@@ -1014,6 +1014,7 @@
 
   build();
   if (OFFLINE) {
+    document.body.classList.add('offline-page');
     loadTrace();
   } else {
     start();

@@ -32,6 +32,7 @@ function buildProgram(): Command {
       .version(packageVersion(), '-V, --version', 'print the version and exit'),
   )
     .helpOption('-h, --help', 'print this help and exit')
+    .addHelpText('after', '\nCommands:\n  trace FILE [--html OUT.html] [--text]  a --trace file as one HTML page or an annotated transcript (sim800-emu trace --help)')
     .exitOverride()
     // Commander's own messages are re-printed by fail() as one line; nothing else here.
     .configureOutput({ outputError: () => undefined });
@@ -64,6 +65,8 @@ function untilShutdown(stdio: boolean): Promise<string> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // The one subcommand: reading a trace back starts no emulator.
+  if (argv[0] === 'trace') return (await import('./trace')).traceCli(argv.slice(1), fail);
   let settings: CliSettings;
   let scenario: import('../scenario/format').Scenario | undefined;
   try {
@@ -87,6 +90,10 @@ export async function main(argv: string[]): Promise<number> {
   const stdio = settings.stdio === true;
   // Listening from here on: a signal during start-up still ends in a clean stop.
   const shutdown = untilShutdown(stdio);
+  if (settings.control && settings.controlToken === undefined && !(await import('../control/http')).isLoopback(settings.control.host)) {
+    settings.controlToken = (await import('node:crypto')).randomBytes(16).toString('hex');
+    process.stderr.write(`${NAME}: control API token (send Authorization: Bearer <token>): ${settings.controlToken}\n`);
+  }
   // A fleet (docs/fleet.md), loaded only when asked for.
   if (settings.modems !== undefined) return (await import('./fleet')).runFleetCli(settings, log, shutdown, fail);
   let emu: EmulatorHandle;
@@ -94,10 +101,6 @@ export async function main(argv: string[]): Promise<number> {
     // Loaded only now: --help, --version and usage errors answer without loading the
     // broker and MQTT stacks.
     const { startEmulator } = await import('../emulator');
-    if (settings.control && settings.controlToken === undefined && !(await import('../control/http')).isLoopback(settings.control.host)) {
-      settings.controlToken = (await import('node:crypto')).randomBytes(16).toString('hex');
-      process.stderr.write(`${NAME}: control API token (send Authorization: Bearer <token>): ${settings.controlToken}\n`);
-    }
     emu = await startEmulator({
       ...toEmulatorOptions(settings),
       stdio: stdio ? { input: process.stdin, output: process.stdout } : undefined,

@@ -24,7 +24,7 @@ export function loadScenarioForCli(file: string): Scenario {
  * attaches on the ready line cannot run ahead of step 0.
  */
 export function startScenarioCli(emu: EmulatorHandle, scenario: Scenario): RunningScenario {
-  return runScenario(emu.control, scenario);
+  return runScenario(emu.control, scenario, { trace: emu.trace });
 }
 
 /** Runs to the last step (or a signal: interrupted, exit 1); returns the exit code. */

@@ -23,6 +23,25 @@ export interface StepResult {
   ok: boolean;
   error?: string;
   checks?: CheckResult[];
+  /** With a trace: the number (`n`) of its record for this step (docs/ui.md#traces). */
+  trace?: number;
+}
+
+/** Where the first failed step is, for CI logs and for opening the trace at that point. */
+export interface FailedStep {
+  index: number;
+  at: number;
+  t: number;
+  kind: Action['kind'];
+  detail: string;
+  why: string;
+  trace?: number;
+}
+
+/** The run's trace as a scenario sees it (src/trace/writer.ts): its file, a record per step. */
+export interface ScenarioTrace {
+  readonly file: string;
+  note(k: 'step', fields: Record<string, unknown>): number;
 }
 
 export interface ScenarioResult {
@@ -34,6 +53,10 @@ export interface ScenarioResult {
   durationMs: number;
   steps: StepResult[];
   summary: { steps: number; expectations: number; failedExpectations: number; failedSteps: number };
+  /** The first step that failed (null when none did). */
+  failed: FailedStep | null;
+  /** The trace file, when the run recorded one. */
+  trace?: string;
 }
 
 /** How often a step with `within` looks again. */
@@ -111,7 +134,13 @@ export interface RunningScenario {
   stop(): void;
 }
 
-export function runScenario(control: Control, scenario: Scenario): RunningScenario {
+/** Why a step failed, in one line. */
+function whyFailed(s: StepResult): string {
+  return s.error ?? s.checks?.filter((c) => !c.ok).map((c) => `${c.what} expected ${JSON.stringify(c.expected)}, got ${JSON.stringify(c.actual)}`).join('; ') ?? 'failed';
+}
+
+export function runScenario(control: Control, scenario: Scenario, opts: { trace?: ScenarioTrace } = {}): RunningScenario {
+  const trace = opts.trace;
   const clock = control.modem.clock;
   let stopped = false;
   let wake: (() => void) | null = null;
@@ -190,11 +219,17 @@ export function runScenario(control: Control, scenario: Scenario): RunningScenar
       const due = t0 + step.atMs - clock.now();
       if (due > 0) await sleep(due);
       if (stopped) break;
-      steps.push(await runStep(step, t0));
+      const r = await runStep(step, t0);
+      if (trace) r.trace = trace.note('step', { index: r.index, kind: r.kind, detail: r.detail, ok: r.ok, ...(r.ok ? {} : { error: whyFailed(r) }) });
+      steps.push(r);
     }
     const expectations = steps.filter((s) => s.kind === 'expect');
     const failedSteps = steps.filter((s) => !s.ok).length;
     const interrupted = steps.length < scenario.steps.length;
+    const first = steps.find((x) => !x.ok);
+    const failed: FailedStep | null = first
+      ? { index: first.index, at: first.at, t: first.t, kind: first.kind, detail: first.detail, why: whyFailed(first), ...(first.trace !== undefined ? { trace: first.trace } : {}) }
+      : null;
     return {
       scenario: scenario.name,
       passed: !interrupted && failedSteps === 0,
@@ -203,6 +238,8 @@ export function runScenario(control: Control, scenario: Scenario): RunningScenar
       durationMs: clock.now() - t0,
       steps,
       summary: { steps: scenario.steps.length, expectations: scenario.steps.filter((s) => s.action.kind === 'expect').length, failedExpectations: expectations.filter((s) => !s.ok).length, failedSteps },
+      failed,
+      ...(trace ? { trace: trace.file } : {}),
     };
   })();
 
@@ -221,6 +258,6 @@ export function summaryLine(r: ScenarioResult): string {
   const head = `scenario "${r.scenario}": ${r.passed ? 'PASS' : r.interrupted ? 'INTERRUPTED' : 'FAIL'} (${r.summary.steps} steps, ${r.summary.expectations} expectations) in ${(r.durationMs / 1000).toFixed(1)} s`;
   const first = r.steps.find((s) => !s.ok);
   if (!first) return head;
-  const why = first.error ?? first.checks?.filter((c) => !c.ok).map((c) => `${c.what} expected ${JSON.stringify(c.expected)}, got ${JSON.stringify(c.actual)}`).join('; ');
-  return `${head}; first failure: step ${first.index} at ${first.at} ms (${first.kind} ${first.detail}): ${why}`;
+  const where = r.trace !== undefined && first.trace !== undefined ? `; trace ${r.trace} record ${first.trace}` : '';
+  return `${head}; first failure: step ${first.index} at ${first.at} ms (${first.kind} ${first.detail}): ${whyFailed(first)}${where}`;
 }

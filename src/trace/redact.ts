@@ -27,6 +27,8 @@ export class StreamRedactor {
   private holding = false;
   /** Inside a PEM private key block: each line is `***`. */
   private inKey = false;
+  /** A held line passed the bound and went out masked: the rest of it is part of what was masked. */
+  private skipRest = false;
 
   /** Text (latin1, one char a byte) in → what may be recorded now. */
   push(text: string): string {
@@ -48,7 +50,8 @@ export class StreamRedactor {
 
   /** The rest of a held line, masked (the recording ends). */
   flush(): string {
-    const rest = this.holding || this.inKey ? this.masked().slice(this.emitted) : this.line.slice(this.emitted);
+    const rest = this.skipRest ? '' : this.holding || this.inKey ? this.masked().slice(this.emitted) : this.line.slice(this.emitted);
+    this.skipRest = false;
     this.line = '';
     this.emitted = 0;
     this.holding = false;
@@ -57,14 +60,19 @@ export class StreamRedactor {
 
   /** What may go out of an unfinished line now. */
   private partial(): string {
+    if (this.skipRest) {
+      this.line = '';
+      return '';
+    }
     if (!this.holding && !this.inKey && (mayHoldSecret(this.line) || LISTING_SECRET.test(this.line))) this.holding = true;
     if (this.holding || this.inKey) {
       if (this.line.length - this.emitted <= HELD_LINE_MAX) return '';
       // Too long to wait for: out masked as it stands, and the rest of the line stays masked.
       const masked = this.masked();
       const out = masked.startsWith(this.line.slice(0, this.emitted)) ? masked.slice(this.emitted) : '***';
-      this.emitted = this.line.length;
-      this.line = this.line.slice(0, this.emitted);
+      this.line = '';
+      this.emitted = 0;
+      this.skipRest = true;
       return out;
     }
     const out = this.line.slice(this.emitted);
@@ -75,7 +83,8 @@ export class StreamRedactor {
   /** The line ended: the rest of it as it may be recorded. */
   private endLine(): string {
     let out: string;
-    if (this.inKey) {
+    if (this.skipRest) out = '';
+    else if (this.inKey) {
       if (KEY_END.test(this.line)) {
         this.inKey = false;
         out = this.line.slice(this.emitted);
@@ -89,6 +98,7 @@ export class StreamRedactor {
     this.line = '';
     this.emitted = 0;
     this.holding = false;
+    this.skipRest = false;
     return out;
   }
 
