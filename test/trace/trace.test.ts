@@ -112,7 +112,7 @@ describe('--trace: the recording', () => {
     expect(rs.filter((r) => r.k === 'at' && r.dir === 'cmd').map((r) => r.line)).toContain('AT+SMPUB="t/a",1,0,"hi"');
     const states = rs.filter((r) => r.k === 'state').map((r) => `${r.lane}=${r.value}`);
     expect(states).toEqual(expect.arrayContaining(['power=off', 'power=on', 'mqtt=online', 'bearer=closed']));
-    const end = rs.findIndex((r) => r.k === 'state' && r.lane === 'dte' && r.value === 'detached');
+    const end = rs.length - 1 - [...rs].reverse().findIndex((r) => r.k === 'state' && r.lane === 'dte' && r.value === 'detached');
     // The stop's power-down is in it, after the DTE went.
     expect(rs.slice(end).filter((r) => r.k === 'state').map((r) => `${r.lane}=${r.value}`)).toEqual(['dte=detached', 'power=off', 'sim=—', 'registration=not registered', 'signal=99']);
     expect(rs.find((r) => r.k === 'fault')).toMatchObject({ action: 'inject', name: 'bearerDrop', params: { cid: 1 }, moment: true });
