@@ -54,14 +54,15 @@
   const fmtT = (ms) => (ms / 1000).toFixed(3);
   const fmtS = (ms) => (ms >= 60000 ? `${Math.floor(ms / 60000)}m${String(Math.floor((ms % 60000) / 1000)).padStart(2, '0')}s` : `${(ms / 1000).toFixed(ms < 10000 ? 1 : 0)} s`);
 
-  /** CR, LF and other control bytes spelled out (wire text is latin1, one char a byte). */
+  /** CR, LF and other control bytes spelled out (wire text is latin1, one char a byte), as `sim800-emu trace --text` does. */
   function showBytes(d) {
     let out = '';
     for (const ch of d) {
       const c = ch.charCodeAt(0);
       if (ch === '\r') out += '\\r';
       else if (ch === '\n') out += '\\n';
-      else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
+      else if (ch === '\t') out += '\\t';
+      else if (c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0)) out += '\\x' + c.toString(16).padStart(2, '0');
       else out += ch;
     }
     return out;
@@ -467,6 +468,7 @@
   function applyFilter() {
     const m = matcher();
     for (const el of E.consoleBox.children) el.classList.toggle('hidden', !visible(el, m));
+    E.consoleBox.scrollTop = E.consoleBox.scrollHeight;
     countLine();
   }
 
@@ -654,7 +656,7 @@
         inputs[name] = { input, p };
         fields.push(h('label', null, name, ' ', input));
       }
-      const duration = f.lasting === 'never' ? null : h('input', { class: 'duration', name: 'duration', placeholder: f.lasting === 'always' ? 'until cleared' : 'a moment', title: 'e.g. 10s, 500ms, 2m; empty: as the fault is' });
+      const duration = f.lasting === 'never' ? null : h('input', { class: 'duration', name: 'duration', placeholder: 'e.g. 10s', title: f.lasting === 'always' ? 'how long: 10s, 500ms, 2m; empty: until cleared' : 'how long: 10s, 500ms, 2m; empty: a moment' });
       const go = async () => {
         const params = {};
         for (const name of Object.keys(inputs)) {

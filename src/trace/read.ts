@@ -70,7 +70,10 @@ export function readTrace(file: string): Trace {
   };
 }
 
-/** Bytes as text a person can read: CR, LF, tab and other controls spelled out. */
+/**
+ * Bytes as text a person can read: CR, LF, tab and other controls spelled out (a
+ * backslash stays as it is, as on the control page).
+ */
 export function showBytes(d: string): string {
   let out = '';
   for (const ch of d) {
@@ -78,7 +81,6 @@ export function showBytes(d: string): string {
     if (ch === '\r') out += '\\r';
     else if (ch === '\n') out += '\\n';
     else if (ch === '\t') out += '\\t';
-    else if (ch === '\\') out += '\\\\';
     else if (c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0)) out += `\\x${c.toString(16).padStart(2, '0')}`;
     else out += ch;
   }
