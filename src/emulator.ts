@@ -344,7 +344,7 @@ async function openWire<N extends WireName>(
   try {
     endpoint = await wire.open();
   } catch (err) {
-    throw wireError(chosen as WireChoice, err);
+    throw wireError(err);
   }
   stops.push(() => wire.close());
   (endpoints as Partial<WireEndpoints>)[chosen.name] = endpoint;
@@ -352,16 +352,12 @@ async function openWire<N extends WireName>(
 }
 
 /**
- * A wire that cannot open, typed for the CLI's exit code: no pty on this system (or a
- * link path that cannot be used) is a value this machine cannot take; a TCP address that
- * cannot be listened on is a listener's failure.
+ * No pty on this system (or a link path that cannot be used) is a value this machine
+ * cannot take: an OptionError, for the CLI's exit code. (A TCP address that cannot be
+ * listened on is already the wire's ListenError.)
  */
-function wireError(chosen: WireChoice, err: unknown): unknown {
-  if (err instanceof PtyError) return new OptionError('pty', err.message);
-  if (chosen.name === 'tcp' && !(err instanceof OptionError) && !(err instanceof ListenError)) {
-    return ListenError.from('tcp', chosen.options.host ?? '127.0.0.1', chosen.options.port ?? 2323, err);
-  }
-  return err;
+function wireError(err: unknown): unknown {
+  return err instanceof PtyError ? new OptionError('pty', err.message) : err;
 }
 
 /** The wire as the control page names the modem: `tcp 127.0.0.1:2323`, `pty /tmp/ttySIM800`. */

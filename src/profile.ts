@@ -34,6 +34,12 @@ export interface TimingProfile {
   cfunOkMs: number;
   /** Under-voltage fault: from `UNDER-VOLTAGE WARNNING` to `UNDER-VOLTAGE POWER DOWN`. */
   underVoltageMs: number;
+  /** AT+CMGS/AT+CMSS: from Ctrl-Z to `+CMGS:` (the network's round trip, docs/sms.md). */
+  smsSendMs: number;
+  /** AT+CUSD: from OK to the network's `+CUSD:`. */
+  ussdMs: number;
+  /** ATD: from OK to the far end alerting. */
+  alertMs: number;
   /** AT+HTTPACTION: the least time from the command to its +HTTPACTION URC (docs/http.md). */
   httpActionMs: number;
   /** AT+CIPSTART: added to the real connect before `CONNECT OK` (the handshake's GPRS round trips). */
@@ -69,6 +75,9 @@ export const PROFILES: Readonly<Record<string, TimingProfile>> = {
     cfunMs: 0,
     cfunOkMs: 0,
     underVoltageMs: 0,
+    smsSendMs: 0,
+    ussdMs: 0,
+    alertMs: 0,
     httpActionMs: 0,
     tcpConnectMs: 0,
     dnsMs: 0,
@@ -91,6 +100,9 @@ export const PROFILES: Readonly<Record<string, TimingProfile>> = {
     cfunMs: 400,
     cfunOkMs: 1000,
     underVoltageMs: 2000,
+    smsSendMs: 2500,
+    ussdMs: 2000,
+    alertMs: 2000,
     httpActionMs: 2500,
     // GPRS class 10 at CS-2: 2 uplink / 4 downlink slots of 13.4 kbit/s, less overhead.
     tcpConnectMs: 1200,

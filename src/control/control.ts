@@ -16,6 +16,8 @@ import { checkAzureC2d, checkBody, checkC2d } from './c2d';
 import { strictObject } from '../schema';
 import { z } from 'zod';
 import type { AzureHub, C2DResult } from '../broker/azureHub';
+import { smsControl, type SmsControl } from './sms';
+import { callControl, ussdControl, type CallControl, type UssdControl } from './calls';
 import type { Cloud, CloudMessage } from './cloud';
 import { LiveFeed } from './live';
 
@@ -90,7 +92,17 @@ export class Control {
     this.azureHub = opts.azureHub;
     this.dteInput = opts.dteInput === true;
     this.label = opts.label ?? '';
+    this.sms = smsControl(modem);
+    this.calls = callControl(modem);
+    this.ussd = ussdControl(modem);
   }
+
+  /** SMS: messages to the device, what it sent (docs/sms.md). */
+  readonly sms: SmsControl;
+  /** Voice calls: ring the device, decide its calls, act as the other side. */
+  readonly calls: CallControl;
+  /** USSD: what codes answer, what the device asked. */
+  readonly ussd: UssdControl;
 
   /**
    * The timeline and MQTT messages of this modem, kept from the first call on (the
@@ -124,10 +136,10 @@ export class Control {
     const radio = m.cfun === 1 && m.networkAvailable;
     return {
       t: m.clock.now(),
-      dte: { attached: m.attachedDte },
+      dte: { attached: m.dteConnected },
       power: { on: m.powered, frozen: m.frozen, cfun: m.cfun, synced: m.synced },
       sim: m.sim,
-      registration: { stat: m.regStat, registered: m.isRegistered, attached: m.attached },
+      registration: { stat: m.regStat, registered: m.isRegistered, attached: m.gprsAttached },
       signal: radio ? { rssi: m.rssi, ber: m.ber } : { rssi: 99, ber: 99 },
       bearers: m.bearers.all().map((b) => ({ cid: b.cid, status: b.status, ip: b.ip, apn: b.params.APN, contype: b.params.CONTYPE, user: b.params.USER, pwd: mask(b.params.PWD) })),
       // mqtt and files are among them (their families' snapshots), typed above.

@@ -27,7 +27,7 @@ import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { InputError } from '../faults/params';
-import { ListenError, OptionError } from '../optionError';
+import { listenOrThrow, OptionError } from '../optionError';
 import { checkBody } from './c2d';
 import { Control } from './control';
 import type { AtRecord } from '../at/engine';
@@ -127,6 +127,19 @@ const ROUTES: Readonly<Record<string, { run: Handler; status?: number }>> = {
     },
   },
   'GET /log': { run: (c, r) => ({ entries: c.log(num(r.query, 'since'), num(r.query, 'limit')) }) },
+  'POST /sms': { run: (c, r) => c.sms.send(r.body), status: 201 },
+  'GET /sms': { run: (c, r) => ({ messages: c.sms.sent({ to: r.query.get('to') ?? undefined, since: num(r.query, 'since') }) }) },
+  'POST /call': { run: (c, r) => c.calls.call(r.body), status: 201 },
+  'GET /calls': { run: (c) => ({ calls: c.calls.list() }) },
+  'POST /calls/:name': {
+    run: (c, r) => {
+      const call = c.calls.act(r.param, r.body);
+      if (!call) throw new HttpError(404, `no call "${r.param}"`);
+      return { call };
+    },
+  },
+  'POST /ussd': { run: (c, r) => c.ussd.set(r.body), status: 201 },
+  'GET /ussd': { run: (c) => c.ussd.state() },
   'GET /http': { run: (c, r) => ({ exchanges: c.http({ since: num(r.query, 'since') }) }) },
   'POST /power': { run: (c, r) => ({ power: c.power(checkBody(POWER_BODY, r.body).action) }) },
   'GET /timeline': { run: (c, r) => ({ entries: c.live().timeline(num(r.query, 'since')) }) },
@@ -318,17 +331,7 @@ export class ControlServer {
     const server = http.createServer((req, res) => {
       void handle(ctx, req, res);
     });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (err) {
-      throw ListenError.from('control', host, port, err, { who: 'control API' });
-    }
+    await listenOrThrow(server, host, port, 'control', { who: 'control API' });
     server.on('error', (err) => log.error({ err: err.message }, 'control listener error'));
     const a = server.address() as AddressInfo;
     const url = `http://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;

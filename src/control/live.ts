@@ -89,7 +89,7 @@ export function laneValues(modem: Modem): Record<Lane, string> {
     bearer: bearers.length ? bearers.join(', ') : 'closed',
     mqtt: snap.mqtt?.phase ?? 'idle',
     tcpip: snap.tcpip?.state ?? '',
-    dte: modem.attachedDte ? 'attached' : 'detached',
+    dte: modem.dteConnected ? 'attached' : 'detached',
   };
 }
 

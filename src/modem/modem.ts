@@ -137,8 +137,8 @@ export interface ModemEvents {
   reset: [];
   /** One AT exchange or URC, for the AT log (control API, scenarios). */
   at: [record: AtRecord];
-  /** A DTE attached to the wire. */
-  attach: [];
+  /** A DTE connected to the wire. */
+  dteConnected: [];
   /**
    * Something an observer may show changed: power, freeze, radio, SIM, registration,
    * signal, a bearer, the DTE's attachment, the MQTT session's phase. No detail: a
@@ -167,7 +167,7 @@ export class Modem extends EventEmitter<ModemEvents> {
   private readonly timers = new Set<TimerHandle>();
   private readonly features: FeatureStates<Modem>;
   private readonly registry: FeatureRegistry<Modem>;
-  private sinkAttached = false;
+  private hasDte = false;
 
   settings: Settings;
   private powerState: PowerState = 'off';
@@ -176,7 +176,8 @@ export class Modem extends EventEmitter<ModemEvents> {
   cfun = 1;
   sim: SimState = 'NOT READY';
   private reg: RegStat = RegStat.notRegistered;
-  attached = false;
+  /** GPRS attach (AT+CGATT): registered and attached to the packet domain. */
+  gprsAttached = false;
   private signal: { rssi: number; ber: number };
   private supply: { bcs: number; bcl: number; voltage: number };
   private networkUp_ = true;
@@ -255,12 +256,12 @@ export class Modem extends EventEmitter<ModemEvents> {
   // ---- the wire ---------------------------------------------------------------------
 
   /**
-   * Connects a DTE. One wire: a second attach throws. The module powers up when the
+   * Connects a DTE. One wire: a second DTE throws. The module powers up when the
    * first DTE arrives (or when it was off), like a board switched on with its firmware.
    */
-  attach(sink: (data: Buffer) => void, opts: { reset?: boolean } = {}): () => void {
-    if (this.sinkAttached) throw new Error('a DTE is already attached to this modem');
-    this.sinkAttached = true;
+  connectDte(sink: (data: Buffer) => void, opts: { reset?: boolean } = {}): () => void {
+    if (this.hasDte) throw new Error('a DTE is already attached to this modem');
+    this.hasDte = true;
     const wire = this.uart.connect(sink);
     // The observer sees what leaves for the DTE after the faults' tap (garbled, or held by a freeze until the thaw).
     const send = (data: Buffer) => {
@@ -269,18 +270,18 @@ export class Modem extends EventEmitter<ModemEvents> {
     };
     this.engine.setSink((data) => (this.tap ? this.tap.tx(data, send) : send(data)));
     if (opts.reset || this.powerState === 'off') this.powerOn();
-    this.emit('attach');
+    this.emit('dteConnected');
     this.emit('change');
     return () => {
-      this.sinkAttached = false;
+      this.hasDte = false;
       this.engine.setSink(null);
       wire.close(); // bytes still waiting for the wire go nowhere
       this.emit('change');
     };
   }
 
-  get attachedDte(): boolean {
-    return this.sinkAttached;
+  get dteConnected(): boolean {
+    return this.hasDte;
   }
 
   receive(data: Buffer): void {
@@ -303,6 +304,11 @@ export class Modem extends EventEmitter<ModemEvents> {
    */
   setDataSink(sink: ((bytes: Buffer) => void) | null): void {
     this.engine.setDataSink(sink);
+  }
+
+  /** One URC made of several lines in a single block (`+CMT: …` and the message text). */
+  urcBlock(lines: string[]): void {
+    if (this.powerState !== 'off') this.engine.urcBlock(lines);
   }
 
   // ---- timers ---------------------------------------------------------------------
@@ -364,7 +370,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.cfun = 1;
     this.sim = 'NOT READY';
     this.setRegistration(RegStat.notRegistered);
-    this.attached = false;
+    this.gprsAttached = false;
     this.bearers.reset();
     this.rtc.resetToEpoch();
     this.simReadPending = true;
@@ -400,7 +406,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.bearers.reset();
     this.setPower('off');
     this.setRegistration(RegStat.notRegistered);
-    this.attached = false;
+    this.gprsAttached = false;
   }
 
   // ---- what faults change: the module's surroundings -----------------------------------
@@ -476,6 +482,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.updateRegistration(urc, false);
     if (this.settings.ciurc === 1) this.urc('Call Ready');
     this.urc('SMS Ready');
+    this.features.each((f) => f.networkReady?.());
     // Module logs show NITZ after the ready URCs: Call Ready, SMS Ready, *PSUTTZ, DST, +CIEV.
     if (this.isRegistered && !wasRegistered && this.settings.clts === 1) this.networkTime(urc);
   }
@@ -547,10 +554,10 @@ export class Modem extends EventEmitter<ModemEvents> {
     if (this.settings.cregN > 0) notice(this.cregLine('+CREG', this.settings.cregN, false));
     if (this.settings.cgregN > 0) notice(this.cregLine('+CGREG', this.settings.cgregN, false));
     if (this.isRegistered && !wasRegistered) {
-      this.attached = true;
+      this.gprsAttached = true;
       if (nitz && this.settings.clts === 1) this.networkTime(notice);
     } else if (!this.isRegistered && wasRegistered) {
-      this.setAttached(false, notice);
+      this.setGprsAttached(false, notice);
     }
   }
 
@@ -565,10 +572,10 @@ export class Modem extends EventEmitter<ModemEvents> {
   }
 
   /** AT+CGATT=0/1 and registration loss. Detaching drops every open bearer. */
-  setAttached(on: boolean, notice: Notice): boolean {
+  setGprsAttached(on: boolean, notice: Notice): boolean {
     if (on && !this.isRegistered) return false;
     if (!on) this.dropAllBearers(notice);
-    this.attached = on;
+    this.gprsAttached = on;
     return true;
   }
 
@@ -619,7 +626,7 @@ export class Modem extends EventEmitter<ModemEvents> {
       this.setBearerStatus(b, BearerStatus.closed);
       return blocker;
     }
-    this.attached = true;
+    this.gprsAttached = true;
     b.ip = this.bearers.allocateIp();
     this.setBearerStatus(b, BearerStatus.connected);
     return null;

@@ -89,6 +89,15 @@ const EVALUATE: { [K in keyof Expectations]-?: Evaluator } = {
     const n = c.log().filter((e) => e.dir === 'urc' && e.t >= since && e.line.startsWith(v.line)).length;
     return { actual: n, ok: countHolds(v.count, n), expected: countText(v.count) };
   },
+  sms(c, v: NonNullable<Expectations['sms']>, since) {
+    const re = v.text === undefined ? null : new RegExp(v.text);
+    const n = c.sms.sent().filter((m) => m.t >= since && m.status === 'sent' && (v.to === undefined || m.to === v.to) && (!re || re.test(m.text ?? ''))).length;
+    return { actual: n, ok: countHolds(v.count, n), expected: countText(v.count) };
+  },
+  hangup(c, v: boolean, since) {
+    const hung = c.calls.list().some((k) => k.t >= since && k.endedBy === 'device');
+    return eq(hung, v);
+  },
   http(c, v: NonNullable<Expectations['http']>, since) {
     const n = c
       .http()
@@ -118,6 +127,12 @@ function describe(a: Action): string {
       return `${a.message.topic} (${a.message.payload.length} bytes)`;
     case 'power':
       return a.action;
+    case 'sms':
+      return `from ${String(a.message.from)}`;
+    case 'call':
+      return a.call.from !== undefined ? `ring from ${String(a.call.from)}` : `next call to ${String(a.call.to)}: ${String(a.call.outcome)}`;
+    case 'ussd':
+      return `${String(a.entry.code ?? '*')} answers`;
     case 'expect':
       return Object.keys(a.expect).join(', ') + (a.withinMs ? ` within ${a.withinMs} ms` : '');
   }
@@ -158,14 +173,14 @@ export function runScenario(control: Control, scenario: Scenario, opts: { trace?
 
   const waitForStart = () =>
     new Promise<void>((resolve) => {
-      if (scenario.start === 'ready' || control.modem.attachedDte) return resolve();
+      if (scenario.start === 'ready' || control.modem.dteConnected) return resolve();
       const go = () => {
         wake = null;
         resolve();
       };
-      control.modem.once('attach', go);
+      control.modem.once('dteConnected', go);
       wake = () => {
-        control.modem.off('attach', go);
+        control.modem.off('dteConnected', go);
         resolve();
       };
     });
@@ -187,6 +202,15 @@ export function runScenario(control: Control, scenario: Scenario, opts: { trace?
           break;
         case 'power':
           control.power(a.action);
+          break;
+        case 'sms':
+          control.sms.send(a.message);
+          break;
+        case 'call':
+          control.calls.call(a.call);
+          break;
+        case 'ussd':
+          control.ussd.set(a.entry);
           break;
         case 'expect': {
           const deadline = clock.now() + a.withinMs;

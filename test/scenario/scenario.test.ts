@@ -32,8 +32,8 @@ describe('the format', () => {
   it.each([
     [{}, '', '"steps" must be a non-empty list'],
     [{ steps: [], extra: 1 }, '', 'scenario: unknown key "extra" (known: name, start, steps)'],
-    [{ steps: [{ at: '1s' }] }, '', 'steps[0] needs exactly one of fault, clear, c2d, power, expect'],
-    [{ steps: [{ at: '1s', fault: 'x', power: 'on' }] }, '', 'steps[0] needs exactly one of fault, clear, c2d, power, expect (has fault, power)'],
+    [{ steps: [{ at: '1s' }] }, '', 'steps[0] needs exactly one of fault, clear, c2d, power, sms, call, ussd, expect'],
+    [{ steps: [{ at: '1s', fault: 'x', power: 'on' }] }, '', 'steps[0] needs exactly one of fault, clear, c2d, power, sms, call, ussd, expect (has fault, power)'],
     [{ steps: [{ fault: 'reboot' }] }, '', 'steps[0] needs "at" (e.g. at: 5s)'],
     [{ steps: [{ at: 'later', fault: 'reboot' }] }, '', 'steps[0].at: "later" is not a duration (e.g. 500ms, 5s, 1.5m)'],
     [{ steps: [{ at: 0, fault: 'nope' }] }, '', 'steps[0]: unknown fault "nope"'],

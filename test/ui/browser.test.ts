@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The control page (docs/ui.md) in a real headless Chromium: it loads with no console
  * error, shows a scripted DTE's AT exchange live, a fault button drops the bearer and the
@@ -134,6 +136,29 @@ describe('the live page', () => {
     await second.page.waitForSelector('#fault-catalog button');
     expect(await second.page.isHidden('#dte-form')).toBe(true);
     await second.page.close();
+  });
+
+  it('the SMS and call forms: a message to the device is announced (+CMTI), a call rings', async () => {
+    emu = await startEmulator({ tcp: false, brokerPort: 0, brokerTlsPort: false, control: { port: 0 } });
+    dte = emu.connect();
+    await dte.ok('AT');
+    await dte.ok('ATE0');
+    const { page, errors } = await browser.page();
+    await page.goto(`${emu.controlUrl}/ui/`);
+    await page.waitForSelector('#sms button[type="submit"]');
+    await page.fill('#sms input[name="from"]', '+31628870634');
+    await page.fill('#sms textarea[name="text"]', 'STATUS');
+    await page.click('#sms button[type="submit"]');
+    expect(await dte.waitFor('+CMTI:')).toBe('+CMTI: "SM",1');
+    expect(await dte.ok('AT+CMGF=1')).toEqual([]);
+    expect((await dte.ok('AT+CMGR=1'))[1]).toBe('STATUS');
+    await page.waitForFunction(() => /^delivered/.test(document.querySelector('#sms .status')?.textContent ?? ''), null, { timeout: 5000 });
+    await page.fill('#call input[name="from"]', '+31628870634');
+    await page.click('#call button[type="submit"]');
+    expect(await dte.waitFor('RING')).toBe('RING');
+    await page.waitForFunction(() => [...document.querySelectorAll('#console .row.urc .text')].some((x) => x.textContent === 'RING'), null, { timeout: 5000 });
+    expect(errors).toEqual([]);
+    await page.close();
   });
 
   it('a fleet: the overview lists every modem; picking one follows it', async () => {
