@@ -13,7 +13,7 @@ import { AtEngine } from './at/engine';
 import { DteClient } from './client/dteClient';
 import { silentLogger } from './log';
 import { mergeModemConfig, type ModemConfig } from './modem/config';
-import { ListenError, OptionError } from './optionError';
+import { OptionError } from './optionError';
 import { Modem } from './modem/modem';
 import { systemClock, type Clock } from './clock';
 import { AtLog, Cloud, Control, ControlServer } from './control';

@@ -83,6 +83,8 @@ function traceOptions(s: CliSettings): EmulatorOptions['trace'] {
 
 /** The library's options for these settings (logger added by the caller). */
 export function toEmulatorOptions(s: CliSettings): EmulatorOptions {
+  // A shard is a part of a fleet (src/cli/fleet.ts takes it); one modem has no part.
+  if (s.shard !== undefined) throw new UsageError('--shard needs --modems: a shard is a part of a fleet', '--shard');
   const opts: EmulatorOptions = {
     stateDir: s.stateDir,
     // The file names its own base profile and wins over a profile name.

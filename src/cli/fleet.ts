@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { toEmulatorOptions, UsageError, type CliSettings } from './config';
 import { exitCodeFor, failureLine } from './errors';
 import { checkFleetOptions, startFleet, type FleetHandle, type FleetOptions } from '../fleet/fleet';
+import { resolveShard } from '../fleet/shard';
 
 /** What a fleet cannot take, as the flag the user wrote. */
 const NOT_IN_A_FLEET: [keyof CliSettings, string][] = [
@@ -15,11 +16,14 @@ const NOT_IN_A_FLEET: [keyof CliSettings, string][] = [
   ['scenario', '--scenario: a scenario drives one modem'],
 ];
 
-/** The fleet's options for these settings; throws UsageError for what a fleet cannot do. */
-export function toFleetOptions(s: CliSettings): FleetOptions {
+/**
+ * The fleet's options for these settings; throws UsageError for what a fleet cannot do.
+ * The shard is --shard's, else the environment's (src/fleet/shard.ts).
+ */
+export function toFleetOptions(s: CliSettings, env: NodeJS.ProcessEnv = process.env): FleetOptions {
   for (const [key, why] of NOT_IN_A_FLEET) if (s[key] !== undefined && s[key] !== false) throw new UsageError(`--modems cannot be used with ${why}`);
-  const { tcp, pty, serial: _s, stdio: _i, ...common } = toEmulatorOptions(s);
-  const opts: FleetOptions = { ...common, modems: s.modems ?? 1, tcp: tcp || undefined, pty };
+  const { tcp, pty, serial: _s, stdio: _i, ...common } = toEmulatorOptions({ ...s, shard: undefined });
+  const opts: FleetOptions = { ...common, modems: s.modems ?? 1, tcp: tcp || undefined, pty, shard: resolveShard(s.shard, env)?.shard };
   try {
     checkFleetOptions(opts);
   } catch (err) {

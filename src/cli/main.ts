@@ -32,7 +32,16 @@ function buildProgram(): Command {
       .version(packageVersion(), '-V, --version', 'print the version and exit'),
   )
     .helpOption('-h, --help', 'print this help and exit')
-    .addHelpText('after', '\nCommands:\n  trace FILE [--html OUT.html] [--text]  a --trace file as one HTML page or an annotated transcript (sim800-emu trace --help)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Commands (each has its own --help):',
+        '  loadtest [options]             load-test an MQTT backend with a fleet of scripted devices (docs/fleet.md)',
+        '  loadtest-merge [files...]      merge load test results of several shards into one report',
+        '  trace FILE [--html OUT.html]   a --trace file as one HTML page or an annotated transcript (docs/ui.md)',
+      ].join('\n'),
+    )
     .exitOverride()
     // Commander's own messages are re-printed by fail() as one line; nothing else here.
     .configureOutput({ outputError: () => undefined });
@@ -64,9 +73,17 @@ function untilShutdown(stdio: boolean): Promise<string> {
   });
 }
 
+/** The subcommands, each a program of its own, loaded only when named first. */
+const COMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
+  loadtest: () => import('./loadtest'),
+  'loadtest-merge': () => import('./loadtestMerge'),
+  // Reading a trace back starts no emulator.
+  trace: () => import('./trace'),
+};
+
 export async function main(argv: string[]): Promise<number> {
-  // The one subcommand: reading a trace back starts no emulator.
-  if (argv[0] === 'trace') return (await import('./trace')).traceCli(argv.slice(1), fail);
+  const command = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? COMMANDS[argv[0]] : undefined;
+  if (command) return (await command()).main(argv.slice(1));
   let settings: CliSettings;
   let scenario: import('../scenario/format').Scenario | undefined;
   try {

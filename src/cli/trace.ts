@@ -10,7 +10,12 @@ import { writeFileAtomic } from '../atomicFile';
 import { readTrace, traceToHtml, traceToText, TraceError } from '../trace/read';
 import { EXIT } from './errors';
 
-export async function traceCli(argv: string[], fail: (message: string) => void): Promise<number> {
+/** One line on stderr, as every usage error of the CLI. */
+function fail(message: string): void {
+  process.stderr.write(`sim800-emu: ${message.replace(/\s*\n\s*/g, ' ').trim()}\n`);
+}
+
+export async function main(argv: string[]): Promise<number> {
   const program = new Command('sim800-emu trace')
     .description('turn a --trace file into a self-contained HTML page (--html) or an annotated transcript (--text, the default)')
     .argument('<file>', 'the trace (FILE.1 before it is read too when it is the same run)')

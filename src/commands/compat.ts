@@ -12,9 +12,8 @@
  * None of these settings is part of the AT&W profile here; they return to their defaults
  * at every power-up.
  */
-import { int, optional, str, type IntParam } from '../at/args';
-import { CME } from '../at/cme';
-import { NONE, cme } from '../at/result';
+import { int, optional, type IntParam } from '../at/args';
+import { NONE } from '../at/result';
 import { defineFeature } from '../modem/modem';
 import { form, type Command, type Ctx, type Family } from './family';
 

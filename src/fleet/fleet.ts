@@ -26,6 +26,7 @@ import type { PtyEndpoint } from '../transport/pty';
 import type { TcpEndpoint } from '../transport/tcp';
 import { checkFdBudget } from './fdBudget';
 import { identityFor } from './identity';
+import { checkShard, firstDevice, formatShard, type Shard } from './shard';
 
 /**
  * AT log entries each modem of a fleet keeps (one modem alone keeps 2000): a busy modem's
@@ -48,6 +49,11 @@ export interface FleetOptions extends Omit<EmulatorOptions, 'tcp' | 'pty' | 'std
   pty?: string;
   /** Modems started at once (default 50): listening sockets and ptys are made in batches of this size. */
   concurrency?: number;
+  /**
+   * This fleet is shard `index` of `count`, each of `modems` modems: its modem i is device
+   * index × modems + i of the whole, for its identity, seed and port (src/fleet/shard.ts).
+   */
+  shard?: Shard;
   /**
    * One control API for every modem (docs/ui.md#fleets): modem i under `/modems/<i>/…`,
    * `GET /modems` the overview, the page's modem picker. One cloud client serves them all.
@@ -74,6 +80,10 @@ export interface FleetHandle {
   readonly readyLine: string;
   /** Milliseconds from startFleet() until every modem listened. */
   readonly startupMs: number;
+  /** The shard this fleet is, if one. */
+  readonly shard?: Shard;
+  /** The whole-fleet index of modem 0 (shard index × modems; 0 without shards). */
+  readonly firstDevice: number;
   readonly azureHub?: AzureHub;
   readonly brokerCaPem?: string;
   /** `http://host:port` of the fleet's control API, with `control`. */
@@ -100,15 +110,17 @@ export function checkFleetOptions(o: FleetOptions): void {
 
 /** Modem i's own options: its wire, identity, seed, state directory and logger. */
 function memberOptions(o: FleetOptions, base: ModemConfig, i: number, log: Logger): EmulatorOptions {
-  const { modems: _n, tcp, pty, concurrency: _c, exportCa, control: _k, trace, ...common } = o;
+  const { modems: _n, tcp, pty, concurrency: _c, exportCa, shard: _s, control: _k, trace, ...common } = o;
+  // The device's index in the whole fleet (all shards): what its identity, seed and port follow.
+  const g = firstDevice(o.shard, o.modems) + i;
   const first = tcp?.port ?? 2323;
   const wire: EmulatorOptions =
-    pty !== undefined ? { pty: pty.split(PTY_INDEX).join(String(i)), tcp: false } : { tcp: { host: tcp?.host ?? '127.0.0.1', port: first === 0 ? 0 : first + i } };
+    pty !== undefined ? { pty: pty.split(PTY_INDEX).join(String(i)), tcp: false } : { tcp: { host: tcp?.host ?? '127.0.0.1', port: first === 0 ? 0 : first + g } };
   return {
     ...common,
     ...wire,
-    modem: { ...o.modem, ...identityFor(base, i) },
-    seed: (o.seed ?? DEFAULT_SEED) + i,
+    modem: { ...o.modem, ...identityFor(base, g) },
+    seed: (o.seed ?? DEFAULT_SEED) + g,
     atLogSize: o.atLogSize ?? FLEET_AT_LOG_SIZE,
     stateDir: o.stateDir === undefined ? undefined : path.join(o.stateDir, `modem-${i}`),
     // The broker's CA is the fleet's: written once, through modem 0.
@@ -122,6 +134,7 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
   checkFleetOptions(options);
   // The identity every modem's is derived from: checked once, before anything starts.
   const base = mergeModemConfig(options.modem);
+  if (options.shard) checkShard(options.shard, options.modems, base, options.pty === undefined ? (options.tcp?.port ?? 2323) : undefined);
   const started = performance.now();
   const log = options.logger ?? silentLogger;
   checkFdBudget(options, log);
@@ -197,9 +210,11 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
   return {
     modems,
     endpoints,
-    readyLine: fleetReadyLine(endpoints, options.pty, modems.length, server?.url),
+    readyLine: fleetReadyLine(endpoints, options.pty, modems.length, options.shard, server?.url),
     controlUrl: server?.url,
     startupMs,
+    shard: options.shard,
+    firstDevice: firstDevice(options.shard, options.modems),
     azureHub: running.azureHub,
     get brokerCaPem() {
       return running.ca?.().certPem;
@@ -220,15 +235,16 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
 /**
  * The fleet's one ready line: the single emulator's fields, with `tcp=` listing every
  * modem's address (runs of consecutive ports as FIRST-LAST), `pty=` the pattern, and
- * `modems=N` at the end.
+ * `shard=I/N` for a shard, and `modems=N` at the end.
  */
-export function fleetReadyLine(e: FleetEndpoints, ptyPattern: string | undefined, n: number, control?: string): string {
+export function fleetReadyLine(e: FleetEndpoints, ptyPattern: string | undefined, n: number, shard?: Shard, control?: string): string {
   const parts = ['sim800-emu ready'];
   if (e.tcp) parts.push(`tcp=${formatTcpList(e.tcp)}`);
   if (e.pty && ptyPattern !== undefined) parts.push(`pty=${ptyPattern}`);
   if (e.broker) parts.push(`broker=${e.broker}`);
   if (e.brokerTls) parts.push(`broker-tls=${e.brokerTls}`);
   if (control) parts.push(`control=${control}`);
+  if (shard) parts.push(`shard=${formatShard(shard)}`);
   parts.push(`modems=${n}`);
   return parts.join(' ');
 }

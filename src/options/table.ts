@@ -13,6 +13,7 @@ import { checkAzureHubOptions, parseDeviceList, type AzureHubOptions } from '../
 import { LOG_LEVELS, type LogLevel } from '../log';
 import { mergeModemConfig, type ModemConfig } from '../modem/config';
 import { PROFILES } from '../profile';
+import { parseShard, type Shard } from '../fleet/shard';
 import { BrokerRouter } from '../net/routing';
 import { PARITIES } from '../uart/uart';
 import { via } from '../schema';
@@ -94,6 +95,20 @@ const cipPortsKind = kinds.custom<number[]>({
   },
   file: z.array(z.number({ error: 'must be an array of ports' }).int({ error: 'must be an array of ports' }).min(1, { error: 'must be an array of ports 1..65535' }).max(65535, { error: 'must be an array of ports 1..65535' }), { error: 'must be an array of ports' }),
   fileType: 'array of numbers',
+});
+
+/** `I/N`: shard I (from 0) of N, the same text in the file. */
+const shardKind = kinds.custom<Shard>({
+  arg: '<I/N>',
+  fromFlag(raw) {
+    try {
+      return parseShard(String(Array.isArray(raw) ? raw[raw.length - 1] : raw));
+    } catch (err) {
+      throw new ValueProblem((err as Error).message);
+    }
+  },
+  file: via(z.string({ error: 'must be a string "I/N"' }), parseShard),
+  fileType: '`"I/N"` string',
 });
 
 const brokerAuthKind = kinds.custom<{ username: string; password: string }>({
@@ -355,6 +370,17 @@ export const OPTIONS = [
     help: 'run a fleet of N modems in this process: consecutive TCP ports from --tcp\'s, or ptys from a --pty pattern with %d (docs/fleet.md)',
     doc: 'A fleet: N modems (1..10000) in this process, each with its own wire, state, identity and MQTT session, sharing one broker: consecutive TCP ports from `--tcp`\'s (port `0`: each any free port), or ptys from a `--pty` pattern with `%d`. Not with `--stdio`, `--serial` or `--scenario` (exit 2). With `--control` one API and page serve every modem (`/modems/<i>/…`, [ui.md](ui.md#fleets)). See [fleet.md](fleet.md).',
     example: '`--modems 100 --tcp 127.0.0.1:2323`',
+  }),
+  option({
+    key: 'shard',
+    flag: '--shard',
+    kind: shardKind,
+    file: 'value',
+    library: 'shard (startFleet)',
+    default: 'SIM800_SHARD, else JOB_COMPLETION_INDEX with SIM800_SHARDS, else none',
+    help: 'this fleet is shard I (from 0) of N, each of --modems modems: identities, seeds and ports follow the device\'s index in the whole fleet (docs/fleet.md#shards)',
+    doc: 'This fleet is shard I (from 0) of N, every shard running `--modems` modems: its modem i is device I×modems+i of the whole, which sets its IMEI, IMSI, ICCID (so its MQTT client id), seed and TCP port, so shards never overlap. Without the flag: `SIM800_SHARD=I/N`, else `JOB_COMPLETION_INDEX` (a Kubernetes Indexed Job\'s pod) with `SIM800_SHARDS=N`. With `--modems` only (exit 2). See [fleet.md](fleet.md#shards).',
+    example: '`--modems 1000 --shard 2/4`',
   }),
   option({
     key: 'broker',
