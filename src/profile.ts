@@ -1,8 +1,8 @@
 /**
  * Timing profiles: every delay the modem shows comes from one of these objects.
  * `instant` answers as fast as possible (tests, CI); `realistic` follows figures
- * measured on real modules (AT-REFERENCE §3.1, §3.3, §5: SAPBR=1,1 ≈ 1.3 s (T#184);
- * CFUN=0: +CPIN: NOT READY after ≈ 0.4 s, OK later (T#358); §6.1: plain SMCONN 1–5 s).
+ * measured on real modules (SAPBR=1,1 ≈ 1.3 s; CFUN=0: +CPIN: NOT READY after ≈ 0.4 s,
+ * OK later; a plain SMCONN 1–5 s: docs/faults.md, timing profiles).
  * A profile file (`--profile-file`) names a base profile and overrides any figure.
  */
 import { z } from 'zod';
