@@ -14,7 +14,6 @@ const NOT_IN_A_FLEET: [keyof CliSettings, string][] = [
   ['stdio', '--stdio: stdin/stdout is one wire'],
   ['serial', '--serial: one device is one wire'],
   ['scenario', '--scenario: a scenario drives one modem'],
-  ['control', '--control: the control API serves one modem (the library\'s fleet.modems[i].control serves each)'],
 ];
 
 /**
@@ -23,7 +22,7 @@ const NOT_IN_A_FLEET: [keyof CliSettings, string][] = [
  */
 export function toFleetOptions(s: CliSettings, env: NodeJS.ProcessEnv = process.env): FleetOptions {
   for (const [key, why] of NOT_IN_A_FLEET) if (s[key] !== undefined && s[key] !== false) throw new UsageError(`--modems cannot be used with ${why}`);
-  const { tcp, pty, serial: _s, stdio: _i, control: _c, ...common } = toEmulatorOptions({ ...s, shard: undefined });
+  const { tcp, pty, serial: _s, stdio: _i, ...common } = toEmulatorOptions({ ...s, shard: undefined });
   const opts: FleetOptions = { ...common, modems: s.modems ?? 1, tcp: tcp || undefined, pty, shard: resolveShard(s.shard, env)?.shard };
   try {
     checkFleetOptions(opts);

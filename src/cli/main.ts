@@ -39,6 +39,7 @@ function buildProgram(): Command {
         'Commands (each has its own --help):',
         '  loadtest [options]             load-test an MQTT backend with a fleet of scripted devices (docs/fleet.md)',
         '  loadtest-merge [files...]      merge load test results of several shards into one report',
+        '  trace FILE [--html OUT.html]   a --trace file as one HTML page or an annotated transcript (docs/ui.md)',
       ].join('\n'),
     )
     .exitOverride()
@@ -76,6 +77,8 @@ function untilShutdown(stdio: boolean): Promise<string> {
 const COMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
   loadtest: () => import('./loadtest'),
   'loadtest-merge': () => import('./loadtestMerge'),
+  // Reading a trace back starts no emulator.
+  trace: () => import('./trace'),
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -104,6 +107,10 @@ export async function main(argv: string[]): Promise<number> {
   const stdio = settings.stdio === true;
   // Listening from here on: a signal during start-up still ends in a clean stop.
   const shutdown = untilShutdown(stdio);
+  if (settings.control && settings.controlToken === undefined && !(await import('../control/http')).isLoopback(settings.control.host)) {
+    settings.controlToken = (await import('node:crypto')).randomBytes(16).toString('hex');
+    process.stderr.write(`${NAME}: control API token (send Authorization: Bearer <token>): ${settings.controlToken}\n`);
+  }
   // A fleet (docs/fleet.md), loaded only when asked for.
   if (settings.modems !== undefined) return (await import('./fleet')).runFleetCli(settings, log, shutdown, fail);
   let emu: EmulatorHandle;
@@ -111,10 +118,6 @@ export async function main(argv: string[]): Promise<number> {
     // Loaded only now: --help, --version and usage errors answer without loading the
     // broker and MQTT stacks.
     const { startEmulator } = await import('../emulator');
-    if (settings.control && settings.controlToken === undefined && !(await import('../control/http')).isLoopback(settings.control.host)) {
-      settings.controlToken = (await import('node:crypto')).randomBytes(16).toString('hex');
-      process.stderr.write(`${NAME}: control API token (send Authorization: Bearer <token>): ${settings.controlToken}\n`);
-    }
     emu = await startEmulator({
       ...toEmulatorOptions(settings),
       stdio: stdio ? { input: process.stdin, output: process.stdout } : undefined,

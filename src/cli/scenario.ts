@@ -24,7 +24,7 @@ export function loadScenarioForCli(file: string): Scenario {
  * attaches on the ready line cannot run ahead of step 0.
  */
 export function startScenarioCli(emu: EmulatorHandle, scenario: Scenario, opts: RunOptions = {}): RunningScenario {
-  return runScenario(emu.control, scenario, opts);
+  return runScenario(emu.control, scenario, { ...opts, trace: emu.trace });
 }
 
 /**

@@ -2,8 +2,8 @@
  * A fleet: N emulated modems in one process, for load-testing an MQTT backend with
  * hundreds of virtual SIM800 devices. Each modem is a whole emulator (its own wire,
  * state, fault controller and MQTT session through mqtt.js); what can be shared is:
- * one embedded broker, one logger (a child per modem says which one logged) and one
- * command table (immutable).
+ * one embedded broker, one logger (a child per modem says which one logged), one
+ * command table (immutable) and, with a control API, one cloud client and one server.
  *
  * Wires: consecutive TCP ports from `tcp.port` (port 0: each any free port), or ptys
  * behind a symlink pattern with `%d` (the modem's index, from 0).
@@ -13,7 +13,9 @@ import type { Logger } from 'pino';
 import type { AzureHub } from '../broker/azureHub';
 import { planBroker, type RunningBroker } from '../brokerPlan';
 import { createCatalog } from '../commands';
-import { formatHostPort, startEmulator, type EmulatorHandle, type EmulatorOptions, type SharedParts } from '../emulator';
+import { ControlServer } from '../control/http';
+import { cloudFor, formatHostPort, startEmulator, type EmulatorHandle, type EmulatorOptions, type SharedParts } from '../emulator';
+import { systemClock } from '../clock';
 import { silentLogger } from '../log';
 import { mergeModemConfig, type ModemConfig } from '../modem/config';
 import { ListenError, OptionError } from '../optionError';
@@ -35,7 +37,7 @@ export const FLEET_AT_LOG_SIZE = 100;
 /** The placeholder a pty pattern must hold: the modem's index. */
 export const PTY_INDEX = '%d';
 
-export interface FleetOptions extends Omit<EmulatorOptions, 'tcp' | 'pty' | 'stdio' | 'serial' | 'control'> {
+export interface FleetOptions extends Omit<EmulatorOptions, 'tcp' | 'pty' | 'stdio' | 'serial'> {
   /** How many modems (1 or more). */
   modems: number;
   /**
@@ -52,6 +54,13 @@ export interface FleetOptions extends Omit<EmulatorOptions, 'tcp' | 'pty' | 'std
    * index × modems + i of the whole, for its identity, seed and port (src/fleet/shard.ts).
    */
   shard?: Shard;
+  /**
+   * One control API for every modem (docs/ui.md#fleets): modem i under `/modems/<i>/…`,
+   * `GET /modems` the overview, the page's modem picker. One cloud client serves them all.
+   */
+  control?: EmulatorOptions['control'];
+  /** A trace per modem: `file` holds `%d` for the modem's index. */
+  trace?: EmulatorOptions['trace'];
 }
 
 export interface FleetEndpoints {
@@ -77,6 +86,8 @@ export interface FleetHandle {
   readonly firstDevice: number;
   readonly azureHub?: AzureHub;
   readonly brokerCaPem?: string;
+  /** `http://host:port` of the fleet's control API, with `control`. */
+  readonly controlUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -91,11 +102,15 @@ export function checkFleetOptions(o: FleetOptions): void {
   if (o.pty !== undefined && o.modems > 1 && !o.pty.includes(PTY_INDEX)) {
     throw new OptionError('pty', `pty: "${o.pty}" needs ${PTY_INDEX} where the modem's index goes (e.g. /tmp/ttySIM800-%d)`);
   }
+  if (o.trace !== undefined && o.modems > 1 && !o.trace.file.includes(PTY_INDEX)) {
+    throw new OptionError('trace', `trace: "${o.trace.file}" needs ${PTY_INDEX} where the modem's index goes (e.g. run-%d.trace)`);
+  }
+  if (o.control) ControlServer.checkOptions(o.control);
 }
 
 /** Modem i's own options: its wire, identity, seed, state directory and logger. */
 function memberOptions(o: FleetOptions, base: ModemConfig, i: number, log: Logger): EmulatorOptions {
-  const { modems: _n, tcp, pty, concurrency: _c, exportCa, shard: _s, ...common } = o;
+  const { modems: _n, tcp, pty, concurrency: _c, exportCa, shard: _s, control: _k, trace, ...common } = o;
   // The device's index in the whole fleet (all shards): what its identity, seed and port follow.
   const g = firstDevice(o.shard, o.modems) + i;
   const first = tcp?.port ?? 2323;
@@ -111,6 +126,7 @@ function memberOptions(o: FleetOptions, base: ModemConfig, i: number, log: Logge
     // The broker's CA is the fleet's: written once, through modem 0.
     exportCa: i === 0 ? exportCa : undefined,
     logger: o.modems > 1 ? log.child({ modem: i }) : log,
+    trace: trace ? { ...trace, file: trace.file.split(PTY_INDEX).join(String(i)) } : undefined,
   };
 }
 
@@ -134,7 +150,9 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
     stateDir?.release();
     throw err;
   }
-  const shared: SharedParts = { broker: { plan, running }, catalog: createCatalog() };
+  // With a control API, one cloud client for the fleet (a client per modem would each get every message).
+  const cloud = options.control ? cloudFor(running, options.clock ?? systemClock, log) : undefined;
+  const shared: SharedParts = { broker: { plan, running }, catalog: createCatalog(), cloud, live: options.control !== undefined };
   const modems: EmulatorHandle[] = [];
   const batch = Math.max(1, options.concurrency ?? 50);
   try {
@@ -164,6 +182,24 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
     throw err;
   }
 
+  let server: ControlServer | undefined;
+  if (options.control) {
+    try {
+      server = await ControlServer.start(
+        modems.map((m) => m.control),
+        { host: options.control.host, port: options.control.port, token: options.control.token, log },
+      );
+      if (cloud?.available) await cloud.start();
+    } catch (err) {
+      await server?.stop();
+      await cloud?.stop();
+      await Promise.all(modems.map((m) => m.stop()));
+      await running.stop();
+      stateDir?.release();
+      throw err;
+    }
+  }
+
   const endpoints: FleetEndpoints = { broker: running.url, brokerTls: running.tlsUrl };
   if (options.pty !== undefined) endpoints.pty = modems.map((m) => m.endpoints.pty!);
   else endpoints.tcp = modems.map((m) => m.endpoints.tcp!);
@@ -174,7 +210,8 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
   return {
     modems,
     endpoints,
-    readyLine: fleetReadyLine(endpoints, options.pty, modems.length, options.shard),
+    readyLine: fleetReadyLine(endpoints, options.pty, modems.length, options.shard, server?.url),
+    controlUrl: server?.url,
     startupMs,
     shard: options.shard,
     firstDevice: firstDevice(options.shard, options.modems),
@@ -185,8 +222,10 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      await server?.stop();
       // Every session vanishes before the shared broker closes (its wills go out).
       await Promise.all(modems.map((m) => m.stop()));
+      await cloud?.stop();
       await running.stop();
       stateDir?.release();
     },
@@ -198,12 +237,13 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
  * modem's address (runs of consecutive ports as FIRST-LAST), `pty=` the pattern, and
  * `shard=I/N` for a shard, and `modems=N` at the end.
  */
-export function fleetReadyLine(e: FleetEndpoints, ptyPattern: string | undefined, n: number, shard?: Shard): string {
+export function fleetReadyLine(e: FleetEndpoints, ptyPattern: string | undefined, n: number, shard?: Shard, control?: string): string {
   const parts = ['sim800-emu ready'];
   if (e.tcp) parts.push(`tcp=${formatTcpList(e.tcp)}`);
   if (e.pty && ptyPattern !== undefined) parts.push(`pty=${ptyPattern}`);
   if (e.broker) parts.push(`broker=${e.broker}`);
   if (e.brokerTls) parts.push(`broker-tls=${e.brokerTls}`);
+  if (control) parts.push(`control=${control}`);
   if (shard) parts.push(`shard=${formatShard(shard)}`);
   parts.push(`modems=${n}`);
   return parts.join(' ');

@@ -70,6 +70,42 @@ export interface WireTap {
   /** Bytes to the DTE; `send` puts them on the wire (now or later, or never). */
   tx(data: Buffer, send: (data: Buffer) => void): void;
 }
+/**
+ * One MQTT packet of the module's session, as the control page and traces show it: its
+ * type, id, topic and payload (latin1, cut at MQTT_PAYLOAD_SHOWN characters); a
+ * CONNECT's password is never carried, only whether there was one.
+ */
+export interface MqttPacketEvent {
+  /** `out`: the module sent it to the broker; `in`: the broker sent it. */
+  dir: 'in' | 'out';
+  type: string;
+  id?: number;
+  topic?: string;
+  qos?: number;
+  retain?: boolean;
+  dup?: boolean;
+  payload?: string;
+  /** The payload's length in bytes (the whole of it, also when `payload` is cut). */
+  bytes?: number;
+  /** SUBSCRIBE/UNSUBSCRIBE: the filters; SUBACK: the granted QoS. */
+  topics?: string[];
+  granted?: number[];
+  /** CONNECT: client id, user name, keepalive, clean session, whether a password was sent. */
+  clientId?: string;
+  username?: string;
+  password?: boolean;
+  keepalive?: number;
+  clean?: boolean;
+  /** CONNACK: its return code. */
+  returnCode?: number;
+}
+
+/** What a packet event keeps of a payload (characters). */
+export const MQTT_PAYLOAD_SHOWN = 1024;
+
+/** Bytes on the DTE's wire: `rx` from the DTE (before any fault), `tx` to it (as it gets them). */
+export type WireObserver = (dir: 'rx' | 'tx', data: Buffer) => void;
+
 /** Where a session connects: an address, or an in-memory stream (the embedded broker). */
 export interface DialedLink extends Address {
   /** When set, the session's connection is this stream instead of a socket to host:port. */
@@ -103,6 +139,14 @@ export interface ModemEvents {
   at: [record: AtRecord];
   /** A DTE connected to the wire. */
   dteConnected: [];
+  /**
+   * Something an observer may show changed: power, freeze, radio, SIM, registration,
+   * signal, a bearer, the DTE's attachment, the MQTT session's phase. No detail: a
+   * listener reads what it wants (several can come in one turn of the event loop).
+   */
+  change: [];
+  /** A packet of the module's MQTT session (sent only while someone listens). */
+  mqtt: [packet: MqttPacketEvent];
 }
 
 export class Modem extends EventEmitter<ModemEvents> {
@@ -144,6 +188,8 @@ export class Modem extends EventEmitter<ModemEvents> {
   /** Fault hooks (src/faults/); null: bytes and connections pass untouched. */
   tap: WireTap | null = null;
   link: LinkDialer | null = null;
+  /** Sees every byte each way on the DTE's wire (traces); null: nobody looks. */
+  wireObserver: WireObserver | null = null;
 
   constructor(opts: ModemOptions) {
     super();
@@ -217,13 +263,20 @@ export class Modem extends EventEmitter<ModemEvents> {
     if (this.hasDte) throw new Error('a DTE is already attached to this modem');
     this.hasDte = true;
     const wire = this.uart.connect(sink);
-    this.engine.setSink((data) => (this.tap ? this.tap.tx(data, wire.write) : wire.write(data)));
+    // The observer sees what leaves for the DTE after the faults' tap (garbled, or held by a freeze until the thaw).
+    const send = (data: Buffer) => {
+      if (this.wireObserver !== null) this.wireObserver('tx', data);
+      wire.write(data);
+    };
+    this.engine.setSink((data) => (this.tap ? this.tap.tx(data, send) : send(data)));
     if (opts.reset || this.powerState === 'off') this.powerOn();
     this.emit('dteConnected');
+    this.emit('change');
     return () => {
       this.hasDte = false;
       this.engine.setSink(null);
       wire.close(); // bytes still waiting for the wire go nowhere
+      this.emit('change');
     };
   }
 
@@ -232,6 +285,7 @@ export class Modem extends EventEmitter<ModemEvents> {
   }
 
   receive(data: Buffer): void {
+    if (this.wireObserver !== null) this.wireObserver('rx', data);
     this.engine.receive(this.tap ? this.tap.rx(data) : data);
   }
 
@@ -293,6 +347,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     if (next === this.powerState) return;
     this.log.debug({ from: this.powerState, to: next }, 'power');
     this.powerState = next;
+    this.emit('change');
   }
 
   /** The module is gone (power down, restart): timers, the running line and queued URCs die; every family resets. */
@@ -365,6 +420,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     if (on === this.isFrozen) return;
     this.log.debug({ frozen: on }, 'freeze');
     this.isFrozen = on;
+    this.emit('change');
   }
 
   /** The radio network is there; without it the module searches (+CREG: 2) and loses its bearers. */
@@ -397,6 +453,7 @@ export class Modem extends EventEmitter<ModemEvents> {
   /** What AT+CSQ reads; null: the configured figures. */
   setSignal(v: { rssi: number; ber: number } | null): void {
     this.signal = v ? { ...v } : { rssi: this.config.rssi, ber: this.config.ber };
+    this.emit('change');
   }
 
   /** What AT+CBC reads: the configured battery, or a fault's low supply. */
@@ -412,13 +469,9 @@ export class Modem extends EventEmitter<ModemEvents> {
   // ---- SIM, functionality, registration ---------------------------------------------
 
   private initSim(notice: Notice): void {
-    if (!this.simInserted) {
-      this.sim = 'NOT INSERTED';
-      notice('+CPIN: NOT INSERTED');
-      return;
-    }
-    this.sim = 'READY';
-    notice('+CPIN: READY');
+    this.sim = this.simInserted ? 'READY' : 'NOT INSERTED';
+    this.emit('change');
+    notice(`+CPIN: ${this.sim}`);
   }
 
   /** SIM ready and radio on: register, then Call Ready / SMS Ready and network time. */
@@ -439,11 +492,13 @@ export class Modem extends EventEmitter<ModemEvents> {
     const prev = this.cfun;
     if (fun === prev) return;
     this.cfun = fun;
+    this.emit('change');
     if (fun !== 1) {
       this.dropAllBearers(notice);
       if (fun === 0 && this.sim !== 'NOT READY') {
         if (this.sim === 'READY') notice('+CPIN: NOT READY');
         this.sim = 'NOT READY';
+        this.emit('change');
       }
       this.updateRegistration(notice);
       return;
@@ -468,6 +523,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     if (!inserted) {
       if (this.sim === 'READY') urc('+CPIN: NOT READY');
       this.sim = 'NOT INSERTED';
+      this.emit('change');
       this.updateRegistration(urc);
       return;
     }
@@ -485,6 +541,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     if (next === this.reg) return;
     this.log.debug({ from: this.reg, to: next }, 'registration');
     this.reg = next;
+    this.emit('change');
   }
 
   /** Recomputes registration and attach from radio, SIM and network; emits +CREG/+CGREG. */
@@ -554,6 +611,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.log.debug({ cid: b.cid, from: b.status, to: next }, 'bearer');
     b.status = next;
     if (next === BearerStatus.closed) b.ip = '0.0.0.0';
+    this.emit('change');
   }
 
   /**
@@ -569,8 +627,8 @@ export class Modem extends EventEmitter<ModemEvents> {
       return blocker;
     }
     this.gprsAttached = true;
-    this.setBearerStatus(b, BearerStatus.connected);
     b.ip = this.bearers.allocateIp();
+    this.setBearerStatus(b, BearerStatus.connected);
     return null;
   }
 

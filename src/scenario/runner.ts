@@ -25,6 +25,25 @@ export interface StepResult {
   interrupted?: boolean;
   error?: string;
   checks?: CheckResult[];
+  /** With a trace: the number (`n`) of its record for this step (docs/ui.md#traces). */
+  trace?: number;
+}
+
+/** Where the first failed step is, for CI logs and for opening the trace at that point. */
+export interface FailedStep {
+  index: number;
+  at: number;
+  t: number;
+  kind: Action['kind'];
+  detail: string;
+  why: string;
+  trace?: number;
+}
+
+/** The run's trace as a scenario sees it (src/trace/writer.ts): its file, a record per step. */
+export interface ScenarioTrace {
+  readonly file: string;
+  note(k: 'step', fields: Record<string, unknown>): number;
 }
 
 export interface ScenarioResult {
@@ -40,11 +59,17 @@ export interface ScenarioResult {
   steps: StepResult[];
   /** `notRun`: steps of the file the run never reached (interrupted, or stopped at a failure). */
   summary: { steps: number; expectations: number; failedExpectations: number; failedSteps: number; notRun: number };
+  /** The first step that failed (null when none did). */
+  failed: FailedStep | null;
+  /** The trace file, when the run recorded one. */
+  trace?: string;
 }
 
 export interface RunOptions {
   /** End the run at the first step that fails (an expectation that does not hold, an action that throws). */
   failFast?: boolean;
+  /** Record each step in the run's trace (--scenario-trace). */
+  trace?: ScenarioTrace;
 }
 
 /** How often a step with `within` looks again. */
@@ -137,7 +162,13 @@ export interface RunningScenario {
   stop(): void;
 }
 
+/** Why a step failed, in one line. */
+function whyFailed(s: StepResult): string {
+  return s.error ?? s.checks?.filter((c) => !c.ok).map((c) => `${c.what} expected ${JSON.stringify(c.expected)}, got ${JSON.stringify(c.actual)}`).join('; ') ?? 'failed';
+}
+
 export function runScenario(control: Control, scenario: Scenario, opts: RunOptions = {}): RunningScenario {
+  const trace = opts.trace;
   const clock = control.modem.clock;
   let stopped = false;
   /**
@@ -245,6 +276,7 @@ export function runScenario(control: Control, scenario: Scenario, opts: RunOptio
       if (due > 0) await sleep(due);
       if (stopped) break;
       const r = await runStep(step, t0);
+      if (trace) r.trace = trace.note('step', { index: r.index, kind: r.kind, detail: r.detail, ok: r.ok, ...(r.ok ? {} : { error: whyFailed(r) }) });
       steps.push(r);
       if (!r.ok && !r.interrupted && opts.failFast) {
         stoppedAtFailure = true;
@@ -255,6 +287,10 @@ export function runScenario(control: Control, scenario: Scenario, opts: RunOptio
     const interrupted = stopped && !stoppedAtFailure && (steps.length < scenario.steps.length || steps.some((s) => s.interrupted));
     const judged = steps.filter((s) => !s.interrupted);
     const failedSteps = judged.filter((s) => !s.ok).length;
+    const first = judged.find((x) => !x.ok);
+    const failed: FailedStep | null = first
+      ? { index: first.index, at: first.at, t: first.t, kind: first.kind, detail: first.detail, why: whyFailed(first), ...(first.trace !== undefined ? { trace: first.trace } : {}) }
+      : null;
     return {
       scenario: scenario.name,
       passed: !interrupted && !stoppedAtFailure && failedSteps === 0 && steps.length === scenario.steps.length,
@@ -270,6 +306,8 @@ export function runScenario(control: Control, scenario: Scenario, opts: RunOptio
         failedSteps,
         notRun: scenario.steps.length - steps.length,
       },
+      failed,
+      ...(trace ? { trace: trace.file } : {}),
     };
   })();
 
@@ -294,14 +332,14 @@ export function summaryLine(r: ScenarioResult): string {
   if (r.interrupted) {
     const cut = r.steps.find((s) => s.interrupted);
     const where = cut ? ` during step ${cut.index} (${cut.kind} ${cut.detail})` : '';
-    return `${head}; stopped${where} with ${r.summary.notRun} of ${r.summary.steps} steps not run${first ? `; first failure: ${failure(first)}` : ''}`;
+    return `${head}; stopped${where} with ${r.summary.notRun} of ${r.summary.steps} steps not run${first ? `; first failure: ${failure(first, r)}` : ''}`;
   }
   if (!first) return head;
   const rest = r.stoppedAtFailure ? `; --fail-fast: ${r.summary.notRun} steps not run` : '';
-  return `${head}; first failure: ${failure(first)}${rest}`;
+  return `${head}; first failure: ${failure(first, r)}${rest}`;
 }
 
-function failure(first: StepResult): string {
-  const why = first.error ?? first.checks?.filter((c) => !c.ok).map((c) => `${c.what} expected ${JSON.stringify(c.expected)}, got ${JSON.stringify(c.actual)}`).join('; ');
-  return `step ${first.index} at ${first.at} ms (${first.kind} ${first.detail}): ${why}`;
+function failure(first: StepResult, r: ScenarioResult): string {
+  const where = r.trace !== undefined && first.trace !== undefined ? `; trace ${r.trace} record ${first.trace}` : '';
+  return `step ${first.index} at ${first.at} ms (${first.kind} ${first.detail}): ${whyFailed(first)}${where}`;
 }

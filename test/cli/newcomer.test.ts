@@ -17,9 +17,9 @@ const DOCS = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f)
 
 afterEach(killAllClis);
 
-/** The package names of an `apt-get install` command line (options and redirections dropped). */
+/** The package names of an `apt-get install` command (options, redirections and what follows `&&` dropped). */
 function aptPackages(line: string): string[] {
-  const after = line.slice(line.indexOf('apt-get install') + 'apt-get install'.length);
+  const after = line.slice(line.indexOf('apt-get install') + 'apt-get install'.length).split('&&')[0];
   return after
     .split(/\s+/)
     .filter((w) => w && !w.startsWith('-') && !w.startsWith('>') && !w.startsWith('#'))
