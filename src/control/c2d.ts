@@ -18,7 +18,12 @@ export function checkBody<T>(schema: z.ZodType<T>, body: unknown): T {
   return parseOrThrow(schema, body, fileKeyPath, (line) => new InputError(line));
 }
 
-const unknownField = (known: string) => (key: string) => `unknown field "${key}" (known: ${known})`;
+/** The message for a key a body does not take. */
+export const unknownField = (known: string) => (key: string) => `unknown field "${key}" (known: ${known})`;
+
+/** A whole number from `lo` to `hi`; anything else is `message`. */
+export const intIn = (lo: number, hi: number, message: string) =>
+  z.number({ error: message }).int({ error: message }).min(lo, { error: message }).max(hi, { error: message });
 
 const TOPIC = 'must be a non-empty topic name without wildcards';
 

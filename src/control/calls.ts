@@ -3,24 +3,59 @@
  * scenarios: ring the device, arrange the outcome of its next call, act as the other side
  * of a call, set what USSD codes answer. Bad input is an InputError (HTTP 400).
  */
+import { z } from 'zod';
 import { InputError } from '../faults/params';
 import type { Modem } from '../modem/modem';
+import { strictObject } from '../schema';
 import { callFeature } from '../commands/call';
-import { OUTCOMES, type Call, type DialRule, type Outcome, type UssdEntry } from '../commands/call/calls';
+import { OUTCOMES, type Call, type DialRule, type UssdEntry } from '../commands/call/calls';
+import { checkBody, intIn, unknownField } from './c2d';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isOutcome = (v: unknown): v is Outcome => typeof v === 'string' && (OUTCOMES as readonly string[]).includes(v);
 
-function ms(body: Record<string, unknown>, key: string, dflt: number | undefined): number | undefined {
-  const v = body[key];
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 86_400_000) throw new InputError(`"${key}" must be milliseconds, an integer from 0 to 86400000`);
-  return v;
-}
+const MS = 'must be milliseconds, an integer from 0 to 86400000';
+const ms = () => intIn(0, 86_400_000, MS);
 
-function only(body: Record<string, unknown>, known: string[]): void {
-  for (const k of Object.keys(body)) if (!known.includes(k)) throw new InputError(`unknown field "${k}" (known: ${known.join(', ')})`);
-}
+/** `{ from, … }`: the network rings the device. */
+const RING = strictObject(
+  {
+    from: z.string({ error: 'must be a phone number' }).regex(/^\+?[0-9*#]{1,20}$/, { error: 'must be a phone number' }),
+    withheld: z.boolean({ error: 'must be true or false' }).default(false),
+    ringIntervalMs: ms().min(100, { error: 'must be at least 100' }).default(3000),
+    giveUpAfterMs: ms().default(30_000),
+    hangUpAfterMs: ms().optional(),
+  },
+  'expected a JSON object { "from": "+31…" }',
+  unknownField('from, withheld, ringIntervalMs, giveUpAfterMs, hangUpAfterMs'),
+);
+
+/** `{ to, outcome, … }`: what the device's next call there meets. */
+const DIAL = strictObject(
+  {
+    to: z.string({ error: 'must be a phone number or "*"' }).regex(/^(\*|\+?[0-9*#ABC]{1,40})$/, { error: 'must be a phone number or "*"' }),
+    outcome: z.enum(OUTCOMES, { error: `must be one of ${OUTCOMES.join(', ')}` }),
+    afterMs: ms().default(0),
+    hangUpAfterMs: ms().optional(),
+  },
+  'expected a JSON object { "to": "+31…", "outcome": "answer" }',
+  unknownField('to, outcome, afterMs, hangUpAfterMs'),
+);
+
+const ACT = z.object(
+  { action: z.string({ error: 'must be one of answer, busy, no-answer, unreachable, hangup' }) },
+  { error: 'expected a JSON object { "action": "answer" }' },
+);
+
+const USSD = strictObject(
+  {
+    code: z.string({ error: 'must be the USSD string to answer, or "*" for any' }).min(1, { error: 'must be the USSD string to answer, or "*" for any' }).max(40, { error: 'must be the USSD string to answer, or "*" for any' }).default('*'),
+    reply: z.string({ error: 'must be a string of at most 182 characters' }).max(182, { error: 'must be a string of at most 182 characters' }),
+    status: z.union([0, 1, 2, 4, 5].map((n) => z.literal(n)), { error: 'must be 0, 1, 2, 4 or 5 (27.007 +CUSD <m>)' }).default(0),
+    dcs: intIn(0, 255, 'must be 0-255 (15 GSM 7-bit, 72 UCS2)').default(15),
+  },
+  'expected a JSON object { "code": "*100#", "reply": "…" }',
+  unknownField('code, reply, status, dcs'),
+);
 
 export interface CallControl {
   /** `{ from, … }` rings the device; `{ to, outcome, … }` arranges its next call there. */
@@ -39,31 +74,21 @@ export function callControl(modem: Modem): CallControl {
   const calls = () => modem.feature(callFeature);
   return {
     call(body) {
-      if (!isObject(body)) throw new InputError('expected a JSON object { "from": "+31…" } or { "to": "+31…", "outcome": "answer" }');
-      if (typeof body.from === 'string') {
-        only(body, ['from', 'withheld', 'ringIntervalMs', 'giveUpAfterMs', 'hangUpAfterMs']);
-        if (!/^\+?[0-9*#]{1,20}$/.test(body.from)) throw new InputError('"from" must be a phone number');
-        if (body.withheld !== undefined && typeof body.withheld !== 'boolean') throw new InputError('"withheld" must be true or false');
-        const ringIntervalMs = ms(body, 'ringIntervalMs', 3000) ?? 3000;
-        if (ringIntervalMs < 100) throw new InputError('"ringIntervalMs" must be at least 100');
-        return {
-          call: calls().ring({ number: body.from, withheld: body.withheld === true, ringIntervalMs, giveUpAfterMs: ms(body, 'giveUpAfterMs', 30_000) ?? 30_000, hangUpAfterMs: ms(body, 'hangUpAfterMs', undefined) }),
-        };
+      if (isObject(body) && typeof body.from === 'string') {
+        const r = checkBody(RING, body);
+        return { call: calls().ring({ number: r.from, withheld: r.withheld, ringIntervalMs: r.ringIntervalMs, giveUpAfterMs: r.giveUpAfterMs, hangUpAfterMs: r.hangUpAfterMs }) };
       }
-      if (typeof body.to === 'string') {
-        only(body, ['to', 'outcome', 'afterMs', 'hangUpAfterMs']);
-        if (body.to !== '*' && !/^\+?[0-9*#ABC]{1,40}$/.test(body.to)) throw new InputError('"to" must be a phone number or "*"');
-        if (!isOutcome(body.outcome)) throw new InputError(`"outcome" must be one of ${OUTCOMES.join(', ')}`);
-        const rule: DialRule = { to: body.to, outcome: body.outcome, afterMs: ms(body, 'afterMs', 0) ?? 0, hangUpAfterMs: ms(body, 'hangUpAfterMs', undefined) };
+      if (isObject(body) && typeof body.to === 'string') {
+        const rule: DialRule = checkBody(DIAL, body);
         calls().addRule(rule);
         return { rule };
       }
+      if (!isObject(body)) throw new InputError('expected a JSON object { "from": "+31…" } or { "to": "+31…", "outcome": "answer" }');
       throw new InputError('give "from" (an incoming call) or "to" (the outcome of the device\'s next call)');
     },
     list: () => calls().history,
     act(id, body) {
-      const action = isObject(body) ? body.action : undefined;
-      if (typeof action !== 'string') throw new InputError('"action" must be one of answer, busy, no-answer, unreachable, hangup');
+      const { action } = checkBody(ACT, body);
       const r = calls().act(id, action);
       if (r === 'bad-action') throw new InputError(`"action" ${JSON.stringify(action)} does not fit this call: hangup, and for the device's calls answer, busy, no-answer, unreachable`);
       return r;
@@ -75,17 +100,8 @@ export function ussdControl(modem: Modem): UssdControl {
   const calls = () => modem.feature(callFeature);
   return {
     set(body) {
-      if (!isObject(body)) throw new InputError('expected a JSON object { "code": "*100#", "reply": "…" }');
-      only(body, ['code', 'reply', 'status', 'dcs']);
-      const code = body.code ?? '*';
-      if (typeof code !== 'string' || code.length === 0 || code.length > 40) throw new InputError('"code" must be the USSD string to answer, or "*" for any');
-      if (typeof body.reply !== 'string' || body.reply.length > 182) throw new InputError('"reply" must be a string of at most 182 characters');
-      const status = body.status ?? 0;
-      if (typeof status !== 'number' || ![0, 1, 2, 4, 5].includes(status)) throw new InputError('"status" must be 0, 1, 2, 4 or 5 (27.007 +CUSD <m>)');
-      const dcs = body.dcs ?? 15;
-      if (typeof dcs !== 'number' || !Number.isInteger(dcs) || dcs < 0 || dcs > 255) throw new InputError('"dcs" must be 0-255 (15 GSM 7-bit, 72 UCS2)');
-      const entry: UssdEntry = { code, reply: body.reply, status, dcs };
-      calls().ussdTable.set(code, entry);
+      const entry: UssdEntry = checkBody(USSD, body);
+      calls().ussdTable.set(entry.code, entry);
       return entry;
     },
     state: () => ({ table: [...calls().ussdTable.values()], requests: calls().ussdRequests }),

@@ -1,58 +1,71 @@
 /**
  * The network side of SMS for the control API, the library handle and scenarios: a
  * message to the device (`POST /sms`), what the device sent (`GET /sms`). Input is
- * checked here; a bad field is an InputError (HTTP 400) and nothing is delivered.
+ * checked here (a zod schema, then the rules between fields); a bad field is an
+ * InputError (HTTP 400) and nothing is delivered.
  */
+import { z } from 'zod';
 import { InputError } from '../faults/params';
 import type { Modem } from '../modem/modem';
+import { strictObject, via } from '../schema';
 import { toSeptets } from '../commands/sms/gsm';
 import { PduError, addressOf, parseTpdu, sctsFromIso, type Encoding } from '../commands/sms/pdu';
 import { smsFeature } from '../commands/sms';
 import type { Delivery, Incoming, SentMessage } from '../commands/sms/sms';
+import { checkBody, intIn, unknownField } from './c2d';
 
-const FIELDS = ['from', 'text', 'data', 'pdu', 'encoding', 'time', 'class', 'split', 'ref'];
-const ENCODINGS: readonly Encoding[] = ['gsm7', 'ucs2', '8bit'];
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isEncoding = (v: unknown): v is Encoding => typeof v === 'string' && (ENCODINGS as readonly string[]).includes(v);
+const ENCODINGS = ['gsm7', 'ucs2', '8bit'] as const satisfies readonly Encoding[];
+const FROM = 'must be a phone number (+31628870634) or up to 11 GSM characters';
+const TIME = 'must be an ISO 8601 time with a zone, like 2024-03-01T10:15:00+01:00';
+
+/** A value a check turns into something else, or null when it does not fit: the issue is `message`. */
+const checked = <T>(check: (s: string) => T | null, message: string) =>
+  via(z.string({ error: message }), (s) => {
+    const v = check(s);
+    if (v === null) throw new Error(message);
+    return v;
+  });
+
+const INCOMING = strictObject(
+  {
+    from: checked(addressOf, FROM),
+    text: z.string({ error: 'must be a string' }).optional(),
+    data: z.string({ error: 'must be hex' }).regex(/^([0-9A-Fa-f]{2})*$/, { error: 'must be hex' }).optional(),
+    pdu: z.string({ error: 'must be hex' }).regex(/^([0-9A-Fa-f]{2})+$/, { error: 'must be hex' }).optional(),
+    encoding: z.enum(ENCODINGS, { error: `must be one of ${ENCODINGS.join(', ')}` }).optional(),
+    time: checked(sctsFromIso, TIME).optional(),
+    class: intIn(0, 3, 'must be 0, 1, 2 or 3').optional(),
+    split: z.boolean({ error: 'must be true or false' }).optional(),
+    ref: intIn(0, 255, 'must be an integer 0-255').optional(),
+  },
+  'expected a JSON object { "from": "+31…", "text": "…" }',
+  unknownField('from, text, data, pdu, encoding, time, class, split, ref'),
+);
 
 /** Checks a `POST /sms` body into what the network delivers. */
 export function checkIncoming(body: unknown): Incoming {
-  if (!isObject(body)) throw new InputError('expected a JSON object { "from": "+31…", "text": "…" }');
-  for (const k of Object.keys(body)) if (!FIELDS.includes(k)) throw new InputError(`unknown field "${k}" (known: ${FIELDS.join(', ')})`);
-  const from = typeof body.from === 'string' ? addressOf(body.from) : null;
-  if (!from) throw new InputError('"from" must be a phone number (+31628870634) or up to 11 GSM characters');
-  const given = ['text', 'data', 'pdu'].filter((k) => body[k] !== undefined);
+  const b = checkBody(INCOMING, body);
+  const given = [b.text, b.data, b.pdu].filter((v) => v !== undefined);
   if (given.length !== 1) throw new InputError('give exactly one of "text", "data" (hex) or "pdu" (an SMS-DELIVER TPDU in hex)');
-  if (body.encoding !== undefined && !isEncoding(body.encoding)) throw new InputError(`"encoding" must be one of ${ENCODINGS.join(', ')}`);
-  const cls = body.class;
-  if (cls !== undefined && !(typeof cls === 'number' && Number.isInteger(cls) && cls >= 0 && cls <= 3)) throw new InputError('"class" must be 0, 1, 2 or 3');
-  const time = body.time;
-  const scts = time === undefined ? undefined : typeof time === 'string' ? sctsFromIso(time) : null;
-  if (scts === null) throw new InputError('"time" must be an ISO 8601 time with a zone, like 2024-03-01T10:15:00+01:00');
-  const ref = body.ref;
-  if (ref !== undefined && !(typeof ref === 'number' && Number.isInteger(ref) && ref >= 0 && ref <= 255)) throw new InputError('"ref" must be an integer 0-255');
-  if (body.split !== undefined && typeof body.split !== 'boolean') throw new InputError('"split" must be true or false');
-  const base = { from, scts, cls: cls ?? null, split: body.split !== false, ref };
-  if (body.pdu !== undefined) {
-    if (typeof body.pdu !== 'string' || !/^([0-9A-Fa-f]{2})+$/.test(body.pdu)) throw new InputError('"pdu" must be hex');
+  const base = { from: b.from, scts: b.time, cls: b.class ?? null, split: b.split !== false, ref: b.ref };
+  if (b.pdu !== undefined) {
     try {
-      if (parseTpdu(Buffer.from(body.pdu, 'hex')).kind !== 'deliver') throw new PduError('not a DELIVER');
+      if (parseTpdu(Buffer.from(b.pdu, 'hex')).kind !== 'deliver') throw new PduError('not a DELIVER');
     } catch (err) {
       throw new InputError(`"pdu" is not an SMS-DELIVER TPDU: ${(err as Error).message}`);
     }
-    return { ...base, encoding: '8bit', tpdu: body.pdu };
+    return { ...base, encoding: '8bit', tpdu: b.pdu };
   }
-  if (body.data !== undefined) {
-    if (typeof body.data !== 'string' || !/^([0-9A-Fa-f]{2})*$/.test(body.data)) throw new InputError('"data" must be hex');
-    if (body.encoding !== undefined && body.encoding !== '8bit') throw new InputError('"data" goes with "encoding": "8bit"');
-    return { ...base, encoding: '8bit', data: Buffer.from(body.data, 'hex') };
+  if (b.data !== undefined) {
+    if (b.encoding !== undefined && b.encoding !== '8bit') throw new InputError('"data" goes with "encoding": "8bit"');
+    return { ...base, encoding: '8bit', data: Buffer.from(b.data, 'hex') };
   }
-  if (typeof body.text !== 'string') throw new InputError('"text" must be a string');
-  const gsm = toSeptets(body.text) !== null;
-  const encoding: Encoding = isEncoding(body.encoding) ? body.encoding : gsm ? 'gsm7' : 'ucs2';
+  const text = b.text!;
+  const gsm = toSeptets(text) !== null;
+  const encoding: Encoding = b.encoding ?? (gsm ? 'gsm7' : 'ucs2');
   if (encoding === 'gsm7' && !gsm) throw new InputError('"text" has characters outside the GSM 7-bit alphabet: use "encoding": "ucs2"');
   if (encoding === '8bit') throw new InputError('8-bit messages take "data" (hex), not "text"');
-  return { ...base, encoding, text: body.text };
+  return { ...base, encoding, text };
 }
 
 export interface SmsControl {

@@ -55,6 +55,28 @@ describe('routes', () => {
     expect((await dte.api('POST', route, body)).status).toBe(400);
   });
 
+  it.each([
+    ['/sms', { text: 'x' }, '"from" must be a phone number (+31628870634) or up to 11 GSM characters'],
+    ['/sms', { from: FROM, text: 'x', colour: 'red' }, 'unknown field "colour" (known: from, text, data, pdu, encoding, time, class, split, ref)'],
+    ['/sms', { from: FROM, text: 'x', class: 4 }, '"class" must be 0, 1, 2 or 3'],
+    ['/sms', { from: FROM, text: 'x', encoding: 'utf8' }, '"encoding" must be one of gsm7, ucs2, 8bit'],
+    ['/sms', { from: FROM, text: 'x', time: 'yesterday' }, '"time" must be an ISO 8601 time with a zone, like 2024-03-01T10:15:00+01:00'],
+    ['/sms', { from: FROM, text: 'x', pdu: '00' }, 'give exactly one of "text", "data" (hex) or "pdu" (an SMS-DELIVER TPDU in hex)'],
+    ['/sms', [1], 'expected a JSON object { "from": "+31…", "text": "…" }'],
+    ['/call', { from: FROM, ringIntervalMs: 50 }, '"ringIntervalMs" must be at least 100'],
+    ['/call', { from: FROM, giveUpAfterMs: -1 }, '"giveUpAfterMs" must be milliseconds, an integer from 0 to 86400000'],
+    ['/call', { to: '*', outcome: 'maybe' }, '"outcome" must be one of answer, busy, no-answer, unreachable'],
+    ['/call', { to: '*', outcome: 'busy', colour: 1 }, 'unknown field "colour" (known: to, outcome, afterMs, hangUpAfterMs)'],
+    ['/call', {}, 'give "from" (an incoming call) or "to" (the outcome of the device\'s next call)'],
+    ['/ussd', { code: '*100#' }, '"reply" must be a string of at most 182 characters'],
+    ['/ussd', { code: '*100#', reply: 'x', status: 3 }, '"status" must be 0, 1, 2, 4 or 5 (27.007 +CUSD <m>)'],
+    ['/ussd', { code: '*100#', reply: 'x', dcs: 256 }, '"dcs" must be 0-255 (15 GSM 7-bit, 72 UCS2)'],
+  ])('POST %s %j is 400 with the reason in one line', async (route, body, error) => {
+    const r = await dte.api('POST', route, body);
+    expect(r.status).toBe(400);
+    expect(r.json.error).toBe(error);
+  });
+
   it('POST /calls/:id of no such call is 404; an unknown action 400', async () => {
     expect((await dte.api('POST', '/calls/nope', { action: 'answer' })).status).toBe(404);
     const { json } = await dte.api('POST', '/call', { from: FROM });
