@@ -4,18 +4,12 @@
  * §3.4–§3.6).
  */
 import { readyDte } from '../helpers/dte';
-import { ALL_BYTES, eventually, latin1, pattern, PeerServer, prompt, sendUntil, stackUp, UdpEcho, waitText, writeUntil } from './helpers';
+import { ALL_BYTES, endAll, eventually, latin1, pattern, PeerServer, prompt, sendUntil, stackUp, UdpEcho, waitText, writeUntil } from './helpers';
 
 let dte: Awaited<ReturnType<typeof readyDte>>;
 let peer: PeerServer | undefined;
 let udp: UdpEcho | undefined;
-afterEach(async () => {
-  await dte?.close();
-  await peer?.stop();
-  await udp?.stop();
-  peer = undefined;
-  udp = undefined;
-});
+afterEach(() => endAll(dte, peer, udp));
 
 /** Reads `n` bytes from connection `id` (multi) or the connection (single) with CIPRXGET=2 or 3. */
 async function readRx(n: number, opts: { id?: number; hex?: boolean } = {}): Promise<Buffer> {

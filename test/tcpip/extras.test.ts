@@ -3,15 +3,11 @@
  * CIPPING without ICMP, CNTP from the host clock, CIPGSMLOC from config, CIPTKA, CIPACK.
  */
 import { readyDte } from '../helpers/dte';
-import { PeerServer, prompt, sendUntil, stackUp, writeUntil } from './helpers';
+import { endAll, PeerServer, prompt, sendUntil, stackUp, writeUntil } from './helpers';
 
 let dte: Awaited<ReturnType<typeof readyDte>>;
 let peer: PeerServer | undefined;
-afterEach(async () => {
-  await dte?.close();
-  await peer?.stop();
-  peer = undefined;
-});
+afterEach(() => endAll(dte, peer));
 
 describe('AT+CDNSGIP', () => {
   it('a --map name: OK, then +CDNSGIP: 1,"name","address"; stack down: ERROR', async () => {

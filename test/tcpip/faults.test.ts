@@ -4,15 +4,11 @@
  */
 import { VirtualClock } from '../../src/clock';
 import { readyDte } from '../helpers/dte';
-import { eventually, latin1, PeerServer, prompt, sendUntil, stackUp, waitText, writeUntil } from './helpers';
+import { endAll, eventually, latin1, PeerServer, prompt, sendUntil, stackUp, waitText, writeUntil } from './helpers';
 
 let dte: Awaited<ReturnType<typeof readyDte>>;
 let peer: PeerServer | undefined;
-afterEach(async () => {
-  await dte?.close();
-  await peer?.stop();
-  peer = undefined;
-});
+afterEach(() => endAll(dte, peer));
 
 describe('faults on CIP connections', () => {
   it('brokerDown: a live broker connection is cut (CLOSED), a new one is CONNECT FAIL; cleared, it connects', async () => {

@@ -74,6 +74,24 @@ export async function stackUp(dte: Dte, mux: 0 | 1 = 0, extra: string[] = []): P
   if (!/^\r\n\d+\.\d+\.\d+\.\d+\r\n$/.test(ip)) throw new Error(`AT+CIFSR answered ${JSON.stringify(ip)}`);
 }
 
+/** What a test starts and the after-each hook ends: the DTE, a peer, an MQTT observer. */
+export type Part = { close(): Promise<void> } | { stop(): Promise<void> } | undefined;
+
+const ended = new WeakSet<object>();
+
+/**
+ * The after-each hook of a TCP/IP test file: closes or stops each part, in the order
+ * given. A part the test did not start again (still the one from an earlier test) was
+ * ended then and is skipped, so the file's variables need no resetting.
+ */
+export async function endAll(...parts: Part[]): Promise<void> {
+  for (const p of parts) {
+    if (!p || ended.has(p)) continue;
+    ended.add(p);
+    await ('close' in p ? p.close() : p.stop());
+  }
+}
+
 /** One accepted connection of a PeerServer. */
 export class PeerConn {
   private chunks: Buffer[] = [];

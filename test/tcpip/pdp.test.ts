@@ -4,15 +4,11 @@
  * bearer loss closing every socket with the module's URCs.
  */
 import { readyDte } from '../helpers/dte';
-import { PeerServer, sendUntil, stackUp, waitText } from './helpers';
+import { endAll, PeerServer, sendUntil, stackUp, waitText } from './helpers';
 
 let dte: Awaited<ReturnType<typeof readyDte>>;
 let peer: PeerServer | undefined;
-afterEach(async () => {
-  await dte?.close();
-  await peer?.stop();
-  peer = undefined;
-});
+afterEach(() => endAll(dte, peer));
 
 /** TinyGSM's gprsConnect() up to CIFSR: CGACT=1,1 and SAPBR=1,1 before CSTT/CIICR. */
 async function tinyGsmUp(mux: 0 | 1 = 1) {

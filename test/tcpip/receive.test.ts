@@ -4,18 +4,12 @@
  * buffer after a remote close, the buffer limit).
  */
 import { readyDte, type Dte } from '../helpers/dte';
-import { eventually, latin1, pattern, PeerServer, sendUntil, stackUp, UdpEcho, waitText } from './helpers';
+import { endAll, eventually, latin1, pattern, PeerServer, sendUntil, stackUp, UdpEcho, waitText } from './helpers';
 
 let dte: Dte;
 let peer: PeerServer | undefined;
 let udp: UdpEcho | undefined;
-afterEach(async () => {
-  await dte?.close();
-  await peer?.stop();
-  await udp?.stop();
-  peer = undefined;
-  udp = undefined;
-});
+afterEach(() => endAll(dte, peer, udp));
 
 /** What the module printed after the peer wrote `data` (until `until` is there). */
 async function pushed(data: string | Buffer, until: string, write: (d: string | Buffer) => Promise<void>): Promise<string> {

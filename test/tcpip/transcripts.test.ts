@@ -4,18 +4,12 @@
  * the errors (docs/tcpip.md §1, §3.3–§3.9).
  */
 import { readyDte } from '../helpers/dte';
-import { deadPort, latin1, PeerServer, prompt, sendUntil, stackUp, UdpEcho, waitText, writeUntil } from './helpers';
+import { deadPort, endAll, latin1, PeerServer, prompt, sendUntil, stackUp, UdpEcho, waitText, writeUntil } from './helpers';
 
 let dte: Awaited<ReturnType<typeof readyDte>>;
 let peer: PeerServer | undefined;
 let udp: UdpEcho | undefined;
-afterEach(async () => {
-  await dte?.close();
-  await peer?.stop();
-  await udp?.stop();
-  peer = undefined;
-  udp = undefined;
-});
+afterEach(() => endAll(dte, peer, udp));
 
 const initial = (from: number) => [0, 1, 2, 3, 4, 5].filter((n) => n >= from).map((n) => `C: ${n},,"","","","INITIAL"`);
 const table = (state: string, lines: string[]) => `\r\nOK\r\n\r\nSTATE: ${state}\r\n\r\n${lines.join('\r\n')}\r\n`;
