@@ -11,129 +11,16 @@
  *   is pending before each command; readline() skips CR, skips LF while the line is empty,
  *   and ends the line at the next LF; sendCheckReply() compares that line exactly.
  *
- * The models below restate those parsers' behaviour in TypeScript (no code copied).
+ * The parser models in test/helpers/clients.ts restate that behaviour in TypeScript (no
+ * code copied).
  */
+import { Fona, TinyGsm } from '../helpers/clients';
 import { readyDte, startDte, type Dte } from '../helpers/dte';
 
 let dte: Dte;
 afterEach(async () => {
   await dte?.close();
 });
-
-/** The byte stream as firmware sees it: what arrived and was not read yet. */
-class Stream {
-  buf = '';
-  constructor(private readonly d: Dte) {}
-  async pull(): Promise<void> {
-    await this.d.settle();
-    this.buf += this.d.sinceMark();
-    this.d.mark();
-  }
-  async write(s: string): Promise<void> {
-    this.d.write(s);
-    await this.pull();
-  }
-  read(): string | null {
-    if (!this.buf) return null;
-    const c = this.buf[0];
-    this.buf = this.buf.slice(1);
-    return c;
-  }
-}
-
-class TinyGsm {
-  readonly s: Stream;
-  constructor(d: Dte) {
-    this.s = new Stream(d);
-  }
-  sendAT(...parts: (string | number)[]): Promise<void> {
-    return this.s.write('AT' + parts.join('') + '\r\n');
-  }
-  /** Index (1-based) of the first target the data ends with; 0 on "timeout". */
-  waitResponse(...targets: string[]): number {
-    return this.waitResponseData(...targets).index;
-  }
-  waitResponseData(...targets: string[]): { index: number; data: string } {
-    const t = targets.length ? targets : ['OK\r\n', 'ERROR\r\n'];
-    let data = '';
-    for (let c = this.s.read(); c !== null; c = this.s.read()) {
-      if (c === '\x00') continue;
-      data += c;
-      const i = t.findIndex((x) => data.endsWith(x));
-      if (i >= 0) return { index: i + 1, data };
-      if (['*PSNWID:', '*PSUTTZ:', '+CTZV:', 'DST:'].some((u) => data.endsWith(u))) {
-        this.skipUntil('\n');
-        data = '';
-      }
-    }
-    return { index: 0, data };
-  }
-  skipUntil(ch: string): boolean {
-    for (let c = this.s.read(); c !== null; c = this.s.read()) if (c === ch) return true;
-    return false;
-  }
-  readStringUntil(ch: string): string {
-    let out = '';
-    for (let c = this.s.read(); c !== null && c !== ch; c = this.s.read()) out += c;
-    return out;
-  }
-  getIntBefore(ch: string): number {
-    return parseInt(this.readStringUntil(ch), 10);
-  }
-  /** Arduino Stream.parseInt(): skip to the first digit or minus, read the number. */
-  parseInt(): number {
-    while (this.s.buf && !/[-\d]/.test(this.s.buf[0])) this.s.read();
-    const m = /^-?\d+/.exec(this.s.buf);
-    if (!m) return 0;
-    this.s.buf = this.s.buf.slice(m[0].length);
-    return Number(m[0]);
-  }
-}
-
-class Fona {
-  readonly s: Stream;
-  constructor(d: Dte) {
-    this.s = new Stream(d);
-  }
-  async flushInput(): Promise<void> {
-    await this.s.pull();
-    this.s.buf = '';
-  }
-  readline(multiline = false): string {
-    let line = '';
-    for (let c = this.s.read(); c !== null; c = this.s.read()) {
-      if (c === '\r') continue;
-      if (c === '\n') {
-        if (line.length === 0) continue;
-        if (!multiline) break;
-      }
-      line += c;
-    }
-    return line;
-  }
-  async getReply(send: string): Promise<string> {
-    await this.flushInput();
-    await this.s.write(send + '\r\n');
-    return this.readline();
-  }
-  async sendCheckReply(send: string, reply: string): Promise<boolean> {
-    return (await this.getReply(send)) === reply;
-  }
-  /** parseReply(): find toreply, skip `index` dividers, atoi. */
-  async sendParseReply(send: string, toreply: string, divider = ',', index = 0): Promise<number | null> {
-    const line = await this.getReply(send);
-    const at = line.indexOf(toreply);
-    if (at < 0) return null;
-    let p = line.slice(at + toreply.length);
-    for (let i = 0; i < index; i++) {
-      const d = p.indexOf(divider);
-      if (d < 0) return null;
-      p = p.slice(d + 1);
-    }
-    this.readline(); // eat OK
-    return parseInt(p, 10);
-  }
-}
 
 describe('TinyGSM SIM800', () => {
   it('init(), info, network, GPRS connect, local IP, time, battery, disconnect, power off', async () => {

@@ -3,13 +3,10 @@
  * reading their code (nothing copied): the exact bytes they send and how their parsers read
  * the answer. The stream is what the firmware sees: bytes that arrived and were not read.
  *
- * - TinyGSM (vshymanskyy/TinyGSM, src/TinyGsmSMS.tpp, src/TinyGsmCalling.tpp): commands end
- *   in "\r\n"; waitResponse() appends bytes and returns as soon as the data ENDS WITH one of
- *   its targets ("OK\r\n", "ERROR\r\n" by default); what follows stays in the stream.
- * - Adafruit FONA (Adafruit_FONA.cpp): flushInput() before each command; readline() skips
- *   CR, skips LF while the line is empty, ends at the next LF or when input runs dry (its
- *   timeout); sendCheckReply() compares that line exactly; parseReply() finds a prefix,
- *   skips N dividers and atoi()s.
+ * - TinyGSM (vshymanskyy/TinyGSM, src/TinyGsmSMS.tpp, src/TinyGsmCalling.tpp): the SMS, call
+ *   and USSD functions over TinyGSM's waitResponse() parser (test/helpers/clients.ts).
+ * - Adafruit FONA (Adafruit_FONA.cpp): the SMS, call and USSD functions over FONA's
+ *   flushInput(), readline(), sendCheckReply() and parseReply() (test/helpers/clients.ts).
  * - Ircama sim800l.py ("PY1"): every command ends in "\n" only; command() drains pending
  *   input, writes, reads a line with pyserial's readline() (up to LF, or what came before the
  *   timeout), strips it, reads a second line if the first was empty; with lines > 1 it
@@ -19,74 +16,9 @@
  *   stripped piece is one of the expected results.
  */
 import type { Dte } from '../helpers/dte';
+import { Fona as FonaParser, TinyGsm as TinyGsmParser, Wire } from '../helpers/clients';
 
-/** The firmware's receive buffer. */
-export class Wire {
-  buf = '';
-  constructor(private readonly d: Dte) {}
-  async pull(): Promise<void> {
-    await this.d.settle();
-    this.buf += this.d.sinceMark();
-    this.d.mark();
-  }
-  async write(s: string): Promise<void> {
-    this.d.write(s);
-    await this.pull();
-  }
-  read(): string | null {
-    if (!this.buf) return null;
-    const c = this.buf[0];
-    this.buf = this.buf.slice(1);
-    return c;
-  }
-  /** pyserial readline(): up to and including LF, or whatever there is at the timeout. */
-  readline(): string {
-    const i = this.buf.indexOf('\n');
-    const line = i < 0 ? this.buf : this.buf.slice(0, i + 1);
-    this.buf = this.buf.slice(line.length);
-    return line;
-  }
-}
-
-export class TinyGsm {
-  readonly s: Wire;
-  constructor(d: Dte) {
-    this.s = new Wire(d);
-  }
-  sendAT(...parts: (string | number)[]): Promise<void> {
-    return this.s.write('AT' + parts.join('') + '\r\n');
-  }
-  /** Index (1-based) of the first target the data ends with; 0 when input runs dry. */
-  waitResponse(...targets: string[]): number {
-    const t = targets.length ? targets : ['OK\r\n', 'ERROR\r\n'];
-    let data = '';
-    for (let c = this.s.read(); c !== null; c = this.s.read()) {
-      if (c === '\x00') continue;
-      data += c;
-      const i = t.findIndex((x) => data.endsWith(x));
-      if (i >= 0) return i + 1;
-    }
-    return 0;
-  }
-  skipUntil(ch: string): void {
-    for (let c = this.s.read(); c !== null && c !== ch; c = this.s.read());
-  }
-  readStringUntil(ch: string): string {
-    let out = '';
-    for (let c = this.s.read(); c !== null && c !== ch; c = this.s.read()) out += c;
-    return out;
-  }
-  /** Arduino String.toInt(): leading digits. */
-  static toInt(s: string): number {
-    const m = /^\s*-?\d+/.exec(s);
-    return m ? parseInt(m[0], 10) : 0;
-  }
-  static decodeHex8bit(hex: string): string {
-    let out = '';
-    for (let i = 0; i + 1 < hex.length; i += 2) out += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
-    return out;
-  }
-
+export class TinyGsm extends TinyGsmParser {
   async sendSMS(number: string, text: string): Promise<boolean> {
     await this.sendAT('+CMGF=1');
     this.waitResponse();
@@ -216,55 +148,7 @@ export class TinyGsm {
   }
 }
 
-export class Fona {
-  readonly s: Wire;
-  constructor(d: Dte) {
-    this.s = new Wire(d);
-  }
-  async flushInput(): Promise<void> {
-    await this.s.pull();
-    this.s.buf = '';
-  }
-  readline(): string {
-    let line = '';
-    for (let c = this.s.read(); c !== null; c = this.s.read()) {
-      if (c === '\r') continue;
-      if (c === '\n') {
-        if (line.length === 0) continue;
-        break;
-      }
-      line += c;
-    }
-    return line;
-  }
-  async getReply(send: string): Promise<string> {
-    await this.flushInput();
-    await this.s.write(send + '\r\n');
-    return this.readline();
-  }
-  async sendCheckReply(send: string, reply: string): Promise<boolean> {
-    return (await this.getReply(send)) === reply;
-  }
-  /** parseReply(): find the prefix, skip `index` dividers, atoi. */
-  static parseReply(line: string, prefix: string, divider = ',', index = 0): number | null {
-    const at = line.indexOf(prefix);
-    if (at < 0) return null;
-    let p = line.slice(at + prefix.length);
-    for (let i = 0; i < index; i++) {
-      const d = p.indexOf(divider);
-      if (d < 0) return null;
-      p = p.slice(d + 1);
-    }
-    return parseInt(p, 10);
-  }
-  async sendParseReply(send: string, prefix: string): Promise<number | null> {
-    const line = await this.getReply(send);
-    const n = Fona.parseReply(line, prefix);
-    if (n === null) return null;
-    this.readline(); // eat OK
-    return n;
-  }
-
+export class Fona extends FonaParser {
   async getNumSMS(): Promise<number> {
     if (!(await this.sendCheckReply('AT+CMGF=1', 'OK'))) return -1;
     const sm = await this.sendParseReply('AT+CPMS?', '"SM",');

@@ -4,18 +4,12 @@
  * §3.4–§3.6).
  */
 import { readyDte } from '../helpers/dte';
-import { ALL_BYTES, eventually, latin1, pattern, PeerServer, prompt, sendUntil, stackUp, UdpEcho, waitText, writeUntil } from './helpers';
+import { ALL_BYTES, connectToPeer, endAll, eventually, latin1, pattern, PeerServer, prompt, sendUntil, stackUp, UdpEcho, waitText, writeUntil } from './helpers';
 
 let dte: Awaited<ReturnType<typeof readyDte>>;
 let peer: PeerServer | undefined;
 let udp: UdpEcho | undefined;
-afterEach(async () => {
-  await dte?.close();
-  await peer?.stop();
-  await udp?.stop();
-  peer = undefined;
-  udp = undefined;
-});
+afterEach(() => endAll(dte, peer, udp));
 
 /** Reads `n` bytes from connection `id` (multi) or the connection (single) with CIPRXGET=2 or 3. */
 async function readRx(n: number, opts: { id?: number; hex?: boolean } = {}): Promise<Buffer> {
@@ -79,10 +73,7 @@ function complete(body: () => Buffer, n: number): boolean {
 
 describe('all 256 byte values, both ways', () => {
   it('single, pushed raw (CIPHEAD=0)', async () => {
-    peer = await PeerServer.start({ echo: true });
-    dte = await readyDte();
-    await stackUp(dte, 0);
-    await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer({ echo: true }));
     await prompt(dte, 'AT+CIPSEND=256');
     dte.mark();
     const from = dte.received().length;
@@ -94,10 +85,7 @@ describe('all 256 byte values, both ways', () => {
   });
 
   it('single, pushed with +IPD (CIPHEAD=1)', async () => {
-    peer = await PeerServer.start({ echo: true });
-    dte = await readyDte();
-    await stackUp(dte, 0, ['AT+CIPHEAD=1']);
-    await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer({ extra: ['AT+CIPHEAD=1'], echo: true }));
     await prompt(dte, 'AT+CIPSEND=256');
     dte.mark();
     dte.write(ALL_BYTES);
@@ -107,10 +95,7 @@ describe('all 256 byte values, both ways', () => {
   });
 
   it('multi, pushed with +RECEIVE', async () => {
-    peer = await PeerServer.start({ echo: true });
-    dte = await readyDte();
-    await stackUp(dte, 1);
-    await sendUntil(dte, `AT+CIPSTART=4,"TCP","127.0.0.1",${peer.port}`, '4, CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer({ id: 4, echo: true }));
     await prompt(dte, 'AT+CIPSEND=4,256');
     dte.mark();
     dte.write(ALL_BYTES);
@@ -120,10 +105,7 @@ describe('all 256 byte values, both ways', () => {
   });
 
   it('by request, raw (CIPRXGET=2) and hex (CIPRXGET=3)', async () => {
-    peer = await PeerServer.start({ echo: true });
-    dte = await readyDte();
-    await stackUp(dte, 1, ['AT+CIPRXGET=1']);
-    await sendUntil(dte, `AT+CIPSTART=0,"TCP","127.0.0.1",${peer.port}`, '0, CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer({ id: 0, extra: ['AT+CIPRXGET=1'], echo: true }));
     await sendAll(ALL_BYTES, 0);
     expect((await readRx(256, { id: 0 })).equals(ALL_BYTES)).toBe(true);
     await sendAll(ALL_BYTES, 0);
@@ -145,10 +127,7 @@ describe('all 256 byte values, both ways', () => {
 
 describe('volume', () => {
   it('64 KB each way on one connection', async () => {
-    peer = await PeerServer.start();
-    dte = await readyDte();
-    await stackUp(dte, 0, ['AT+CIPRXGET=1', 'AT+CIPQSEND=1']);
-    await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer({ extra: ['AT+CIPRXGET=1', 'AT+CIPQSEND=1'] }));
     const conn = await peer.conn();
     const up = pattern(65536, 11);
     for (let at = 0; at < up.length; at += 1460) {

@@ -3,15 +3,11 @@
  * CIPPING without ICMP, CNTP from the host clock, CIPGSMLOC from config, CIPTKA, CIPACK.
  */
 import { readyDte } from '../helpers/dte';
-import { PeerServer, prompt, sendUntil, stackUp, writeUntil } from './helpers';
+import { connectToPeer, endAll, PeerServer, prompt, sendUntil, stackUp, writeUntil } from './helpers';
 
 let dte: Awaited<ReturnType<typeof readyDte>>;
 let peer: PeerServer | undefined;
-afterEach(async () => {
-  await dte?.close();
-  await peer?.stop();
-  peer = undefined;
-});
+afterEach(() => endAll(dte, peer));
 
 describe('AT+CDNSGIP', () => {
   it('a --map name: OK, then +CDNSGIP: 1,"name","address"; stack down: ERROR', async () => {
@@ -74,10 +70,7 @@ describe('AT+CIPTKA, AT+CIPACK', () => {
   });
 
   it('CIPACK: bytes sent, acknowledged, not acknowledged', async () => {
-    peer = await PeerServer.start();
-    dte = await readyDte();
-    await stackUp(dte, 0);
-    await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer());
     expect(await dte.exchange('AT+CIPACK')).toBe('\r\n+CIPACK: 0,0,0\r\n\r\nOK\r\n');
     await prompt(dte, 'AT+CIPSEND=3');
     await writeUntil(dte, 'abc', 'SEND OK\r\n');

@@ -4,15 +4,11 @@
  */
 import { VirtualClock } from '../../src/clock';
 import { readyDte } from '../helpers/dte';
-import { eventually, latin1, PeerServer, prompt, sendUntil, stackUp, waitText, writeUntil } from './helpers';
+import { connectToPeer, endAll, eventually, latin1, PeerServer, prompt, sendUntil, stackUp, waitText, writeUntil } from './helpers';
 
 let dte: Awaited<ReturnType<typeof readyDte>>;
 let peer: PeerServer | undefined;
-afterEach(async () => {
-  await dte?.close();
-  await peer?.stop();
-  peer = undefined;
-});
+afterEach(() => endAll(dte, peer));
 
 describe('faults on CIP connections', () => {
   it('brokerDown: a live broker connection is cut (CLOSED), a new one is CONNECT FAIL; cleared, it connects', async () => {
@@ -31,11 +27,8 @@ describe('faults on CIP connections', () => {
   });
 
   it('brokerSlow (both ways): data reaches the peer, and the echo the module, only after the delay', async () => {
-    peer = await PeerServer.start({ echo: true });
     const clock = new VirtualClock();
-    dte = await readyDte({ clock });
-    await stackUp(dte, 0);
-    await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer({ echo: true, emulator: { clock } }));
     const conn = await peer.conn();
     dte.emu.faults.inject('brokerSlow', { ms: 300, direction: 'both' });
     await prompt(dte, 'AT+CIPSEND=4');
@@ -56,10 +49,7 @@ describe('faults on CIP connections', () => {
   });
 
   it('packetLoss leaves a non-MQTT TCP stream whole', async () => {
-    peer = await PeerServer.start({ echo: true });
-    dte = await readyDte();
-    await stackUp(dte, 0, ['AT+CIPRXGET=1']);
-    await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer({ extra: ['AT+CIPRXGET=1'], echo: true }));
     dte.emu.faults.inject('packetLoss', { rate: 1 });
     for (let i = 0; i < 5; i++) {
       await prompt(dte, 'AT+CIPSEND=10');

@@ -6,15 +6,11 @@
  */
 import { readyDte } from '../helpers/dte';
 import { Fona } from './clients';
-import { eventually, latin1, PeerServer } from './helpers';
+import { endAll, eventually, latin1, PeerServer } from './helpers';
 
 let dte: Awaited<ReturnType<typeof readyDte>>;
 let peer: PeerServer | undefined;
-afterEach(async () => {
-  await dte?.close();
-  await peer?.stop();
-  peer = undefined;
-});
+afterEach(() => endAll(dte, peer));
 
 describe('Adafruit FONA', () => {
   it('enableGPRS, TCPconnect, TCPconnected, TCPsend, TCPavailable, TCPread, TCPclose, enableGPRS(false)', async () => {

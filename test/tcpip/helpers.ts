@@ -5,7 +5,7 @@
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import type { Dte } from '../helpers/dte';
+import { readyDte, type Dte } from '../helpers/dte';
 
 export const LIMIT_MS = 10_000;
 
@@ -72,6 +72,55 @@ export async function stackUp(dte: Dte, mux: 0 | 1 = 0, extra: string[] = []): P
   await expectOk('AT+CIICR');
   const ip = await dte.exchange('AT+CIFSR');
   if (!/^\r\n\d+\.\d+\.\d+\.\d+\r\n$/.test(ip)) throw new Error(`AT+CIFSR answered ${JSON.stringify(ip)}`);
+}
+
+/** What connectToPeer started: the module's DTE and the peer it is connected to. */
+export interface PeerLink {
+  dte: Awaited<ReturnType<typeof readyDte>>;
+  peer: PeerServer;
+}
+
+/**
+ * A peer on 127.0.0.1:0 (an echo server with `echo`) and the module connected to it: ready,
+ * the stack up (stackUp with `extra`) in single mode, or in multi mode when `id` is given,
+ * then AT+CIPSTART to the peer answered CONNECT OK (`<id>, CONNECT OK`). If a step fails,
+ * what it started is ended before the error is thrown.
+ */
+export async function connectToPeer(opts: { id?: number; extra?: string[]; echo?: boolean; emulator?: Parameters<typeof readyDte>[0] } = {}): Promise<PeerLink> {
+  const peer = await PeerServer.start({ echo: opts.echo });
+  let dte: PeerLink['dte'] | undefined;
+  try {
+    dte = await readyDte(opts.emulator);
+    if (opts.id === undefined) {
+      await stackUp(dte, 0, opts.extra);
+      await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
+    } else {
+      await stackUp(dte, 1, opts.extra);
+      await sendUntil(dte, `AT+CIPSTART=${opts.id},"TCP","127.0.0.1",${peer.port}`, `${opts.id}, CONNECT OK\r\n`);
+    }
+    return { dte, peer };
+  } catch (e) {
+    await endAll(dte, peer);
+    throw e;
+  }
+}
+
+/** What a test starts and the after-each hook ends: the DTE, a peer, an MQTT observer. */
+export type Part = { close(): Promise<void> } | { stop(): Promise<void> } | undefined;
+
+const ended = new WeakSet<object>();
+
+/**
+ * The after-each hook of a TCP/IP test file: closes or stops each part, in the order
+ * given. A part the test did not start again (still the one from an earlier test) was
+ * ended then and is skipped, so the file's variables need no resetting.
+ */
+export async function endAll(...parts: Part[]): Promise<void> {
+  for (const p of parts) {
+    if (!p || ended.has(p)) continue;
+    ended.add(p);
+    await ('close' in p ? p.close() : p.stop());
+  }
 }
 
 /** One accepted connection of a PeerServer. */

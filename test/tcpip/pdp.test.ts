@@ -4,15 +4,11 @@
  * bearer loss closing every socket with the module's URCs.
  */
 import { readyDte } from '../helpers/dte';
-import { PeerServer, sendUntil, stackUp, waitText } from './helpers';
+import { connectToPeer, endAll, PeerServer, sendUntil, stackUp, waitText } from './helpers';
 
 let dte: Awaited<ReturnType<typeof readyDte>>;
 let peer: PeerServer | undefined;
-afterEach(async () => {
-  await dte?.close();
-  await peer?.stop();
-  peer = undefined;
-});
+afterEach(() => endAll(dte, peer));
 
 /** TinyGSM's gprsConnect() up to CIFSR: CGACT=1,1 and SAPBR=1,1 before CSTT/CIICR. */
 async function tinyGsmUp(mux: 0 | 1 = 1) {
@@ -69,10 +65,7 @@ describe('what each command deactivates', () => {
   });
 
   it('CGATT=0 with two connections (multi): both CLOSED, then +PDP: DEACT, before the OK', async () => {
-    peer = await PeerServer.start();
-    dte = await readyDte();
-    await stackUp(dte, 1);
-    await sendUntil(dte, `AT+CIPSTART=0,"TCP","127.0.0.1",${peer.port}`, '0, CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer({ id: 0 }));
     await sendUntil(dte, `AT+CIPSTART=4,"TCP","127.0.0.1",${peer.port}`, '4, CONNECT OK\r\n');
     await peer.conn(1);
     expect(await dte.exchange('AT+CGATT=0')).toBe('\r\n0, CLOSED\r\n\r\n4, CLOSED\r\n\r\n+PDP: DEACT\r\n\r\nOK\r\n');
@@ -82,20 +75,14 @@ describe('what each command deactivates', () => {
   });
 
   it('CFUN=0 with a connection: CLOSED and +PDP: DEACT among the notices before OK', async () => {
-    peer = await PeerServer.start();
-    dte = await readyDte();
-    await stackUp(dte, 0);
-    await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer());
     expect(await dte.exchange('AT+CFUN=0')).toBe('\r\nCLOSED\r\n\r\n+PDP: DEACT\r\n\r\n+CPIN: NOT READY\r\n\r\nOK\r\n');
   });
 });
 
 describe('bearer loss', () => {
   it('the bearerDrop fault mid-transfer: <n>, CLOSED for each connection, then +PDP: DEACT, as URCs', async () => {
-    peer = await PeerServer.start({ echo: true });
-    dte = await readyDte();
-    await stackUp(dte, 1, ['AT+CIPRXGET=1']);
-    await sendUntil(dte, `AT+CIPSTART=0,"TCP","127.0.0.1",${peer.port}`, '0, CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer({ id: 0, extra: ['AT+CIPRXGET=1'], echo: true }));
     await sendUntil(dte, `AT+CIPSTART=1,"TCP","127.0.0.1",${peer.port}`, '1, CONNECT OK\r\n');
     await dte.exchange('AT+CIPSEND=0,4\rdata');
     await waitText(dte, '+CIPRXGET: 1,0\r\n');

@@ -4,18 +4,12 @@
  * buffer after a remote close, the buffer limit).
  */
 import { readyDte, type Dte } from '../helpers/dte';
-import { eventually, latin1, pattern, PeerServer, sendUntil, stackUp, UdpEcho, waitText } from './helpers';
+import { connectToPeer, endAll, eventually, latin1, pattern, PeerServer, sendUntil, stackUp, UdpEcho, waitText } from './helpers';
 
 let dte: Dte;
 let peer: PeerServer | undefined;
 let udp: UdpEcho | undefined;
-afterEach(async () => {
-  await dte?.close();
-  await peer?.stop();
-  await udp?.stop();
-  peer = undefined;
-  udp = undefined;
-});
+afterEach(() => endAll(dte, peer, udp));
 
 /** What the module printed after the peer wrote `data` (until `until` is there). */
 async function pushed(data: string | Buffer, until: string, write: (d: string | Buffer) => Promise<void>): Promise<string> {
@@ -28,19 +22,9 @@ async function pushed(data: string | Buffer, until: string, write: (d: string | 
   return dte.sinceMark();
 }
 
-async function single(extra: string[] = []) {
-  peer = await PeerServer.start();
-  dte = await readyDte();
-  await stackUp(dte, 0, extra);
-  await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
-  return peer.conn();
-}
-
-async function multi(n: number, extra: string[] = []) {
-  peer = await PeerServer.start();
-  dte = await readyDte();
-  await stackUp(dte, 1, extra);
-  await sendUntil(dte, `AT+CIPSTART=${n},"TCP","127.0.0.1",${peer.port}`, `${n}, CONNECT OK\r\n`);
+/** connectToPeer, its DTE and peer kept for pushed() and the after-each hook; the peer's side. */
+async function connect(opts: Parameters<typeof connectToPeer>[0] = {}) {
+  ({ dte, peer } = await connectToPeer(opts));
   return peer.conn();
 }
 
@@ -54,12 +38,12 @@ async function buffered(n: number, id?: number) {
 
 describe('pushed data (AT+CIPRXGET=0)', () => {
   it('single, CIPHEAD=0: the bytes alone', async () => {
-    const conn = await single();
+    const conn = await connect();
     expect(await pushed('hello', 'hello', (d) => conn.write(d))).toBe('hello');
   });
 
   it('single, CIPHEAD=1: +IPD,<len>:; with CIPSHOWTP=1 the protocol; with CIPSRIP=1 RECV FROM first', async () => {
-    const conn = await single();
+    const conn = await connect();
     expect(await dte.exchange('AT+CIPHEAD?')).toBe('\r\n+CIPHEAD: 0\r\n\r\nOK\r\n');
     expect(await dte.exchange('AT+CIPHEAD=1')).toBe('\r\nOK\r\n');
     expect(await pushed('hello', 'hello', (d) => conn.write(d))).toBe('\r\n+IPD,5:hello');
@@ -80,14 +64,14 @@ describe('pushed data (AT+CIPRXGET=0)', () => {
   });
 
   it('multi: +RECEIVE,<n>,<len>: then CR LF then the bytes; CIPHEAD changes nothing there', async () => {
-    const conn = await multi(2, ['AT+CIPHEAD=1']);
+    const conn = await connect({ id: 2, extra: ['AT+CIPHEAD=1'] });
     expect(await pushed('0123456789', '0123456789', (d) => conn.write(d))).toBe('\r\n+RECEIVE,2,10:\r\n0123456789');
     expect(await dte.exchange('AT+CIPSRIP=1')).toBe('\r\nOK\r\n');
     expect(await pushed('abc', 'abc', (d) => conn.write(d))).toBe(`\r\nRECV FROM:127.0.0.1:${peer!.port}\r\n+RECEIVE,2,3:\r\nabc`);
   });
 
   it('large data comes in chunks of at most 1460 bytes, every byte once and in order', async () => {
-    const conn = await multi(0);
+    const conn = await connect({ id: 0 });
     const data = pattern(5000);
     await dte.settle();
     dte.mark();
@@ -115,7 +99,7 @@ describe('pushed data (AT+CIPRXGET=0)', () => {
   });
 
   it('remote close: the data first, then CLOSED', async () => {
-    const conn = await single(['AT+CIPHEAD=1']);
+    const conn = await connect({ extra: ['AT+CIPHEAD=1'] });
     await dte.settle();
     dte.mark();
     const from = dte.received().length;
@@ -128,7 +112,7 @@ describe('pushed data (AT+CIPRXGET=0)', () => {
 
 describe('data by request (AT+CIPRXGET=1)', () => {
   it('single: one notice until read; counts; raw and hex reads report bytes returned and bytes left', async () => {
-    const conn = await single(['AT+CIPRXGET=1']);
+    const conn = await connect({ extra: ['AT+CIPRXGET=1'] });
     expect(await dte.exchange('AT+CIPRXGET?')).toBe('\r\n+CIPRXGET: 1\r\n\r\nOK\r\n');
     const from = dte.received().length;
     expect(await pushed('hello world', '+CIPRXGET: 1\r\n', (d) => conn.write(d))).toBe('\r\n+CIPRXGET: 1\r\n');
@@ -149,7 +133,7 @@ describe('data by request (AT+CIPRXGET=1)', () => {
   });
 
   it('multi: +CIPRXGET: 1,<n>, reads and counts carry the id', async () => {
-    const conn = await multi(1, ['AT+CIPRXGET=1']);
+    const conn = await connect({ id: 1, extra: ['AT+CIPRXGET=1'] });
     expect(await pushed('HTTP\r\n\r\n', '+CIPRXGET: 1,1\r\n', (d) => conn.write(d))).toBe('\r\n+CIPRXGET: 1,1\r\n');
     await buffered(8, 1);
     expect(await dte.exchange('AT+CIPRXGET=2,1,16')).toBe('\r\n+CIPRXGET: 2,1,8,0\r\nHTTP\r\n\r\n\r\nOK\r\n');
@@ -158,7 +142,7 @@ describe('data by request (AT+CIPRXGET=1)', () => {
   });
 
   it('lengths outside 1..1460 (hex 1..730), an idle id, or manual mode off: ERROR', async () => {
-    await multi(0, ['AT+CIPRXGET=1']);
+    await connect({ id: 0, extra: ['AT+CIPRXGET=1'] });
     expect(await dte.exchange('AT+CIPRXGET=2,0,0')).toBe('\r\nERROR\r\n');
     expect(await dte.exchange('AT+CIPRXGET=2,0,1461')).toBe('\r\nERROR\r\n');
     expect(await dte.exchange('AT+CIPRXGET=3,0,731')).toBe('\r\nERROR\r\n');
@@ -170,7 +154,7 @@ describe('data by request (AT+CIPRXGET=1)', () => {
   });
 
   it('remote close with data buffered: notice, CLOSED, and the bytes stay readable (TinyGSM dumpModemBuffer)', async () => {
-    const conn = await multi(0, ['AT+CIPRXGET=1']);
+    const conn = await connect({ id: 0, extra: ['AT+CIPRXGET=1'] });
     const data = pattern(3000, 7);
     await dte.settle();
     dte.mark();
@@ -199,7 +183,7 @@ describe('data by request (AT+CIPRXGET=1)', () => {
   });
 
   it('a full buffer holds the sender back: 200 KB arrive whole, never more than 64 KiB held', async () => {
-    const conn = await single(['AT+CIPRXGET=1']);
+    const conn = await connect({ extra: ['AT+CIPRXGET=1'] });
     const data = pattern(200 * 1024, 3);
     void conn.write(data); // resolves when the socket drained: only as fast as the module reads
     await buffered(65536);

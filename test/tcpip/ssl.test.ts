@@ -4,15 +4,11 @@
  */
 import { CertificateAuthority } from '../../src/broker/ca';
 import { readyDte } from '../helpers/dte';
-import { eventually, latin1, PeerServer, prompt, sendUntil, stackUp, waitText, writeUntil } from './helpers';
+import { endAll, eventually, latin1, PeerServer, prompt, sendUntil, stackUp, waitText, writeUntil } from './helpers';
 
 let dte: Awaited<ReturnType<typeof readyDte>>;
 let peer: PeerServer | undefined;
-afterEach(async () => {
-  await dte?.close();
-  await peer?.stop();
-  peer = undefined;
-});
+afterEach(() => endAll(dte, peer));
 
 /** A TLS echo server with a certificate from a CA nobody gave the module: nothing is verified. */
 async function tlsEcho(): Promise<PeerServer> {

@@ -4,15 +4,11 @@
  * millisecond before and at its end.
  */
 import { fakeClockDte } from '../helpers/dte';
-import { latin1, PeerServer, prompt, sendUntil, waitText } from './helpers';
+import { endAll, latin1, PeerServer, prompt, sendUntil, waitText } from './helpers';
 
 let dte: Awaited<ReturnType<typeof fakeClockDte>>;
 let peer: PeerServer | undefined;
-afterEach(async () => {
-  await dte?.close();
-  await peer?.stop();
-  peer = undefined;
-});
+afterEach(() => endAll(dte, peer));
 
 /** Steps the clock by `ms` with event-loop turns between timers, then lets the engine settle. */
 async function step(ms: number) {

@@ -7,18 +7,12 @@ import { VirtualClock } from '../../src/clock';
 import { readyDte } from '../helpers/dte';
 import { Observer } from '../helpers/mqtt';
 import { GsmClient, PubSubClient, TinyGsmSim800 } from './clients';
-import { ALL_BYTES, eventually, latin1, pattern, PeerServer } from './helpers';
+import { ALL_BYTES, endAll, eventually, latin1, pattern, PeerServer } from './helpers';
 
 let dte: Awaited<ReturnType<typeof readyDte>>;
 let peer: PeerServer | undefined;
 let observer: Observer | undefined;
-afterEach(async () => {
-  await observer?.close();
-  await dte?.close();
-  await peer?.stop();
-  peer = undefined;
-  observer = undefined;
-});
+afterEach(() => endAll(observer, dte, peer));
 
 /** Reads until `n` bytes came, the way a sketch loops on available()/read(). */
 async function readAll(client: GsmClient, n: number): Promise<Buffer> {

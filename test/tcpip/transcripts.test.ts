@@ -4,18 +4,12 @@
  * the errors (docs/tcpip.md §1, §3.3–§3.9).
  */
 import { readyDte } from '../helpers/dte';
-import { deadPort, latin1, PeerServer, prompt, sendUntil, stackUp, UdpEcho, waitText, writeUntil } from './helpers';
+import { connectToPeer, deadPort, endAll, latin1, PeerServer, prompt, sendUntil, stackUp, UdpEcho, waitText, writeUntil } from './helpers';
 
 let dte: Awaited<ReturnType<typeof readyDte>>;
 let peer: PeerServer | undefined;
 let udp: UdpEcho | undefined;
-afterEach(async () => {
-  await dte?.close();
-  await peer?.stop();
-  await udp?.stop();
-  peer = undefined;
-  udp = undefined;
-});
+afterEach(() => endAll(dte, peer, udp));
 
 const initial = (from: number) => [0, 1, 2, 3, 4, 5].filter((n) => n >= from).map((n) => `C: ${n},,"","","","INITIAL"`);
 const table = (state: string, lines: string[]) => `\r\nOK\r\n\r\nSTATE: ${state}\r\n\r\n${lines.join('\r\n')}\r\n`;
@@ -51,10 +45,7 @@ describe('single connection (application note 2.1.1)', () => {
   });
 
   it('TCP client closed by the module: CLOSE OK, state IP CLOSE, the peer sees the end; CIPSTART again works', async () => {
-    peer = await PeerServer.start();
-    dte = await readyDte();
-    await stackUp(dte, 0);
-    await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer());
     const conn = await peer.conn();
     expect(await dte.exchange('AT+CIPCLOSE')).toBe('\r\nCLOSE OK\r\n');
     await conn.waitClosed();
@@ -97,28 +88,19 @@ describe('single connection (application note 2.1.1)', () => {
   });
 
   it('ALREADY CONNECT instead of OK while connected', async () => {
-    peer = await PeerServer.start();
-    dte = await readyDte();
-    await stackUp(dte, 0);
-    await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer());
     expect(await dte.exchange(`AT+CIPSTART="TCP","127.0.0.1",${peer.port}`)).toBe('\r\nALREADY CONNECT\r\n');
   });
 
   it('CIPQSEND=1: DATA ACCEPT:<length> as soon as the module took the data', async () => {
-    peer = await PeerServer.start();
-    dte = await readyDte();
-    await stackUp(dte, 0, ['AT+CIPQSEND=1']);
-    await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer({ extra: ['AT+CIPQSEND=1'] }));
     expect(await prompt(dte, 'AT+CIPSEND=5')).toBe('\r\n> ');
     expect(await writeUntil(dte, 'abcde', 'DATA ACCEPT:5\r\n')).toBe('\r\nDATA ACCEPT:5\r\n');
     expect(latin1(await (await peer.conn()).waitBytes(5))).toBe('abcde');
   });
 
   it('ESC cancels a Ctrl-Z send: OK, nothing reaches the peer', async () => {
-    peer = await PeerServer.start();
-    dte = await readyDte();
-    await stackUp(dte, 0);
-    await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer());
     const conn = await peer.conn();
     await prompt(dte, 'AT+CIPSEND');
     expect(await writeUntil(dte, 'not this\x1b', 'OK\r\n')).toBe('\r\nOK\r\n');
@@ -128,10 +110,7 @@ describe('single connection (application note 2.1.1)', () => {
   });
 
   it('CIPSPRT: 0 sends without the prompt, 2 without prompt and without SEND OK', async () => {
-    peer = await PeerServer.start();
-    dte = await readyDte();
-    await stackUp(dte, 0);
-    await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer());
     const conn = await peer.conn();
     expect(await dte.exchange('AT+CIPSPRT?')).toBe('\r\n+CIPSPRT: 1\r\n\r\nOK\r\n');
     expect(await dte.exchange('AT+CIPSPRT=0')).toBe('\r\nOK\r\n');
@@ -153,10 +132,7 @@ describe('single connection (application note 2.1.1)', () => {
   });
 
   it('data is not echoed under ATE1; CLOSE OK is text under ATV0 and silent under ATQ1', async () => {
-    peer = await PeerServer.start();
-    dte = await readyDte();
-    await stackUp(dte, 0);
-    await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer());
     await dte.exchange('ATE1');
     expect(await prompt(dte, 'AT+CIPSEND=3')).toBe('AT+CIPSEND=3\r\r\n> ');
     expect(await writeUntil(dte, 'abc', 'SEND OK\r\n')).toBe('\r\nSEND OK\r\n');
@@ -188,20 +164,14 @@ describe('single connection (application note 2.1.1)', () => {
   });
 
   it('the Ctrl-Z form goes out once 1460 bytes came, without the Ctrl-Z (D32)', async () => {
-    peer = await PeerServer.start();
-    dte = await readyDte();
-    await stackUp(dte, 0);
-    await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer());
     await prompt(dte, 'AT+CIPSEND');
     expect(await writeUntil(dte, Buffer.alloc(1460, 0x42), 'SEND OK\r\n')).toBe('\r\nSEND OK\r\n');
     expect((await (await peer.conn()).waitBytes(1460)).length).toBe(1460);
   });
 
   it('the LF of a CR LF line end is not data (TinyGSM, FONA); with CR-only lines a leading LF is data (D31)', async () => {
-    peer = await PeerServer.start();
-    dte = await readyDte();
-    await stackUp(dte, 0);
-    await sendUntil(dte, `AT+CIPSTART="TCP","127.0.0.1",${peer.port}`, 'CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer());
     const conn = await peer.conn();
     // This DTE ends its lines with CR alone: a first data byte 0x0A is data.
     await prompt(dte, 'AT+CIPSEND=3');
@@ -284,10 +254,7 @@ describe('multi connection (application note 3)', () => {
   });
 
   it('remote close: <n>, CLOSED; the slot shows CLOSED and can start again', async () => {
-    peer = await PeerServer.start();
-    dte = await readyDte();
-    await stackUp(dte, 1);
-    await sendUntil(dte, `AT+CIPSTART=3,"TCP","127.0.0.1",${peer.port}`, '3, CONNECT OK\r\n');
+    ({ dte, peer } = await connectToPeer({ id: 3 }));
     const conn = await peer.conn();
     dte.mark();
     const from = dte.received().length;

@@ -4,15 +4,11 @@
  * to data, CLOSED on remote close.
  */
 import { fakeClockDte } from '../helpers/dte';
-import { ALL_BYTES, eventually, latin1, PeerServer, sendUntil, stackUp, waitText } from './helpers';
+import { ALL_BYTES, endAll, eventually, latin1, PeerServer, sendUntil, stackUp, waitText } from './helpers';
 
 let dte: Awaited<ReturnType<typeof fakeClockDte>>;
 let peer: PeerServer | undefined;
-afterEach(async () => {
-  await dte?.close();
-  await peer?.stop();
-  peer = undefined;
-});
+afterEach(() => endAll(dte, peer));
 
 async function transparentUp() {
   peer = await PeerServer.start({ echo: true });

@@ -58,8 +58,8 @@ export interface Deliver {
   ud: UserData;
 }
 
-export interface Submit {
-  kind: 'submit';
+/** An SMS-SUBMIT up to its user data. */
+export interface SubmitHead {
   sca: string;
   fo: number;
   mr: number;
@@ -68,6 +68,10 @@ export interface Submit {
   dcs: number;
   /** TP-VP octets as given (none, 1 relative, 7 absolute/enhanced). */
   vp: Buffer;
+}
+
+export interface Submit extends SubmitHead {
+  kind: 'submit';
   ud: UserData;
 }
 
@@ -332,16 +336,6 @@ export function encodeDeliver(d: { sca: string; oa: Address; pid: number; dcs: n
   const { udl, ud } = encodeUserData(encoding, d.payload, d.udh);
   const fo = 0x04 | (d.udh ? 0x40 : 0); // SMS-DELIVER, no more messages waiting
   return hex(Buffer.concat([encodeSca(d.sca), Buffer.from([fo]), encodeAddress(d.oa), Buffer.from([d.pid, d.dcs]), encodeScts(d.scts), Buffer.from([udl]), ud]));
-}
-
-export interface SubmitHead {
-  sca: string;
-  fo: number;
-  mr: number;
-  da: Address;
-  pid: number;
-  dcs: number;
-  vp: Buffer;
 }
 
 export function encodeSubmit(s: SubmitHead & { udh: Buffer | null; payload: { text?: string; data?: Buffer } }): string {
