@@ -10,6 +10,13 @@ export const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js')
 
 const children = new Set<ChildProcess>();
 
+/**
+ * How long a spawned CLI may take to get ready or to finish: a process start costs ten
+ * times more on two cores that two test runs and stress-ng share, so the limit is for a
+ * hang, not for speed (a quiet machine needs about 0.3 s).
+ */
+export const CLI_LIMIT_MS = 30_000;
+
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -59,7 +66,7 @@ function track(args: string[], env?: NodeJS.ProcessEnv): { child: ChildProcess; 
  * Starts the CLI and resolves once its ready line is out (on stdout, or on stderr with
  * --stdio). Rejects with the child's stderr if it exits first.
  */
-export async function startCli(args: string[], timeoutMs = 10_000, env?: NodeJS.ProcessEnv): Promise<RunningCli> {
+export async function startCli(args: string[], timeoutMs = CLI_LIMIT_MS, env?: NodeJS.ProcessEnv): Promise<RunningCli> {
   const t = track(args, env);
   const onStderr = args.includes('--stdio');
   const stream = onStderr ? t.child.stderr! : t.child.stdout!;
@@ -97,7 +104,7 @@ export async function startCli(args: string[], timeoutMs = 10_000, env?: NodeJS.
 }
 
 /** Runs the CLI to completion (for flags that exit at once); kills it after timeoutMs. */
-export async function runCli(args: string[], timeoutMs = 10_000, env?: NodeJS.ProcessEnv): Promise<Exit & { stdout: string; stderr: string }> {
+export async function runCli(args: string[], timeoutMs = CLI_LIMIT_MS, env?: NodeJS.ProcessEnv): Promise<Exit & { stdout: string; stderr: string }> {
   const t = track(args, env);
   t.child.stdin!.end();
   const timer = setTimeout(() => t.child.kill('SIGKILL'), timeoutMs);
