@@ -77,8 +77,11 @@ export interface DialedLink extends Address {
 }
 
 export interface LinkDialer {
-  /** The address to dial instead of `to` (a fault proxy in front of it), or a stream to use. */
-  dial(to: Address, timeoutMs: number): Promise<DialedLink>;
+  /**
+   * The address to dial instead of `to` (a fault proxy in front of it), or a stream to use.
+   * `tls`: the caller speaks TLS over the address itself (it cannot take a stream).
+   */
+  dial(to: Address, timeoutMs: number, opts?: { tls?: boolean }): Promise<DialedLink>;
   /** What the faults do to HTTP requests (AT+HTTPACTION): refuse them, delay their responses. */
   readonly http?: HttpLinkFaults;
 }

@@ -288,12 +288,12 @@ export class MqttSession implements FeatureHooks {
       return 'tls';
     }
     const routed = (this.modem.router ?? DIRECT).route({ host: cfg.host, port: cfg.port }, this.ssl === 1);
-    // With fault injection on, the connection passes a fault proxy in front of the broker;
-    // it dials the broker first, so a refused port or an unknown host fails here.
+    // With fault injection on, the connection passes the fault link (faults/link.ts); it
+    // dials the broker first, so a refused port or an unknown host fails here.
     let target: DialedLink = routed;
     if (this.modem.link) {
       try {
-        target = await this.modem.link.dial(routed, cfg.timeout * 1000);
+        target = await this.modem.link.dial(routed, cfg.timeout * 1000, { tls: this.ssl === 1 });
       } catch (err) {
         if (gen !== this.generation) return 'wrongState';
         this.phase = 'idle';
@@ -349,8 +349,9 @@ export class MqttSession implements FeatureHooks {
       this.abortConnect = finish;
       const timer = this.modem.clock.setTimeout(() => finish('timeout'), cfg.timeout * 1000);
       try {
-        // The dialer may hand over an in-memory stream (the embedded broker, no socket);
-        // the client is then built directly, so connect()'s up-front check is made here.
+        // The dialer may hand over a stream (an in-memory pipe to the embedded broker, or the
+        // socket it opened to another one); the client is then built directly, so
+        // connect()'s up-front check is made here.
         const stream = target.stream;
         if (stream && opts.clean === false && !opts.clientId) throw new Error('Missing clientId for unclean clients');
         client = stream ? new Client(() => stream(), opts) : connect(opts);
