@@ -15,6 +15,7 @@ import type { Address } from '../address';
 import type { BrokerRouter } from '../net/routing';
 import { PROFILES, Timing, type TimingProfile } from '../profile';
 import { DEFAULT_SEED, seededRandom } from '../random';
+import type { Sink, WireData } from '../uart/pacer';
 import type { Uart } from '../uart/uart';
 import { BearerSet, BearerStatus, type Bearer } from './bearer';
 import { DEFAULT_MODEM_CONFIG, type ModemConfig } from './config';
@@ -68,7 +69,7 @@ export interface WireTap {
   /** Bytes from the DTE before the engine sees them; may change, hold or drop them. */
   rx(data: Buffer): Buffer;
   /** Bytes to the DTE; `send` puts them on the wire (now or later, or never). */
-  tx(data: Buffer, send: (data: Buffer) => void): void;
+  tx(data: WireData, send: Sink): void;
 }
 /** Where a session connects: an address, or an in-memory stream (the embedded broker). */
 export interface DialedLink extends Address {
@@ -215,7 +216,7 @@ export class Modem extends EventEmitter<ModemEvents> {
    * Connects a DTE. One wire: a second attach throws. The module powers up when the
    * first DTE arrives (or when it was off), like a board switched on with its firmware.
    */
-  attach(sink: (data: Buffer) => void, opts: { reset?: boolean } = {}): () => void {
+  attach(sink: Sink, opts: { reset?: boolean } = {}): () => void {
     if (this.sinkAttached) throw new Error('a DTE is already attached to this modem');
     this.sinkAttached = true;
     const wire = this.uart.connect(sink);
@@ -239,6 +240,11 @@ export class Modem extends EventEmitter<ModemEvents> {
 
   urc(...lines: string[]): void {
     if (this.powerState !== 'off') this.engine.urc(...lines);
+  }
+
+  /** One URC line (urc() for one, without the array). */
+  urcLine(line: string): void {
+    if (this.powerState !== 'off') this.engine.urcLine(line);
   }
 
   /** Unframed unsolicited bytes (network data pushed to the DTE), queued like URCs. */

@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import type { Modem } from '../modem/modem';
 import { isFdExhaustion, openFileLimit, reportFdExhaustion } from './fdLimit';
 import { OutputBound } from '../uart/outputBound';
+import { takeWire, type WireData } from '../uart/pacer';
 import type { Wire } from './wire';
 
 export interface TcpEndpoint {
@@ -51,9 +52,11 @@ const GATHER_MAX = 16 * 1024;
 /** The DTE holding the wire. */
 class Holder {
   /** Output gathered in this event-loop turn, not yet handed to the socket. */
-  private pending: Buffer[] = [];
+  private readonly pending: WireData[] = [];
   private pendingBytes = 0;
   private flushScheduled = false;
+  /** The modem is taking in a chunk the DTE sent: what it answers goes out when it is done. */
+  private receiving = false;
   detach: () => void = () => undefined;
   gone = false;
 
@@ -71,41 +74,55 @@ class Holder {
   }
 
   /**
-   * Writes are gathered per event-loop turn: a command's echo and its result, written by
-   * the engine moments apart, leave as one buffer in one write call and one system call
-   * (one concat, not a cork per piece).
+   * Writes are gathered: what the modem answers to a chunk from the DTE (a command's echo
+   * and its result, written by the engine moments apart) leaves in one write call and one
+   * system call once the chunk is taken in, and what comes otherwise (URCs) once per
+   * event-loop turn. Text stays text: a socket writes a latin1 string without a Buffer
+   * made for it.
    */
-  write(bytes: Buffer): void {
-    const data = this.gone ? null : this.bound.fit(this.queued, bytes);
-    if (!data) return;
-    this.pending.push(data);
-    this.pendingBytes += data.length;
+  write(data: WireData): void {
+    const fitted = this.gone ? null : this.bound.fit(this.queued, data);
+    if (!fitted) return;
+    this.pending.push(fitted);
+    this.pendingBytes += fitted.length;
     // Bulk (a long echo, a file read) goes to the socket at once: the kernel takes what it
     // can, and what it cannot is what the bound counts.
     if (this.pendingBytes >= GATHER_MAX) {
       this.flush();
       return;
     }
-    if (this.flushScheduled) return;
+    if (this.receiving || this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
+    setImmediate(this.flushTurn);
+  }
+
+  private readonly flushTurn = () => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  /** A chunk from the DTE into the modem; its answers leave together right after. */
+  receive(modem: Modem, chunk: Buffer): void {
+    this.receiving = true;
+    try {
+      modem.receive(chunk);
+    } finally {
+      this.receiving = false;
+    }
+    this.flush();
   }
 
   private flush(): void {
     if (this.pending.length === 0) return;
-    const out = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
-    this.pending = [];
+    const out = takeWire(this.pending);
     this.pendingBytes = 0;
-    if (!this.gone && this.socket.writable) this.socket.write(out);
+    if (!this.gone && this.socket.writable) this.socket.write(out, 'latin1');
   }
 
   /** The DTE hung up: nothing more is queued for it, and what was is let go. */
   hangUp(): void {
     this.gone = true;
-    this.pending = [];
+    this.pending.length = 0;
     this.pendingBytes = 0;
   }
 }
@@ -185,7 +202,7 @@ export class TcpTransport implements Wire<TcpEndpoint> {
     this.log.info({ peer }, 'DTE connected');
     holder.detach = this.modem.attach((data) => holder.write(data), { reset: this.opts.reset });
     socket.on('data', (chunk: Buffer) => {
-      if (!holder.gone) this.modem.receive(chunk);
+      if (!holder.gone) holder.receive(this.modem, chunk);
     });
     // 'end': the peer closed or half-closed its side; it has hung up. (Our side is ended
     // by the socket itself, once what is queued is written.)

@@ -111,8 +111,13 @@ function classifyConnectError(err: (Error & { code?: string | number }) | undefi
   return 'unreachable';
 }
 
-const toUtf8 = (latin1: string) => Buffer.from(latin1, 'latin1').toString('utf8');
-const toLatin1 = (utf8: string) => Buffer.from(utf8, 'utf8').toString('latin1');
+/** Only ASCII, which reads the same as latin1 bytes and as UTF-8 (most topics): nothing to convert. */
+const ascii = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+};
+const toUtf8 = (latin1: string) => (ascii(latin1) ? latin1 : Buffer.from(latin1, 'latin1').toString('utf8'));
+const toLatin1 = (utf8: string) => (ascii(utf8) ? utf8 : Buffer.from(utf8, 'utf8').toString('latin1'));
 const noop = () => undefined;
 
 type IMessageIdProvider = NonNullable<IClientOptions['messageIdProvider']>;
@@ -324,6 +329,8 @@ export class MqttSession implements FeatureHooks {
         ? { topic: toUtf8(cfg.will.topic), payload: Buffer.from(cfg.will.message, 'latin1'), qos: cfg.will.qos as 0 | 1 | 2, retain: cfg.will.retain === 1 }
         : undefined,
       messageIdProvider: ids,
+      // mqtt.js's own debug log: even off, each call built an argument array (4.6 KB per publish loop).
+      log: noop,
       resubscribe: false,
       queueQoSZero: false,
       ...tls?.options,
@@ -521,13 +528,17 @@ export class MqttSession implements FeatureHooks {
   }
 
   private push(line: string): void {
-    this.outbox.push({ line });
-    this.flush();
+    // Nothing waits ahead of it: out at once, no place kept in the order.
+    if (this.outbox.length === 0) this.modem.urcLine(line);
+    else {
+      this.outbox.push({ line });
+      this.flush();
+    }
   }
 
   /** Emits the ready URCs at the head of the order; stops at the first ack not yet known. */
   private flush(): void {
-    while (this.outbox.length > 0 && this.outbox[0].line !== null) this.modem.urc(this.outbox.shift()!.line!);
+    while (this.outbox.length > 0 && this.outbox[0].line !== null) this.modem.urcLine(this.outbox.shift()!.line!);
   }
 
   /** Every open request fails (status 2), in request order. */
