@@ -275,7 +275,7 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
     if (local) {
       const broker = this.state.broker;
       const refuse = broker ? broker.refuse : undefined;
-      return { ...to, stream: () => this.connectLocal(local, refuse) };
+      return { ...to, inProcess: true, stream: () => this.connectLocal(local, refuse) };
     }
     if (!opts.tls) return this.dialDirect(to, timeoutMs);
     const proxy = await this.listen();

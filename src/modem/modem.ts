@@ -75,6 +75,8 @@ export interface WireTap {
 export interface DialedLink extends Address {
   /** When set, the session's connection is this stream instead of a socket to host:port. */
   stream?: () => Duplex;
+  /** The far end is in this process (the embedded broker in memory): it answers within the event-loop cycle. */
+  inProcess?: boolean;
 }
 
 export interface LinkDialer {
@@ -146,6 +148,14 @@ export class Modem extends EventEmitter<ModemEvents> {
   simInserted: boolean;
   /** Fault hooks (src/faults/); null: bytes and connections pass untouched. */
   tap: WireTap | null = null;
+  /**
+   * Answers due within this event-loop cycle from a peer in this process (the embedded
+   * broker, in memory) to requests the lines of the DTE's last chunk made: a PUBACK, a
+   * SUBACK, the delivery of a publish to the module's own subscription. A wire may hold
+   * what the lines answered until these are in (two turns at most), so they leave in the
+   * same write. Counted from 0 again at every chunk.
+   */
+  answersDue = 0;
   link: LinkDialer | null = null;
 
   constructor(opts: ModemOptions) {
@@ -235,11 +245,22 @@ export class Modem extends EventEmitter<ModemEvents> {
   }
 
   receive(data: Buffer): void {
+    this.answersDue = 0;
     this.engine.receive(this.tap ? this.tap.rx(data) : data);
   }
 
   urc(...lines: string[]): void {
     if (this.powerState !== 'off') this.engine.urc(...lines);
+  }
+
+  /** An in-process answer is due this cycle (answersDue). */
+  expectAnswer(): void {
+    this.answersDue++;
+  }
+
+  /** An in-process answer came (before its URC is raised, so a wire holding for it sees none due). */
+  answered(): void {
+    if (this.answersDue > 0) this.answersDue--;
   }
 
   /** One URC line (urc() for one, without the array). */

@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { Modem } from '../modem/modem';
 import { OutputBound } from '../uart/outputBound';
 import { takeWire, type WireData } from '../uart/pacer';
+import { ANSWER_TURNS } from './tcp';
 import type { Wire } from './wire';
 
 /** A failure to provide a pty: one line for the user; no errno code, so the CLI exits 2. */
@@ -95,6 +96,8 @@ export class PtyTransport implements Wire<PtyEndpoint> {
   private flushScheduled = false;
   /** The modem is taking in a chunk the DTE sent: what it answers is written when it is done. */
   private receiving = false;
+  /** Output waits for in-process answers (see the reader). */
+  private holding = false;
   private readonly bound: OutputBound;
   private closed = false;
   // A process that exits without stop() (process.exit in a script) still removes the link.
@@ -175,7 +178,12 @@ export class PtyTransport implements Wire<PtyEndpoint> {
       } finally {
         this.receiving = false;
       }
-      if (!this.retry) this.flush();
+      // In-process answers due (the embedded broker's acks or deliveries) join this write
+      // as soon as they are in, ANSWER_TURNS later at most (as on the TCP wire).
+      if (this.modem.answersDue > 0) {
+        this.holding = true;
+        this.schedule(ANSWER_TURNS);
+      } else if (!this.retry) this.flush();
     });
     reader.on('error', (err) => this.onBroken(err));
     this.reader = reader;
@@ -262,12 +270,28 @@ export class PtyTransport implements Wire<PtyEndpoint> {
     if (!data) return;
     this.pending.push(data);
     this.pendingBytes += data.length;
-    if (this.receiving || this.retry || this.flushScheduled) return;
+    if (this.receiving || this.retry) return;
+    if (this.holding) {
+      if (this.modem.answersDue === 0) {
+        this.holding = false;
+        this.flush();
+      }
+      return;
+    }
+    this.schedule(1);
+  }
+
+  /** A flush `turns` event-loop turns from now (one already scheduled stands). */
+  private schedule(turns: number): void {
+    if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
+    const later = (left: number) => () => {
+      if (left > 1 && this.holding) return void setImmediate(later(left - 1));
+      this.holding = false;
       this.flushScheduled = false;
       if (!this.retry) this.flush();
-    });
+    };
+    setImmediate(later(turns));
   }
 
   private flush(): void {

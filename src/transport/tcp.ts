@@ -48,6 +48,13 @@ const GRACE_MS = 200;
 const LINGER_MS = 1000;
 /** Bytes gathered in one turn before they go to the socket without waiting for the turn's end. */
 const GATHER_MAX = 16 * 1024;
+/**
+ * Event-loop turns the answers to a chunk wait at most for in-process answers (the
+ * embedded broker's): aedes hands a delivery on with setImmediate, and may start on a
+ * packet only once it has finished the one before (another setImmediate), so an answer
+ * comes one to four turns after the request. The wait ends as soon as the last one is in.
+ */
+export const ANSWER_TURNS = 4;
 
 /** The DTE holding the wire. */
 class Holder {
@@ -57,6 +64,9 @@ class Holder {
   private flushScheduled = false;
   /** The modem is taking in a chunk the DTE sent: what it answers goes out when it is done. */
   private receiving = false;
+  /** Output waits for in-process answers (receive()); for how many more turns at most. */
+  private holding = false;
+  private holdTurns = 0;
   detach: () => void = () => undefined;
   gone = false;
 
@@ -64,6 +74,7 @@ class Holder {
     readonly socket: net.Socket,
     readonly peer: string,
     private readonly bound: OutputBound,
+    private readonly modem: Modem,
   ) {
     socket.on('drain', () => bound.drained());
   }
@@ -91,25 +102,49 @@ class Holder {
       this.flush();
       return;
     }
-    if (this.receiving || this.flushScheduled) return;
+    if (this.receiving) return;
+    // Held for in-process answers: the last one to come lets everything go.
+    if (this.holding) {
+      if (this.modem.answersDue === 0) {
+        this.holding = false;
+        this.flush();
+      }
+      return;
+    }
+    if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(this.flushTurn);
   }
 
+  /** Once per event-loop turn; a hold not yet let go waits another turn, ANSWER_TURNS at most. */
   private readonly flushTurn = () => {
+    if (this.holding && --this.holdTurns > 0) {
+      setImmediate(this.flushTurn);
+      return;
+    }
+    this.holding = false;
     this.flushScheduled = false;
     this.flush();
   };
 
-  /** A chunk from the DTE into the modem; its answers leave together right after. */
-  receive(modem: Modem, chunk: Buffer): void {
+  /**
+   * A chunk from the DTE into the modem; its answers leave together right after, or, when
+   * in-process answers are due (Modem.answersDue: the embedded broker's acks or
+   * deliveries), together with them as soon as they are in, two turns later at most.
+   */
+  receive(chunk: Buffer): void {
     this.receiving = true;
     try {
-      modem.receive(chunk);
+      this.modem.receive(chunk);
     } finally {
       this.receiving = false;
     }
-    this.flush();
+    if (this.modem.answersDue === 0) return this.flush();
+    this.holding = true;
+    this.holdTurns = ANSWER_TURNS;
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flushTurn);
   }
 
   private flush(): void {
@@ -197,12 +232,12 @@ export class TcpTransport implements Wire<TcpEndpoint> {
   }
 
   private accept(socket: net.Socket, peer: string): void {
-    const holder = new Holder(socket, peer, new OutputBound(this.log, { peer }));
+    const holder = new Holder(socket, peer, new OutputBound(this.log, { peer }), this.modem);
     this.holder = holder;
     this.log.info({ peer }, 'DTE connected');
     holder.detach = this.modem.attach((data) => holder.write(data), { reset: this.opts.reset });
     socket.on('data', (chunk: Buffer) => {
-      if (!holder.gone) holder.receive(this.modem, chunk);
+      if (!holder.gone) holder.receive(chunk);
     });
     // 'end': the peer closed or half-closed its side; it has hung up. (Our side is ended
     // by the socket itself, once what is queued is written.)

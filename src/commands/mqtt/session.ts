@@ -177,6 +177,20 @@ export class ModuleIds implements IMessageIdProvider {
   }
 }
 
+/** MQTT topic matching (3.1.1 §4.7): `+` one level, `#` the rest; `$` topics only by filters that name them. */
+export function topicMatches(filter: string, topic: string): boolean {
+  if (filter === topic) return true;
+  if (topic.startsWith('$') && !filter.startsWith('$')) return false;
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
+
 /** One place in the URC order: an ack not yet known, or a line ready to go. */
 interface Slot {
   line: string | null;
@@ -235,6 +249,8 @@ export class MqttSession implements FeatureHooks {
   private abortConnect: ((f: MqttFailure) => void) | null = null;
   /** Bumped by every module reset, so late callbacks of an old life do nothing. */
   private generation = 0;
+  /** The broker is in this process, in memory: its answers come within the event-loop cycle. */
+  private inProcess = false;
   private readonly log;
 
   constructor(
@@ -312,6 +328,7 @@ export class MqttSession implements FeatureHooks {
       }
     }
     const ids = new ModuleIds();
+    this.inProcess = target.inProcess === true;
     const opts: IClientOptions = {
       host: target.host,
       port: target.port,
@@ -437,6 +454,7 @@ export class MqttSession implements FeatureHooks {
       () => {
         if (topic === '' || validateTopics([toUtf8(topic)]) !== null) return false;
         this.client!.subscribe(toUtf8(topic), { qos: qos as 0 | 1 }, noop);
+        this.answerComing();
         return true;
       },
       topic,
@@ -450,6 +468,7 @@ export class MqttSession implements FeatureHooks {
       () => {
         if (topic === '' || validateTopics([toUtf8(topic)]) !== null) return false;
         this.client!.unsubscribe(toUtf8(topic), {}, noop);
+        this.answerComing();
         return true;
       },
       topic,
@@ -464,6 +483,7 @@ export class MqttSession implements FeatureHooks {
     if (qos > 0) {
       return this.request('PUB', () => {
         client.publish(toUtf8(topic), payload, { qos: qos as 1, retain: retain === 1 }, noop);
+        this.answerComing();
         return true;
       });
     }
@@ -472,8 +492,21 @@ export class MqttSession implements FeatureHooks {
     const id = this.ids.unacknowledgedId();
     if (id === null) return 'wrongState';
     client.publish(toUtf8(topic), payload, { qos: 0, retain: retain === 1 }, noop);
+    if (this.subscribedTo(topic)) this.answerComing();
     this.push(`+SMPUB: ${id},${AckStatus.ok}`);
     return id;
+  }
+
+  /** A request whose answer an in-process broker sends within the cycle: the wire may wait for it (Modem.expectAnswer). */
+  private answerComing(): void {
+    if (this.inProcess) this.modem.expectAnswer();
+  }
+
+  /** The broker will deliver a publish to `topic` back to the module: one of its filters matches. */
+  private subscribedTo(topic: string): boolean {
+    if (!this.inProcess) return false;
+    for (const filter of this.subscriptions.keys()) if (topicMatches(filter, topic)) return true;
+    return false;
   }
 
   /** Hands one request to mqtt.js and opens its record; `send` returns false on a bad topic. */
@@ -494,6 +527,7 @@ export class MqttSession implements FeatureHooks {
   // ---- what the broker sends ----------------------------------------------------------
 
   private onPacket(p: Packet): void {
+    if (this.inProcess && (p.cmd === 'puback' || p.cmd === 'suback' || p.cmd === 'unsuback')) this.modem.answered();
     switch (p.cmd) {
       case 'puback':
         this.settle(p.messageId, 'PUB', AckStatus.ok);
@@ -509,6 +543,7 @@ export class MqttSession implements FeatureHooks {
   }
 
   private onMessage(topic: string, payload: Buffer, messageId: number): void {
+    if (this.inProcess) this.modem.answered();
     const t = toLatin1(topic).slice(0, URC_TOPIC_MAX);
     this.push(`+SMPUBLISH: ${messageId},"${t}",${payload.length},"${payload.toString('latin1')}"`);
   }
