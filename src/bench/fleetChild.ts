@@ -5,6 +5,7 @@
  */
 import { startFleet } from '../fleet';
 import { mqttSession } from '../commands/mqtt';
+import { openFileCount } from '../transport/fdLimit';
 
 export type ChildRequest = 'status' | 'measure' | 'stop';
 export interface ChildStatus {
@@ -14,6 +15,8 @@ export interface ChildStatus {
   logsFull: boolean;
 }
 export interface ChildMemory extends ChildStatus {
+  /** Open file descriptors (null where they cannot be counted). */
+  fds: number | null;
   rss: number;
   heapUsed: number;
   external: number;
@@ -39,14 +42,14 @@ const memory = () => {
 async function main(modems: number): Promise<void> {
   const send = (m: unknown) => process.send!(m);
   const baseline = memory(); // every module loaded: code is not a modem's cost
-  const fleet = await startFleet({ modems, tcp: { host: '127.0.0.1', port: 0 }, brokerPort: 0, brokerTlsPort: false });
+  const fleet = await startFleet({ modems, tcp: { host: '127.0.0.1', port: 0 }, sharedPort: process.argv[3] === 'shared', brokerPort: 0, brokerTlsPort: false });
   const status = (): ChildStatus => ({
     online: fleet.modems.filter((m) => m.modem.feature(mqttSession).state === 1).length,
     logsFull: fleet.modems.every((m) => m.control.atLog.last >= m.control.atLog.capacity),
   });
   process.on('message', async (req: ChildRequest) => {
     if (req === 'status') send(status() satisfies ChildStatus);
-    else if (req === 'measure') send({ ...status(), ...memory() } satisfies ChildMemory);
+    else if (req === 'measure') send({ ...status(), ...memory(), fds: openFileCount() } satisfies ChildMemory);
     else {
       await fleet.stop();
       process.exit(0);
@@ -56,6 +59,7 @@ async function main(modems: number): Promise<void> {
 }
 
 if (require.main === module) {
+  // argv: N, then `shared` for one listener for the fleet (--shared-port).
   main(Number(process.argv[2])).catch((err: Error) => {
     process.stderr.write(`fleetChild: ${err.stack ?? err.message}\n`);
     process.exit(1);

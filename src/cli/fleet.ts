@@ -20,7 +20,7 @@ const NOT_IN_A_FLEET: [keyof CliSettings, string][] = [
 export function toFleetOptions(s: CliSettings): FleetOptions {
   for (const [key, why] of NOT_IN_A_FLEET) if (s[key] !== undefined && s[key] !== false) throw new UsageError(`--modems cannot be used with ${why}`);
   const { tcp, pty, serial: _s, stdio: _i, control: _c, ...common } = toEmulatorOptions(s);
-  const opts: FleetOptions = { ...common, modems: s.modems ?? 1, tcp: tcp || undefined, pty };
+  const opts: FleetOptions = { ...common, modems: s.modems ?? 1, tcp: tcp || undefined, pty, sharedPort: s.sharedPort === true || undefined };
   try {
     checkFleetOptions(opts);
   } catch (err) {

@@ -5,7 +5,8 @@
  * one embedded broker, one logger (a child per modem says which one logged) and one
  * command table (immutable).
  *
- * Wires: consecutive TCP ports from `tcp.port` (port 0: each any free port), or ptys
+ * Wires: consecutive TCP ports from `tcp.port` (port 0: each any free port), one TCP port
+ * for every modem (`sharedPort`: each connection takes the lowest free modem), or ptys
  * behind a symlink pattern with `%d` (the modem's index, from 0).
  */
 import * as path from 'node:path';
@@ -22,6 +23,7 @@ import { StateDir } from '../stateDir';
 import { isFdExhaustion, openFileLimit } from '../transport/fdLimit';
 import type { PtyEndpoint } from '../transport/pty';
 import type { TcpEndpoint } from '../transport/tcp';
+import { SharedTcpListener } from '../transport/tcpShared';
 import { checkFdBudget } from './fdBudget';
 import { identityFor } from './identity';
 
@@ -44,6 +46,11 @@ export interface FleetOptions extends Omit<EmulatorOptions, 'tcp' | 'pty' | 'std
   tcp?: { host?: string; port?: number };
   /** pty wires: a symlink pattern with `%d` for the modem's index, e.g. /tmp/ttySIM800-%d. */
   pty?: string;
+  /**
+   * One TCP listener (at `tcp`, default 127.0.0.1:2323) for every modem: each new connection
+   * takes the free modem with the lowest index. One file descriptor per modem instead of two.
+   */
+  sharedPort?: boolean;
   /** Modems started at once (default 50): listening sockets and ptys are made in batches of this size. */
   concurrency?: number;
 }
@@ -51,6 +58,8 @@ export interface FleetOptions extends Omit<EmulatorOptions, 'tcp' | 'pty' | 'std
 export interface FleetEndpoints {
   /** Modem i's TCP address is tcp[i]. */
   tcp?: TcpEndpoint[];
+  /** With sharedPort: the one address every modem is reached at (a connection gets the lowest free one). */
+  sharedTcp?: TcpEndpoint;
   /** Modem i's pty is pty[i]. */
   pty?: PtyEndpoint[];
   broker?: string;
@@ -74,6 +83,7 @@ export interface FleetHandle {
 export function checkFleetOptions(o: FleetOptions): void {
   if (!Number.isInteger(o.modems) || o.modems < 1) throw new OptionError('modems', `modems: "${o.modems}" is not a whole number of modems (1 or more)`);
   if (o.tcp && o.pty !== undefined) throw new OptionError('pty', 'a fleet takes tcp or pty wires, not both');
+  if (o.sharedPort && o.pty !== undefined) throw new OptionError('sharedPort', 'a shared port is TCP: not with pty wires');
   const port = o.tcp?.port;
   if (port !== undefined && port !== 0 && port + o.modems - 1 > 65535) {
     throw new OptionError('tcp', `${o.modems} consecutive ports from ${port} go past 65535: start lower or use port 0`);
@@ -85,10 +95,14 @@ export function checkFleetOptions(o: FleetOptions): void {
 
 /** Modem i's own options: its wire, identity, seed, state directory and logger. */
 function memberOptions(o: FleetOptions, base: ModemConfig, i: number, log: Logger): EmulatorOptions {
-  const { modems: _n, tcp, pty, concurrency: _c, exportCa, ...common } = o;
+  const { modems: _n, tcp, pty, concurrency: _c, exportCa, sharedPort, ...common } = o;
   const first = tcp?.port ?? 2323;
   const wire: EmulatorOptions =
-    pty !== undefined ? { pty: pty.split(PTY_INDEX).join(String(i)), tcp: false } : { tcp: { host: tcp?.host ?? '127.0.0.1', port: first === 0 ? 0 : first + i } };
+    pty !== undefined
+      ? { pty: pty.split(PTY_INDEX).join(String(i)), tcp: false }
+      : sharedPort
+        ? { tcp: false } // the fleet's one listener attaches the DTEs
+        : { tcp: { host: tcp?.host ?? '127.0.0.1', port: first === 0 ? 0 : first + i } };
   return {
     ...common,
     ...wire,
@@ -152,8 +166,23 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
   }
 
   const endpoints: FleetEndpoints = { broker: running.url, brokerTls: running.tlsUrl };
+  let listener: SharedTcpListener | null = null;
   if (options.pty !== undefined) endpoints.pty = modems.map((m) => m.endpoints.pty!);
-  else endpoints.tcp = modems.map((m) => m.endpoints.tcp!);
+  else if (options.sharedPort) {
+    listener = new SharedTcpListener(
+      modems.map((m) => m.modem),
+      { host: options.tcp?.host ?? '127.0.0.1', port: options.tcp?.port ?? 2323, reset: options.resetOnConnect },
+      log,
+    );
+    try {
+      endpoints.sharedTcp = await listener.open();
+    } catch (err) {
+      await Promise.all(modems.map((m) => m.stop()));
+      await running.stop();
+      stateDir?.release();
+      throw ListenError.from('tcp', options.tcp?.host ?? '127.0.0.1', options.tcp?.port ?? 2323, err);
+    }
+  } else endpoints.tcp = modems.map((m) => m.endpoints.tcp!);
   const startupMs = performance.now() - started;
   log.info({ modems: modems.length, ms: Math.round(startupMs) }, 'fleet ready');
 
@@ -170,6 +199,7 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      await listener?.close();
       // Every session vanishes before the shared broker closes (its wills go out).
       await Promise.all(modems.map((m) => m.stop()));
       await running.stop();
@@ -180,12 +210,13 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
 
 /**
  * The fleet's one ready line: the single emulator's fields, with `tcp=` listing every
- * modem's address (runs of consecutive ports as FIRST-LAST), `pty=` the pattern, and
- * `modems=N` at the end.
+ * modem's address (runs of consecutive ports as FIRST-LAST), or `tcp-shared=` the one
+ * address of a shared port, `pty=` the pattern, and `modems=N` at the end.
  */
 export function fleetReadyLine(e: FleetEndpoints, ptyPattern: string | undefined, n: number): string {
   const parts = ['sim800-emu ready'];
   if (e.tcp) parts.push(`tcp=${formatTcpList(e.tcp)}`);
+  if (e.sharedTcp) parts.push(`tcp-shared=${formatHostPort(e.sharedTcp)}`);
   if (e.pty && ptyPattern !== undefined) parts.push(`pty=${ptyPattern}`);
   if (e.broker) parts.push(`broker=${e.broker}`);
   if (e.brokerTls) parts.push(`broker-tls=${e.brokerTls}`);

@@ -57,7 +57,7 @@ const GATHER_MAX = 16 * 1024;
 export const ANSWER_TURNS = 4;
 
 /** The DTE holding the wire. */
-class Holder {
+export class TcpDte {
   /** Output gathered in this event-loop turn, not yet handed to the socket. */
   private readonly pending: WireData[] = [];
   private pendingBytes = 0;
@@ -162,9 +162,51 @@ class Holder {
   }
 }
 
+/**
+ * Attaches a DTE's socket to a modem with the wire's rules (gathered writes, the output
+ * bound, its hang-up seen on `end` or `close`); `hungUp` runs when it goes.
+ */
+export function attachTcpDte(modem: Modem, socket: net.Socket, peer: string, log: Logger, reset: boolean | undefined, hungUp: (dte: TcpDte) => void): TcpDte {
+  const holder = new TcpDte(socket, peer, new OutputBound(log, { peer }), modem);
+  log.info({ peer }, 'DTE connected');
+  holder.detach = modem.attach((data) => holder.write(data), { reset });
+  socket.on('data', (chunk: Buffer) => {
+    if (!holder.gone) holder.receive(chunk);
+  });
+  // 'end': the peer closed or half-closed its side; it has hung up. (Our side is ended
+  // by the socket itself, once what is queued is written.)
+  const gone = () => hungUp(holder);
+  socket.once('end', gone);
+  socket.once('close', gone);
+  return holder;
+}
+
+/** The modem lets the DTE go: nothing more is written to it, and its socket closes. */
+export function detachTcpDte(holder: TcpDte, log: Logger): void {
+  holder.hangUp();
+  holder.detach();
+  lingerThenDestroy(holder.socket);
+  log.info({ peer: holder.peer }, 'DTE disconnected');
+}
+
+/** A connection turned away: told why, what it sends read and dropped (so its end is seen), closed. */
+export function refuseTcp(socket: net.Socket, message: string): void {
+  socket.resume();
+  socket.end(message);
+  lingerThenDestroy(socket);
+}
+
+/** A socket we are done with closes when its peer does, or after LINGER_MS whatever the peer does. */
+function lingerThenDestroy(socket: net.Socket): void {
+  if (socket.destroyed) return;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
 export class TcpTransport implements Wire<TcpEndpoint> {
   private server: net.Server | null = null;
-  private holder: Holder | null = null;
+  private holder: TcpDte | null = null;
   /** Connections waiting for the holder to hang up, oldest first. */
   private readonly waiting = new Map<net.Socket, NodeJS.Timeout>();
   /** Every socket this wire has accepted and not yet seen closed. */
@@ -232,28 +274,14 @@ export class TcpTransport implements Wire<TcpEndpoint> {
   }
 
   private accept(socket: net.Socket, peer: string): void {
-    const holder = new Holder(socket, peer, new OutputBound(this.log, { peer }), this.modem);
-    this.holder = holder;
-    this.log.info({ peer }, 'DTE connected');
-    holder.detach = this.modem.attach((data) => holder.write(data), { reset: this.opts.reset });
-    socket.on('data', (chunk: Buffer) => {
-      if (!holder.gone) holder.receive(chunk);
-    });
-    // 'end': the peer closed or half-closed its side; it has hung up. (Our side is ended
-    // by the socket itself, once what is queued is written.)
-    const hungUp = () => this.release(holder);
-    socket.once('end', hungUp);
-    socket.once('close', hungUp);
+    this.holder = attachTcpDte(this.modem, socket, peer, this.log, this.opts.reset, (holder) => this.release(holder));
   }
 
   /** The DTE is gone: the wire is free, and the oldest waiting connection takes it. */
-  private release(holder: Holder): void {
+  private release(holder: TcpDte): void {
     if (this.holder !== holder) return;
     this.holder = null;
-    holder.hangUp();
-    holder.detach();
-    this.lingerThenDestroy(holder.socket);
-    this.log.info({ peer: holder.peer }, 'DTE disconnected');
+    detachTcpDte(holder, this.log);
     if (this.closed) return;
     for (const socket of this.waiting.keys()) {
       this.stopWaiting(socket);
@@ -274,17 +302,7 @@ export class TcpTransport implements Wire<TcpEndpoint> {
 
   private refuse(socket: net.Socket, peer: string): void {
     this.log.warn({ peer }, 'refused a second DTE connection: one wire, one DTE');
-    socket.resume(); // read and drop what it sends, so its end is seen
-    socket.end(BUSY_MESSAGE);
-    this.lingerThenDestroy(socket);
-  }
-
-  /** A socket we are done with closes when its peer does, or after LINGER_MS whatever the peer does. */
-  private lingerThenDestroy(socket: net.Socket): void {
-    if (socket.destroyed) return;
-    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
+    refuseTcp(socket, BUSY_MESSAGE);
   }
 
   async close(): Promise<void> {
