@@ -11,7 +11,7 @@ const LAYERS = [
   { name: 'modem', paths: ['^src/modem/'] },
   { name: 'commands', paths: ['^src/commands/'] },
   { name: 'faults', paths: ['^src/faults/'] },
-  { name: 'surfaces', paths: ['^src/transport/', '^src/client/', '^src/control/', '^src/scenario/'] },
+  { name: 'surfaces', paths: ['^src/transport/', '^src/client/', '^src/control/', '^src/scenario/', '^src/trace/'] },
   { name: 'root', paths: ['^src/(emulator|brokerPlan)\\.ts$'] },
   { name: 'apps', paths: ['^src/fleet/', '^src/bench/'] },
   { name: 'cli', paths: ['^src/cli/', '^src/options/'] },

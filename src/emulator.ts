@@ -13,7 +13,7 @@ import { AtEngine } from './at/engine';
 import { DteClient } from './client/dteClient';
 import { silentLogger } from './log';
 import { mergeModemConfig, type ModemConfig } from './modem/config';
-import { ListenError, OptionError } from './optionError';
+import { OptionError } from './optionError';
 import { Modem } from './modem/modem';
 import { systemClock, type Clock } from './clock';
 import { AtLog, Cloud, Control, ControlServer } from './control';
@@ -28,6 +28,7 @@ import type { TcpEndpoint } from './transport/tcp';
 import { createWire, formatHostPort, WIRES, type WireEndpoints, type WireName, type WireOptions } from './transport/wires';
 import { Uart, type LineFormat, type UartOptions } from './uart/uart';
 import type { BrokerRouter } from './net/routing';
+import { TraceWriter, type TraceOptions } from './trace/writer';
 
 export { formatHostPort };
 
@@ -56,8 +57,18 @@ export interface EmulatorOptions {
   seed?: number;
   /** The clock every timer runs on (a VirtualClock in tests); the system clock by default. */
   clock?: Clock;
-  /** Serve the control API over HTTP (docs/faults.md); a non-loopback host needs a token. */
-  control?: { host?: string; port?: number; token?: string };
+  /**
+   * Serve the control API over HTTP (docs/faults.md) and its page at /ui/ (docs/ui.md); a
+   * non-loopback host needs a token. `dte`: the page (POST /dte) may type lines as if
+   * from the DTE (off by default).
+   */
+  control?: { host?: string; port?: number; token?: string; dte?: boolean };
+  /**
+   * Record a trace (docs/ui.md#traces): every byte each way, the AT log, state changes,
+   * faults and MQTT packets, as JSON lines, secrets masked; rotated past `maxBytes`
+   * (default 16 MiB) to FILE.1.
+   */
+  trace?: TraceOptions;
   logger?: Logger;
   /** MQTT routing: 'embedded', 'direct' or an mqtt:// URL (see the MQTT family). */
   broker?: string;
@@ -111,8 +122,10 @@ export interface EmulatorHandle {
   readonly faults: FaultController;
   /** State, faults, cloud-to-device messages, the AT log, power: what the HTTP control API serves. */
   readonly control: Control;
-  /** `http://host:port` of the control API, with `control`. */
+  /** `http://host:port` of the control API, with `control`; its page is `${controlUrl}/ui/`. */
   readonly controlUrl?: string;
+  /** The trace being recorded (with `trace`): its file and position, for a scenario's result. */
+  readonly trace?: TraceWriter;
   /** The Azure IoT Hub stand-in (with `azureHub`): sendC2D(), and events for what devices send. */
   readonly azureHub?: AzureHub;
   /**
@@ -135,6 +148,10 @@ export interface EmulatorHandle {
 export interface SharedParts {
   broker: { plan: BrokerPlan; running: RunningBroker };
   catalog: Catalog;
+  /** The control API's cloud client (a fleet's one, started and stopped by the fleet). */
+  cloud?: Cloud;
+  /** Keep the live feed (timeline, messages) from the start: the fleet serves a control API. */
+  live?: boolean;
 }
 
 export interface ModemParts {
@@ -202,8 +219,13 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
   }
   const stopBroker = () => (shared ? Promise.resolve() : broker.stop());
   endpoints.broker = broker.url;
-  const control = new Control(modem, faults, cloudFor(broker, modem, log), atLog, broker.azureHub);
+  const cloud = shared?.cloud ?? cloudFor(broker, modem.clock, log);
+  const stopCloud = () => (shared?.cloud ? Promise.resolve() : cloud.stop());
+  const control = new Control(modem, faults, cloud, atLog, { azureHub: broker.azureHub, dteInput: options.control?.dte === true });
+  // The timeline and messages are kept from the start when a page or a trace may look at them.
+  if (options.control || options.trace || shared?.live) control.live();
   let controlUrl: string | undefined;
+  let trace: TraceWriter | undefined;
   endpoints.brokerTls = broker.tlsUrl;
   let wireField: string | null = null;
   try {
@@ -217,8 +239,10 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
     }
     const chosen = chooseWire(options, wires);
     if (chosen) wireField = await openWire(chosen, modem, log, endpoints, stops);
+    control.label = chosen ? wireLabel(chosen.name, endpoints) : 'in process';
+    if (options.trace) trace = TraceWriter.open(control, options.trace);
     if (options.control) {
-      const server = await ControlServer.start(control, { ...options.control, log });
+      const server = await ControlServer.start(control, { host: options.control.host, port: options.control.port, token: options.control.token, log });
       controlUrl = server.url;
       stops.push(() => server.stop());
       // The cloud listens from the start, so GET /published sees everything the firmware sends.
@@ -226,7 +250,8 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
     }
   } catch (err) {
     for (const s of stops.reverse()) await s();
-    await control.cloud.stop();
+    trace?.close();
+    await stopCloud();
     await stopBroker();
     stateDir?.release();
     throw err;
@@ -248,6 +273,7 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
     faults,
     control,
     controlUrl,
+    trace,
     azureHub: broker.azureHub,
     get brokerCaPem() {
       return broker.ca?.().certPem;
@@ -259,7 +285,8 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
       stopped = true;
       for (const s of stops.reverse()) await s();
       modem.powerDown(); // the MQTT session vanishes (the broker sends its will) ...
-      await control.cloud.stop();
+      trace?.close(); // ... which the trace still records
+      await stopCloud();
       await faults.close();
       await stopBroker(); // ... before the embedded broker closes
       stateDir?.release();
@@ -273,6 +300,7 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
  * config, the broker plan, the control server).
  */
 function checkOptions(o: EmulatorOptions): void {
+  if (o.trace) TraceWriter.check(o.trace);
   if (o.atLogSize !== undefined && !(Number.isInteger(o.atLogSize) && o.atLogSize >= 1)) throw new OptionError('atLogSize', `atLogSize: "${o.atLogSize}" is not a whole number of entries (1 or more)`);
   const wires = namedWires(o);
   if (wires.length > 1) throw new OptionError(wires[1], `${wires.join(' and ')} cannot both attach to one modem: it has one wire`);
@@ -316,7 +344,7 @@ async function openWire<N extends WireName>(
   try {
     endpoint = await wire.open();
   } catch (err) {
-    throw wireError(chosen as WireChoice, err);
+    throw wireError(err);
   }
   stops.push(() => wire.close());
   (endpoints as Partial<WireEndpoints>)[chosen.name] = endpoint;
@@ -324,16 +352,20 @@ async function openWire<N extends WireName>(
 }
 
 /**
- * A wire that cannot open, typed for the CLI's exit code: no pty on this system (or a
- * link path that cannot be used) is a value this machine cannot take; a TCP address that
- * cannot be listened on is a listener's failure.
+ * No pty on this system (or a link path that cannot be used) is a value this machine
+ * cannot take: an OptionError, for the CLI's exit code. (A TCP address that cannot be
+ * listened on is already the wire's ListenError.)
  */
-function wireError(chosen: WireChoice, err: unknown): unknown {
-  if (err instanceof PtyError) return new OptionError('pty', err.message);
-  if (chosen.name === 'tcp' && !(err instanceof OptionError) && !(err instanceof ListenError)) {
-    return ListenError.from('tcp', chosen.options.host ?? '127.0.0.1', chosen.options.port ?? 2323, err);
-  }
-  return err;
+function wireError(err: unknown): unknown {
+  return err instanceof PtyError ? new OptionError('pty', err.message) : err;
+}
+
+/** The wire as the control page names the modem: `tcp 127.0.0.1:2323`, `pty /tmp/ttySIM800`. */
+function wireLabel(name: WireName, e: Endpoints): string {
+  if (name === 'tcp' && e.tcp) return `tcp ${formatHostPort(e.tcp)}`;
+  if (name === 'pty' && e.pty) return `pty ${e.pty.link}`;
+  if (name === 'serial' && e.serial) return `serial ${e.serial.path}`;
+  return name;
 }
 
 /** The serial port's own line wins; other wires take `line`. */
@@ -348,9 +380,9 @@ function uartOptions(o: EmulatorOptions): UartOptions {
  * cloud is the hub: what devices send is recorded from its events, and cloud-to-device
  * messages go through POST /azure/c2d.
  */
-function cloudFor(broker: { url?: string; azureHub?: AzureHub; credentials?: { username: string; password: string } }, modem: Modem, log: Logger): Cloud {
-  if (!broker.azureHub) return new Cloud(broker.url, modem.clock, log, undefined, broker.credentials);
-  const cloud = new Cloud(undefined, modem.clock, log);
+export function cloudFor(broker: { url?: string; azureHub?: AzureHub; credentials?: { username: string; password: string } }, clock: Clock, log: Logger): Cloud {
+  if (!broker.azureHub) return new Cloud(broker.url, clock, log, undefined, broker.credentials);
+  const cloud = new Cloud(undefined, clock, log);
   cloud.unavailableReason = 'the Azure hub stand-in admits devices only: send cloud-to-device messages with POST /azure/c2d';
   broker.azureHub.on('message', (m) => cloud.record(m.topic, m.payload, 1, m.properties['mqtt-retain'] === 'true'));
   return cloud;

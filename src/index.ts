@@ -11,3 +11,9 @@ export { createModemBinding, type ModemBinding, type ModemBindingOptions } from 
 export type { SerialOptions } from './transport/serial';
 export type { LineFormat, Parity } from './uart/uart';
 export { startFleet, driveFleet, runScriptedDte, type FleetHandle, type FleetOptions, type DteScript, type DeviceReport, type FleetReport } from './fleet';
+export { parseShard, resolveShard, mergeResults, readResults, Histogram, type Shard, type LoadtestResult } from './fleet';
+export { runLoadtest, type LoadtestOptions } from './bench/loadtest';
+export { readTrace, traceToHtml, traceToText, type Trace } from './trace/read';
+export type { TraceRecord, TraceKind } from './trace/format';
+export type { TraceOptions } from './trace/writer';
+export type { TimelineEntry, MessageEntry } from './control/live';

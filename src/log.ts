@@ -29,6 +29,15 @@ export const silentLogger: Logger = pino({ level: 'silent' });
 
 const MAY_HOLD_SECRET = /SMCONF|SAZURECONF|SAPBR|SSLSETCERT|HTTPPARA|CSTT/i;
 
+/**
+ * Whether a command line (or the start of one) names a command whose arguments
+ * redactLine() masks: a stream that records a line as it arrives holds the rest of such
+ * a line back until it is whole (src/trace/redact.ts). The name comes before the secret.
+ */
+export function mayHoldSecret(line: string): boolean {
+  return MAY_HOLD_SECRET.test(line.includes(' ') ? withoutSpaces(line) : line);
+}
+
 /** Group 1: what comes before a secret; group 2: the secret (a quoted string or the text up to `;`/`,`). */
 const SECRETS = [
   /(\+SMCONF\s*=\s*"?PASSWORD"?\s*,\s*)("(?:[^"\\]|\\.)*"|[^;]*)/gi,
@@ -79,7 +88,7 @@ export function redactLine(line: string): string {
 /** Information text that is file contents (certificates, keys): logged by its size only. */
 const DATA_INFO = /\+FSREAD/i;
 /** Listing lines that show a secret (`AT+SMCONF?` PASSWORD, `AT+SAPBR=4` PWD). */
-const SECRET_INFO = /^((?:PASSWORD|PWD): ?).+$/i;
+export const SECRET_INFO = /^((?:PASSWORD|PWD): ?).+$/i;
 /** Bounds on what one AT log record keeps of a command's information text. */
 export const INFO_LINE_MAX = 200;
 export const INFO_LINES_MAX = 32;

@@ -24,6 +24,8 @@ export class UsageError extends OptionError {
   }
 }
 
+import type { Server } from 'node:net';
+
 /** Why a listen address cannot be used, in words, by the errno Node gives. */
 const LISTEN_PROBLEMS: Readonly<Record<string, string>> = {
   EADDRINUSE: 'address already in use',
@@ -64,5 +66,23 @@ export class ListenError extends Error {
   static from(option: string, host: string, port: number, err: unknown, where: { who?: string; after?: string } = {}): ListenError {
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     return new ListenError(option, address, (err as NodeJS.ErrnoException)?.code, (err as Error)?.message ?? String(err), where);
+  }
+}
+
+/**
+ * Listens on host:port, or throws the ListenError of `option` (the flag the address came
+ * from): the one way every listener of the emulator opens, so each fails alike.
+ */
+export async function listenOrThrow(server: Server, host: string, port: number, option: string, where: { who?: string; after?: string } = {}): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    throw ListenError.from(option, host, port, err, where);
   }
 }

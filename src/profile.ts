@@ -1,8 +1,8 @@
 /**
  * Timing profiles: every delay the modem shows comes from one of these objects.
  * `instant` answers as fast as possible (tests, CI); `realistic` follows figures
- * measured on real modules (AT-REFERENCE §3.1, §3.3, §5: SAPBR=1,1 ≈ 1.3 s (T#184);
- * CFUN=0: +CPIN: NOT READY after ≈ 0.4 s, OK later (T#358); §6.1: plain SMCONN 1–5 s).
+ * measured on real modules (SAPBR=1,1 ≈ 1.3 s; CFUN=0: +CPIN: NOT READY after ≈ 0.4 s,
+ * OK later; a plain SMCONN 1–5 s: docs/faults.md, timing profiles).
  * A profile file (`--profile-file`) names a base profile and overrides any figure.
  */
 import { z } from 'zod';
@@ -34,6 +34,12 @@ export interface TimingProfile {
   cfunOkMs: number;
   /** Under-voltage fault: from `UNDER-VOLTAGE WARNNING` to `UNDER-VOLTAGE POWER DOWN`. */
   underVoltageMs: number;
+  /** AT+CMGS/AT+CMSS: from Ctrl-Z to `+CMGS:` (the network's round trip, docs/sms.md). */
+  smsSendMs: number;
+  /** AT+CUSD: from OK to the network's `+CUSD:`. */
+  ussdMs: number;
+  /** ATD: from OK to the far end alerting. */
+  alertMs: number;
   /** AT+HTTPACTION: the least time from the command to its +HTTPACTION URC (docs/http.md). */
   httpActionMs: number;
   /** AT+CIPSTART: added to the real connect before `CONNECT OK` (the handshake's GPRS round trips). */
@@ -69,6 +75,9 @@ export const PROFILES: Readonly<Record<string, TimingProfile>> = {
     cfunMs: 0,
     cfunOkMs: 0,
     underVoltageMs: 0,
+    smsSendMs: 0,
+    ussdMs: 0,
+    alertMs: 0,
     httpActionMs: 0,
     tcpConnectMs: 0,
     dnsMs: 0,
@@ -91,6 +100,9 @@ export const PROFILES: Readonly<Record<string, TimingProfile>> = {
     cfunMs: 400,
     cfunOkMs: 1000,
     underVoltageMs: 2000,
+    smsSendMs: 2500,
+    ussdMs: 2000,
+    alertMs: 2000,
     httpActionMs: 2500,
     // GPRS class 10 at CS-2: 2 uplink / 4 downlink slots of 13.4 kbit/s, less overhead.
     tcpConnectMs: 1200,

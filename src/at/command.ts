@@ -43,13 +43,26 @@ export interface PromptOptions {
 }
 
 export interface CollectOptions {
+  /** The byte that ends the data (Ctrl-Z), not kept. */
   end: number;
+  /** The byte that abandons it (ESC). */
   cancel: number;
+  /** Bytes kept at most: with `overflow` 'end' (default) the data ends there; 'drop' reads on and drops the rest. */
   max: number;
-  timeoutMs: number;
+  overflow?: 'end' | 'drop';
+  /** Resolves null when the data has not ended by then; none: it waits (text entry). */
+  timeoutMs?: number;
+  /** The bytes so far are taken this long after the prompt (AT+CIPATS). */
   autoMs?: number;
   /** The bytes that open the data phase instead of `\r\n> ` ('' for none). */
   text?: string;
+  /**
+   * Text entry (AT+CMGS, AT+CMGW): under ATE1 the bytes are echoed and a CR is echoed as a
+   * new `\r\n> `; the backspace character (S5) removes the last byte.
+   */
+  edit?: boolean;
+  /** True keeps a `cancel` byte and the byte after it as data (the GSM escape to the extension table). */
+  keepEscape?: (next: number) => boolean;
 }
 
 export interface WriteForm<M = unknown, P extends readonly ParamSpec[] = readonly ParamSpec[]> {

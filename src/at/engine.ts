@@ -153,7 +153,7 @@ export class AtEngine<M = unknown> {
 
   /** True while the running line waits at a `> ` prompt for the DTE's data. */
   get awaitingData(): boolean {
-    return this.data !== null;
+    return this.data !== null || this.collecting !== null;
   }
 
   /** Forget partial input (power cycle, DTE reconnect with reset). */
@@ -203,6 +203,12 @@ export class AtEngine<M = unknown> {
   urcLine(line: string): void {
     if (!this.host.synced) return;
     this.queueUrc(frameLine(line, this.host.lineSettings()), line);
+  }
+
+  /** One URC of several lines framed as a single block (`+CMT: …` and its text). */
+  urcBlock(lines: string[]): void {
+    if (!this.host.synced) return;
+    this.queueUrc(Buffer.from(frameBlock(lines, this.host.lineSettings()), 'latin1'), lines);
   }
 
   /** Unframed unsolicited bytes (RDY-style sequences are framed by the caller); not in the AT log. */
@@ -362,19 +368,60 @@ export class AtEngine<M = unknown> {
     }
   }
 
+  /** The byte `ahead` bytes after the next unread one, if it has arrived. */
+  private peek(ahead: number): number | undefined {
+    let pos = this.inputPos + ahead;
+    for (const chunk of this.input) {
+      if (pos < chunk.length) return chunk[pos];
+      pos -= chunk.length;
+    }
+    return undefined;
+  }
+
   private feedCollect(): void {
     const c = this.collecting!;
+    const o = c.opts;
     const head = this.input[0];
-    // The LF of the CR LF that ended the command line is not data (`AT+CIPSEND\r\n`).
+    // The LF of the CR LF that ended the command line is not data (`AT+CIPSEND\r\n`, `AT+CMGS="…"\r\n`).
     if (this.assembler.swallows(head[this.inputPos], this.lfCameWithLine)) return this.consume(head, 1);
+    if (o.edit || o.keepEscape) return this.feedCollectByte(c);
     while (this.inputPos < head.length) {
       const byte = head[this.inputPos++];
-      if (byte === c.opts.cancel) return this.finishCollect('cancel', head);
-      if (byte === c.opts.end) return this.finishCollect(Buffer.from(c.bytes), head);
-      c.bytes.push(byte);
-      if (c.bytes.length >= c.opts.max) return this.finishCollect(Buffer.from(c.bytes), head);
+      if (byte === o.cancel) return this.finishCollect('cancel', head);
+      if (byte === o.end) return this.finishCollect(Buffer.from(c.bytes), head);
+      if (c.bytes.length < o.max) c.bytes.push(byte);
+      if (c.bytes.length >= o.max && o.overflow !== 'drop') return this.finishCollect(Buffer.from(c.bytes), head);
     }
     this.consume(head, 0);
+  }
+
+  /** Text entry, one byte at a time: echo and backspace under ATE1, the GSM escape kept. */
+  private feedCollectByte(c: CollectWait): void {
+    const o = c.opts;
+    const s = this.host.lineSettings();
+    const head = this.input[0];
+    const byte = head[this.inputPos];
+    if (byte === o.end || byte === o.cancel) {
+      const next = byte === o.cancel && o.keepEscape ? this.peek(1) : undefined;
+      if (next !== undefined && o.keepEscape!(next)) {
+        this.consume(head, 1);
+        this.consume(this.input[0], 1);
+        if (c.bytes.length + 2 <= o.max) c.bytes.push(byte, next);
+        if (o.edit && s.echo) this.write(Buffer.from([byte, next]));
+        return;
+      }
+      this.consume(head, 1);
+      return this.finishCollect(byte === o.end ? Buffer.from(c.bytes) : 'cancel');
+    }
+    this.consume(head, 1);
+    if (o.edit && byte === s.s5) {
+      c.bytes.pop();
+      if (s.echo) this.write(Buffer.from([byte]));
+      return;
+    }
+    if (c.bytes.length < o.max) c.bytes.push(byte);
+    else if (o.overflow !== 'drop') return this.finishCollect(Buffer.from(c.bytes));
+    if (o.edit && s.echo) this.write(byte === s.s3 ? '\r\n> ' : Buffer.from([byte]));
   }
 
   private finishCollect(result: Buffer | 'cancel' | null, head?: Buffer): void {
@@ -623,7 +670,7 @@ export class AtEngine<M = unknown> {
       const end = (result: () => Buffer | null) => () => {
         if (this.collecting === c) this.finishCollect(result());
       };
-      c.timers.push(this.clock.setTimeout(end(() => null), opts.timeoutMs));
+      if (opts.timeoutMs !== undefined) c.timers.push(this.clock.setTimeout(end(() => null), opts.timeoutMs));
       if (opts.autoMs !== undefined) c.timers.push(this.clock.setTimeout(end(() => Buffer.from(c.bytes)), opts.autoMs));
       this.collecting = c;
       queueMicrotask(() => this.pump());

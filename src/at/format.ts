@@ -34,6 +34,10 @@ export function frameFinal(f: Final, s: FrameSettings): string {
     case 'cme':
       if (s.cmee === 0) return s.verbose ? '\r\nERROR\r\n' : `${NUMERIC.ERROR}\r`;
       return frameBlock([finalText(f, s)], s);
+    case 'cms':
+      // The number under CMEE=1 and 2: no SIM800 capture shows a verbose CMS text.
+      if (s.cmee === 0) return s.verbose ? '\r\nERROR\r\n' : `${NUMERIC.ERROR}\r`;
+      return frameBlock([finalText(f, s)], s);
     case 'text':
       return frameBlock([f.text], s);
   }
@@ -54,6 +58,9 @@ export function finalText(f: Final, s: FrameSettings): string {
     case 'cme':
       if (s.cmee === 0) return s.verbose ? 'ERROR' : NUMERIC.ERROR;
       return `+CME ERROR: ${s.cmee === 2 ? CME_TEXT[f.code] ?? String(f.code) : f.code}`;
+    case 'cms':
+      if (s.cmee === 0) return s.verbose ? 'ERROR' : NUMERIC.ERROR;
+      return `+CMS ERROR: ${f.code}`;
     case 'text':
       return f.text;
   }

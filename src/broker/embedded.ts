@@ -18,7 +18,7 @@ import { createBroker, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { silentLogger } from '../log';
 import { urlOf, type Address } from '../address';
-import { ListenError } from '../optionError';
+import { listenOrThrow } from '../optionError';
 import { setNextPacketId } from './aedesInternals';
 import type { AzureHub } from './azureHub';
 import type { CertificateAuthority } from './ca';
@@ -56,19 +56,8 @@ function sameSecret(given: Buffer | undefined, expected: string): boolean {
 type Aedes = ReturnType<typeof createBroker>;
 
 /** Listens, or throws the ListenError of `option` (the flag the address came from). */
-async function listen(server: net.Server, host: string, port: number, option: string, after = ''): Promise<void> {
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (err) {
-    throw ListenError.from(option, host, port, err, { who: 'embedded broker', after });
-  }
-}
+const listen = (server: net.Server, host: string, port: number, option: string, after = ''): Promise<void> =>
+  listenOrThrow(server, host, port, option, { who: 'embedded broker', after });
 
 /**
  * TLS on a plain net.Server: each connection is wrapped in a server TLSSocket whose

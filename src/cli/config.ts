@@ -66,14 +66,32 @@ function azureHub(s: CliSettings): EmulatorOptions['azureHub'] {
   }
 }
 
+/** `result.json` → `result.trace.jsonl`: where --scenario-trace puts the run's trace. */
+export function scenarioTracePath(result: string): string {
+  return result.replace(/\.json$/i, '') + '.trace.jsonl';
+}
+
+/** --trace FILE, or the scenario's trace next to its result; --trace-max-bytes bounds it. */
+function traceOptions(s: CliSettings): EmulatorOptions['trace'] {
+  const file = s.trace ?? (s.scenarioTrace && s.scenarioResult !== undefined ? scenarioTracePath(s.scenarioResult) : undefined);
+  if (file === undefined) {
+    if (s.traceMaxBytes !== undefined) throw new UsageError('--trace-max-bytes needs --trace (or --scenario-trace)', '--trace-max-bytes');
+    return undefined;
+  }
+  return s.traceMaxBytes !== undefined ? { file, maxBytes: s.traceMaxBytes } : { file };
+}
+
 /** The library's options for these settings (logger added by the caller). */
 export function toEmulatorOptions(s: CliSettings): EmulatorOptions {
+  // A shard is a part of a fleet (src/cli/fleet.ts takes it); one modem has no part.
+  if (s.shard !== undefined) throw new UsageError('--shard needs --modems: a shard is a part of a fleet', '--shard');
   const opts: EmulatorOptions = {
     stateDir: s.stateDir,
     // The file names its own base profile and wins over a profile name.
     profile: s.profileFile !== undefined ? loadProfile(s.profileFile) : s.profile,
     seed: s.seed,
-    control: s.control ? { ...s.control, token: s.controlToken } : undefined,
+    control: s.control ? { ...s.control, token: s.controlToken, ...(s.controlDte ? { dte: true } : {}) } : undefined,
+    trace: traceOptions(s),
     resetOnConnect: s.resetOnConnect,
     modem: s.modem,
     broker: s.broker,

@@ -7,20 +7,23 @@ import type { Logger } from 'pino';
 import { toEmulatorOptions, UsageError, type CliSettings } from './config';
 import { exitCodeFor, failureLine } from './errors';
 import { checkFleetOptions, startFleet, type FleetHandle, type FleetOptions } from '../fleet/fleet';
+import { resolveShard } from '../fleet/shard';
 
 /** What a fleet cannot take, as the flag the user wrote. */
 const NOT_IN_A_FLEET: [keyof CliSettings, string][] = [
   ['stdio', '--stdio: stdin/stdout is one wire'],
   ['serial', '--serial: one device is one wire'],
   ['scenario', '--scenario: a scenario drives one modem'],
-  ['control', '--control: the control API serves one modem (the library\'s fleet.modems[i].control serves each)'],
 ];
 
-/** The fleet's options for these settings; throws UsageError for what a fleet cannot do. */
-export function toFleetOptions(s: CliSettings): FleetOptions {
+/**
+ * The fleet's options for these settings; throws UsageError for what a fleet cannot do.
+ * The shard is --shard's, else the environment's (src/fleet/shard.ts).
+ */
+export function toFleetOptions(s: CliSettings, env: NodeJS.ProcessEnv = process.env): FleetOptions {
   for (const [key, why] of NOT_IN_A_FLEET) if (s[key] !== undefined && s[key] !== false) throw new UsageError(`--modems cannot be used with ${why}`);
-  const { tcp, pty, serial: _s, stdio: _i, control: _c, ...common } = toEmulatorOptions(s);
-  const opts: FleetOptions = { ...common, modems: s.modems ?? 1, tcp: tcp || undefined, pty, sharedPort: s.sharedPort === true || undefined };
+  const { tcp, pty, serial: _s, stdio: _i, ...common } = toEmulatorOptions({ ...s, shard: undefined });
+  const opts: FleetOptions = { ...common, modems: s.modems ?? 1, tcp: tcp || undefined, pty, shard: resolveShard(s.shard, env)?.shard, sharedPort: s.sharedPort === true || undefined };
   try {
     checkFleetOptions(opts);
   } catch (err) {

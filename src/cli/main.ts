@@ -32,6 +32,16 @@ function buildProgram(): Command {
       .version(packageVersion(), '-V, --version', 'print the version and exit'),
   )
     .helpOption('-h, --help', 'print this help and exit')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Commands (each has its own --help):',
+        '  loadtest [options]             load-test an MQTT backend with a fleet of scripted devices (docs/fleet.md)',
+        '  loadtest-merge [files...]      merge load test results of several shards into one report',
+        '  trace FILE [--html OUT.html]   a --trace file as one HTML page or an annotated transcript (docs/ui.md)',
+      ].join('\n'),
+    )
     .exitOverride()
     // Commander's own messages are re-printed by fail() as one line; nothing else here.
     .configureOutput({ outputError: () => undefined });
@@ -63,7 +73,17 @@ function untilShutdown(stdio: boolean): Promise<string> {
   });
 }
 
+/** The subcommands, each a program of its own, loaded only when named first. */
+const COMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
+  loadtest: () => import('./loadtest'),
+  'loadtest-merge': () => import('./loadtestMerge'),
+  // Reading a trace back starts no emulator.
+  trace: () => import('./trace'),
+};
+
 export async function main(argv: string[]): Promise<number> {
+  const command = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? COMMANDS[argv[0]] : undefined;
+  if (command) return (await command()).main(argv.slice(1));
   let settings: CliSettings;
   let scenario: import('../scenario/format').Scenario | undefined;
   try {
@@ -87,6 +107,10 @@ export async function main(argv: string[]): Promise<number> {
   const stdio = settings.stdio === true;
   // Listening from here on: a signal during start-up still ends in a clean stop.
   const shutdown = untilShutdown(stdio);
+  if (settings.control && settings.controlToken === undefined && !(await import('../control/http')).isLoopback(settings.control.host)) {
+    settings.controlToken = (await import('node:crypto')).randomBytes(16).toString('hex');
+    process.stderr.write(`${NAME}: control API token (send Authorization: Bearer <token>): ${settings.controlToken}\n`);
+  }
   // A fleet (docs/fleet.md), loaded only when asked for.
   if (settings.modems !== undefined) return (await import('./fleet')).runFleetCli(settings, log, shutdown, fail);
   let emu: EmulatorHandle;
@@ -94,10 +118,6 @@ export async function main(argv: string[]): Promise<number> {
     // Loaded only now: --help, --version and usage errors answer without loading the
     // broker and MQTT stacks.
     const { startEmulator } = await import('../emulator');
-    if (settings.control && settings.controlToken === undefined && !(await import('../control/http')).isLoopback(settings.control.host)) {
-      settings.controlToken = (await import('node:crypto')).randomBytes(16).toString('hex');
-      process.stderr.write(`${NAME}: control API token (send Authorization: Bearer <token>): ${settings.controlToken}\n`);
-    }
     emu = await startEmulator({
       ...toEmulatorOptions(settings),
       stdio: stdio ? { input: process.stdin, output: process.stdout } : undefined,
@@ -110,7 +130,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const scenarioCli = scenario ? await import('./scenario') : undefined;
-  const running = scenario && scenarioCli ? scenarioCli.startScenarioCli(emu, scenario) : undefined;
+  const running = scenario && scenarioCli ? scenarioCli.startScenarioCli(emu, scenario, { failFast: settings.failFast === true }) : undefined;
   await running?.ready;
 
   // With --stdio, stdout is the wire: the ready line must not land in the firmware's input.

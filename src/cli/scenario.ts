@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { UsageError } from './config';
 import type { EmulatorHandle } from '../emulator';
 import { loadScenarioFile, type Scenario } from '../scenario/format';
-import { runScenario, summaryLine, type RunningScenario } from '../scenario/runner';
+import { runScenario, summaryLine, type RunOptions, type RunningScenario } from '../scenario/runner';
 
 export function loadScenarioForCli(file: string): Scenario {
   try {
@@ -23,11 +23,15 @@ export function loadScenarioForCli(file: string): Scenario {
  * Starts the scenario; resolve `ready` before announcing the emulator, so a firmware that
  * attaches on the ready line cannot run ahead of step 0.
  */
-export function startScenarioCli(emu: EmulatorHandle, scenario: Scenario): RunningScenario {
-  return runScenario(emu.control, scenario);
+export function startScenarioCli(emu: EmulatorHandle, scenario: Scenario, opts: RunOptions = {}): RunningScenario {
+  return runScenario(emu.control, scenario, { ...opts, trace: emu.trace });
 }
 
-/** Runs to the last step (or a signal: interrupted, exit 1); returns the exit code. */
+/**
+ * Runs to the last step (or the first failure with --fail-fast, or a signal: interrupted,
+ * exit 1; a signal cuts an expectation's window short and its step says interrupted, not
+ * failed); returns the exit code.
+ */
 export async function runScenarioCli(running: RunningScenario, resultFile: string | undefined, shutdown: Promise<string>, log: Logger): Promise<number> {
   const first = await Promise.race([running.done.then(() => null), shutdown]);
   if (first !== null) {

@@ -6,15 +6,14 @@
  *
  * | command            | answer                                                     | source                     |
  * |--------------------|------------------------------------------------------------|----------------------------|
- * | +CBATCHK, +CVHU, +CMGF, +CSCS, +CNMI, +CNETLIGHT, +CLIP, +CSGS, +IFC, +ICF | settings: OK, read, test | MAN; TinyGSM, FONA |
+ * | +CBATCHK, +CVHU, +CNETLIGHT, +CSGS, +IFC, +ICF | settings: OK, read, test | MAN; TinyGSM, FONA |
  * | +CPOWD=1 / =0      | `NORMAL POWER DOWN` / nothing, then silence                 | MAN 4.2.1; TinyGSM         |
  *
  * None of these settings is part of the AT&W profile here; they return to their defaults
  * at every power-up.
  */
-import { int, optional, str, type IntParam } from '../at/args';
-import { CME } from '../at/cme';
-import { NONE, cme } from '../at/result';
+import { int, optional, type IntParam } from '../at/args';
+import { NONE } from '../at/result';
 import { defineFeature } from '../modem/modem';
 import { form, type Command, type Ctx, type Family } from './family';
 
@@ -23,11 +22,7 @@ type Value = number | string | number[];
 const DEFAULTS: Readonly<Record<string, Value>> = {
   '+CBATCHK': 0,
   '+CVHU': 0,
-  '+CMGF': 0,
-  '+CSCS': 'IRA',
-  '+CNMI': [2, 1, 0, 0, 0],
   '+CNETLIGHT': 1,
-  '+CLIP': 0,
   '+CSGS': 1,
   '+IFC': [0, 0],
   '+ICF': [3, 3],
@@ -64,36 +59,10 @@ function setting(name: string, test: string, params: readonly IntParam[]): Comma
 const range = (name: string, min: number, max: number) => int(name, { min, max });
 const flag = (name: string, test = `${name}: (0,1)`) => setting(name, test, [range('n', 0, 1)]);
 
-const CSCS_SETS = ['IRA', 'GSM', 'UCS2', 'HEX', 'PCCP', 'PCDN', '8859-1'];
-
 const commands: Command[] = [
   flag('+CBATCHK'),
   flag('+CVHU'),
-  flag('+CMGF'),
-  {
-    name: '+CSCS',
-    test: [`+CSCS: (${CSCS_SETS.map((c) => `"${c}"`).join(',')})`],
-    read: (ctx) => ctx.info(`+CSCS: "${values(ctx)['+CSCS']}"`),
-    write: form([str('chset')], (ctx, [chset]) => {
-      const c = chset.toUpperCase();
-      // MAN's own example: AT+CSCS="TEST" answers CME 765.
-      if (!CSCS_SETS.includes(c)) return cme(CME.invalidInput);
-      values(ctx)['+CSCS'] = c;
-    }),
-  },
-  setting('+CNMI', '+CNMI: (0-3),(0-3),(0,2),(0-2),(0,1)', [
-    range('mode', 0, 3),
-    optional(range('mt', 0, 3)),
-    optional(int('bm', { values: [0, 2] })),
-    optional(range('ds', 0, 2)),
-    optional(range('bfr', 0, 1)),
-  ]),
   flag('+CNETLIGHT'),
-  {
-    ...flag('+CLIP'),
-    // <m> 1: CLIP is provisioned on the emulated subscription.
-    read: (ctx) => ctx.info(`+CLIP: ${values(ctx)['+CLIP']},1`),
-  },
   setting('+CSGS', '+CSGS: (0-2)', [range('mode', 0, 2)]),
   setting('+IFC', '+IFC: (0-2),(0-2)', [range('dce_by_dte', 0, 2), optional(range('dte_by_dce', 0, 2))]),
   setting('+ICF', '+ICF: (1-6),(0-3)', [range('format', 1, 6), optional(range('parity', 0, 3))]),

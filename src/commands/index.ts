@@ -18,10 +18,12 @@ import { http } from './http';
 import { identity } from './identity';
 import { mqtt } from './mqtt';
 import { network } from './network';
+import { smsFamily } from './sms';
+import { callFamily } from './call';
 import { ssl } from './ssl';
 import { tcpip } from './tcpip';
 
-export const FAMILIES: readonly Family[] = [basic, identity, network, device, clock, bearer, mqtt, azure, tcpip, compat, fs, ssl, http];
+export const FAMILIES: readonly Family[] = [basic, identity, network, device, clock, bearer, mqtt, azure, tcpip, compat, fs, ssl, http, smsFamily, callFamily];
 
 /** What every modem of an emulator shares: the command table and the features it registers. */
 export interface Catalog {

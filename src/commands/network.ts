@@ -98,9 +98,9 @@ const commands: Command[] = [
   {
     name: '+CGATT',
     test: ['+CGATT: (0,1)'],
-    read: (ctx) => ctx.info(`+CGATT: ${ctx.modem.attached ? 1 : 0}`),
+    read: (ctx) => ctx.info(`+CGATT: ${ctx.modem.gprsAttached ? 1 : 0}`),
     write: form([int('state', { min: 0, max: 1 })], (ctx, [state]) => {
-      const ok = ctx.modem.setAttached(state === 1, (line) => ctx.info(line));
+      const ok = ctx.modem.setGprsAttached(state === 1, (line) => ctx.info(line));
       if (!ok) return cme(ctx.modem.cfun !== 1 ? CME.notAllowed : CME.noNetwork);
     }),
   },

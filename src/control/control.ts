@@ -16,7 +16,34 @@ import { checkAzureC2d, checkBody, checkC2d } from './c2d';
 import { strictObject } from '../schema';
 import { z } from 'zod';
 import type { AzureHub, C2DResult } from '../broker/azureHub';
+import { smsControl, type SmsControl } from './sms';
+import { callControl, ussdControl, type CallControl, type UssdControl } from './calls';
 import type { Cloud, CloudMessage } from './cloud';
+import { LiveFeed } from './live';
+
+/** The longest line the page may type for the DTE: the module's command line buffer (556 characters). */
+export const DTE_LINE_MAX = 556;
+
+const DTE_BODY = strictObject(
+  { line: z.string({ error: 'must be a string' }).max(DTE_LINE_MAX, { error: `must be at most ${DTE_LINE_MAX} characters` }).refine((l) => !/[\r\n]/.test(l), { error: 'must be one line (no CR or LF: the CR is added)' }) },
+  'expected a JSON object { "line": "AT+CSQ" }',
+  (key) => `unknown field "${key}" (known: line)`,
+);
+
+export interface ControlOptions {
+  /** The Azure IoT Hub stand-in, when the emulator runs one (`--azure-hub`). */
+  azureHub?: AzureHub;
+  /** `POST /dte` may type lines as if from the DTE (`--control-dte`); off by default. */
+  dteInput?: boolean;
+  /** What the control page shows as this modem's wire (`tcp 127.0.0.1:2323`). */
+  label?: string;
+}
+
+/** A moment's state as the page needs it: the whole state and the latest HTTP exchanges. */
+export interface StateView {
+  state: ModemState;
+  http: HttpExchange[];
+}
 
 export interface ModemState {
   /** Modem-clock milliseconds. */
@@ -50,24 +77,69 @@ const INJECT_BODY = strictObject(
 );
 
 export class Control {
+  readonly azureHub?: AzureHub;
+  readonly dteInput: boolean;
+  label: string;
+  private feed: LiveFeed | null = null;
+
   constructor(
     readonly modem: Modem,
     readonly faults: FaultController,
     readonly cloud: Cloud,
     readonly atLog: AtLog,
-    /** The Azure IoT Hub stand-in, when the emulator runs one (`--azure-hub`). */
-    readonly azureHub?: AzureHub,
-  ) {}
+    opts: ControlOptions = {},
+  ) {
+    this.azureHub = opts.azureHub;
+    this.dteInput = opts.dteInput === true;
+    this.label = opts.label ?? '';
+    this.sms = smsControl(modem);
+    this.calls = callControl(modem);
+    this.ussd = ussdControl(modem);
+  }
+
+  /** SMS: messages to the device, what it sent (docs/sms.md). */
+  readonly sms: SmsControl;
+  /** Voice calls: ring the device, decide its calls, act as the other side. */
+  readonly calls: CallControl;
+  /** USSD: what codes answer, what the device asked. */
+  readonly ussd: UssdControl;
+
+  /**
+   * The timeline and MQTT messages of this modem, kept from the first call on (the
+   * emulator calls it at start when the control API or a trace is on).
+   */
+  live(): LiveFeed {
+    this.feed ??= new LiveFeed(this.modem, this.faults);
+    return this.feed;
+  }
+
+  /** The state with the newest HTTP exchanges (the page's state view). */
+  view(httpKept = 20): StateView {
+    const http = this.http();
+    return { state: this.state(), http: http.slice(-httpKept) };
+  }
+
+  /**
+   * `{ "line": "AT+CSQ" }`: the line goes to the module as if the DTE had typed it, CR
+   * added; its answer goes to the DTE's wire (if one is attached) and into the AT log.
+   * Refused unless the emulator was started with `--control-dte`.
+   */
+  typeLine(body: unknown): { sent: string } {
+    if (!this.dteInput) throw new InputError('typing DTE lines is off: start the emulator with --control-dte (library: control.dte)');
+    const { line } = checkBody(DTE_BODY, body);
+    this.modem.receive(Buffer.from(`${line}\r`, 'latin1'));
+    return { sent: line };
+  }
 
   state(): ModemState {
     const m = this.modem;
     const radio = m.cfun === 1 && m.networkAvailable;
     return {
       t: m.clock.now(),
-      dte: { attached: m.attachedDte },
+      dte: { attached: m.dteConnected },
       power: { on: m.powered, frozen: m.frozen, cfun: m.cfun, synced: m.synced },
       sim: m.sim,
-      registration: { stat: m.regStat, registered: m.isRegistered, attached: m.attached },
+      registration: { stat: m.regStat, registered: m.isRegistered, attached: m.gprsAttached },
       signal: radio ? { rssi: m.rssi, ber: m.ber } : { rssi: 99, ber: 99 },
       bearers: m.bearers.all().map((b) => ({ cid: b.cid, status: b.status, ip: b.ip, apn: b.params.APN, contype: b.params.CONTYPE, user: b.params.USER, pwd: mask(b.params.PWD) })),
       // mqtt and files are among them (their families' snapshots), typed above.

@@ -4,6 +4,7 @@
  * the modem emits the URCs the real module shows), and what happens at the moment it is
  * injected or cleared. docs/faults.md lists the exact URCs of each.
  */
+import { smsFeature } from '../commands/sms';
 import type { Modem } from '../modem/modem';
 import type { Direction, FaultLink, LinkState } from './link';
 import type { ParamTable, ParamValues, ParamSpec } from './params';
@@ -169,6 +170,27 @@ export const FAULTS = {
     params: { rate: num(0, 1, 0.01, 'fraction of bytes damaged'), direction: { type: 'enum', values: ['rx', 'tx', 'both'], default: 'both', doc: 'rx, tx or both' } },
     lasting: 'always',
     conditions: (p) => ({ garble: { rate: p.rate as number, direction: p.direction as WireDirection } }),
+  },
+  smsSendFail: {
+    summary: 'sending an SMS fails: AT+CMGS / AT+CMSS answer +CMS ERROR: <code> after the text (default 500, unknown error)',
+    params: { code: num(1, 555, 500, 'the +CMS ERROR code: 27.005 §3.2.5, 1-127 network causes (38 network out of order, 42 congestion)', { integer: true }) },
+    lasting: 'always',
+    inject: ({ modem }, p) => modem.feature(smsFeature).setFault('sendFail', p.code as number),
+    clear: ({ modem }) => modem.feature(smsFeature).setFault('sendFail', null),
+  },
+  smsServiceLost: {
+    summary: 'the network loses SMS service: sending answers +CMS ERROR: 331; messages to the device wait in the network; clear: they arrive (+CMTI)',
+    params: {},
+    lasting: 'always',
+    inject: ({ modem }) => modem.feature(smsFeature).setFault('serviceLost', true),
+    clear: ({ modem }) => modem.feature(smsFeature).setFault('serviceLost', false),
+  },
+  smsStoreFull: {
+    summary: 'every message memory is full: AT+CMGW answers +CMS ERROR: 322; messages to the device wait in the network; clear: they arrive (+CMTI)',
+    params: {},
+    lasting: 'always',
+    inject: ({ modem }) => modem.feature(smsFeature).setFault('storeFull', true),
+    clear: ({ modem }) => modem.feature(smsFeature).setFault('storeFull', false),
   },
   httpDown: {
     summary: 'HTTP servers are unreachable: every AT+HTTPACTION connection is refused, +HTTPACTION: <m>,601,0',

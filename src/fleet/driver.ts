@@ -7,6 +7,7 @@
  */
 import { DteClient } from '../client/dteClient';
 import type { FleetHandle } from './fleet';
+import { Histogram } from './histogram';
 
 export interface DteScript {
   /** What AT+SMCONF="URL" says, `host:port`. The emulator's routing decides where it really goes. */
@@ -39,6 +40,7 @@ export interface DteScript {
 export type DevicePhase = 'sync' | 'bearer' | 'connect' | 'subscribe' | 'publish' | 'done';
 
 export interface DeviceReport {
+  /** The device's index in the whole fleet (with shards: shard index × modems + its modem's). */
   index: number;
   imei: string;
   clientId: string;
@@ -53,8 +55,10 @@ export interface DeviceReport {
   failed: number;
   /** `+SMPUBLISH` URCs seen (with `subscribe`). */
   received: number;
-  /** Publish round trips (command to ack), ms. */
+  /** Publish round trips (command to ack), ms: the first 1000. */
   latencies: number[];
+  /** Every publish round trip, ms, in a histogram that merges across devices and shards. */
+  latencyHistogram: Histogram;
   /** The first few errors, one line each. */
   errors: string[];
 }
@@ -85,7 +89,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 /** Runs the script on one device until `count` publishes or the signal; never throws. */
 export async function runScriptedDte(dte: DteClient, index: number, script: DteScript, signal?: AbortSignal): Promise<DeviceReport> {
-  const r: DeviceReport = { index, imei: '', clientId: '', phase: 'sync', connected: false, published: 0, failed: 0, received: 0, latencies: [], errors: [] };
+  const r: DeviceReport = { index, imei: '', clientId: '', phase: 'sync', connected: false, published: 0, failed: 0, received: 0, latencies: [], latencyHistogram: new Histogram(), errors: [] };
   const timeout = script.timeoutMs ?? 10_000;
   const fail = (what: string) => {
     if (r.errors.length < MAX_ERRORS) r.errors.push(what);
@@ -163,7 +167,9 @@ export async function runScriptedDte(dte: DteClient, index: number, script: DteS
     const t0 = performance.now();
     if ((await ok(`AT+SMPUB=${topic},${qos},0,${quote(payload)}`)) && (await ack(dte, timeout, fail))) {
       r.published++;
-      if (r.latencies.length < MAX_LATENCIES) r.latencies.push(performance.now() - t0);
+      const ms = performance.now() - t0;
+      r.latencyHistogram.record(ms);
+      if (r.latencies.length < MAX_LATENCIES) r.latencies.push(ms);
     } else r.failed++;
     dte.forget();
     // A fixed schedule: a slow publish is not followed by a longer gap.
@@ -198,20 +204,26 @@ export interface FleetReport {
   published: number;
   failed: number;
   received: number;
-  /** Publish round trips over every device, ms. */
+  /** Publish round trips over every device's first 1000, ms, exact. */
   latency: { p50: number; p99: number } | null;
+  /** Every publish round trip of every device (src/fleet/histogram.ts). */
+  latencyHistogram: Histogram;
+  /** Every connected device's time from its first AT to SMCONN's OK. */
+  connectHistogram: Histogram;
 }
 
 /**
  * Drives every modem of a fleet with the script, each over its own wire: TCP when the
  * fleet listens on TCP (the real transport, as firmware would connect), in process otherwise.
+ * Device reports carry whole-fleet indices (a shard's first is fleet.firstDevice), so
+ * `{i}` in topics and client ids is distinct across shards too.
  */
 export async function driveFleet(fleet: FleetHandle, script: DteScript, signal?: AbortSignal): Promise<FleetReport> {
   const clients = await Promise.all(
     fleet.modems.map((m, i) => (fleet.endpoints.tcp ? DteClient.connectTcp(fleet.endpoints.tcp[i].port, fleet.endpoints.tcp[i].host) : Promise.resolve(m.connect()))),
   );
   try {
-    const devices = await Promise.all(clients.map((c, i) => runScriptedDte(c, i, script, signal)));
+    const devices = await Promise.all(clients.map((c, i) => runScriptedDte(c, fleet.firstDevice + i, script, signal)));
     return summarize(devices);
   } finally {
     await Promise.all(clients.map((c) => c.close()));
@@ -221,6 +233,12 @@ export async function driveFleet(fleet: FleetHandle, script: DteScript, signal?:
 export function summarize(devices: DeviceReport[]): FleetReport {
   const all = devices.flatMap((d) => d.latencies).sort((a, b) => a - b);
   const sum = (k: 'published' | 'failed' | 'received') => devices.reduce((n, d) => n + d[k], 0);
+  const latencyHistogram = new Histogram();
+  const connectHistogram = new Histogram();
+  for (const d of devices) {
+    latencyHistogram.add(d.latencyHistogram);
+    if (d.connectMs !== undefined) connectHistogram.record(d.connectMs);
+  }
   return {
     devices,
     connected: devices.filter((d) => d.connected).length,
@@ -228,6 +246,8 @@ export function summarize(devices: DeviceReport[]): FleetReport {
     failed: sum('failed'),
     received: sum('received'),
     latency: all.length ? { p50: percentile(all, 0.5), p99: percentile(all, 0.99) } : null,
+    latencyHistogram,
+    connectHistogram,
   };
 }
 

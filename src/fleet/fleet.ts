@@ -2,8 +2,8 @@
  * A fleet: N emulated modems in one process, for load-testing an MQTT backend with
  * hundreds of virtual SIM800 devices. Each modem is a whole emulator (its own wire,
  * state, fault controller and MQTT session through mqtt.js); what can be shared is:
- * one embedded broker, one logger (a child per modem says which one logged) and one
- * command table (immutable).
+ * one embedded broker, one logger (a child per modem says which one logged), one
+ * command table (immutable) and, with a control API, one cloud client and one server.
  *
  * Wires: consecutive TCP ports from `tcp.port` (port 0: each any free port), one TCP port
  * for every modem (`sharedPort`: each connection takes the lowest free modem), or ptys
@@ -14,7 +14,9 @@ import type { Logger } from 'pino';
 import type { AzureHub } from '../broker/azureHub';
 import { planBroker, type RunningBroker } from '../brokerPlan';
 import { createCatalog } from '../commands';
-import { formatHostPort, startEmulator, type EmulatorHandle, type EmulatorOptions, type SharedParts } from '../emulator';
+import { ControlServer } from '../control/http';
+import { cloudFor, formatHostPort, startEmulator, type EmulatorHandle, type EmulatorOptions, type SharedParts } from '../emulator';
+import { systemClock } from '../clock';
 import { silentLogger } from '../log';
 import { mergeModemConfig, type ModemConfig } from '../modem/config';
 import { ListenError, OptionError } from '../optionError';
@@ -26,6 +28,7 @@ import type { TcpEndpoint } from '../transport/tcp';
 import { SharedTcpListener } from '../transport/tcpShared';
 import { checkFdBudget } from './fdBudget';
 import { identityFor } from './identity';
+import { checkShard, firstDevice, formatShard, type Shard } from './shard';
 
 /**
  * AT log entries each modem of a fleet keeps (one modem alone keeps 2000): a busy modem's
@@ -36,7 +39,7 @@ export const FLEET_AT_LOG_SIZE = 100;
 /** The placeholder a pty pattern must hold: the modem's index. */
 export const PTY_INDEX = '%d';
 
-export interface FleetOptions extends Omit<EmulatorOptions, 'tcp' | 'pty' | 'stdio' | 'serial' | 'control'> {
+export interface FleetOptions extends Omit<EmulatorOptions, 'tcp' | 'pty' | 'stdio' | 'serial'> {
   /** How many modems (1 or more). */
   modems: number;
   /**
@@ -53,6 +56,18 @@ export interface FleetOptions extends Omit<EmulatorOptions, 'tcp' | 'pty' | 'std
   sharedPort?: boolean;
   /** Modems started at once (default 50): listening sockets and ptys are made in batches of this size. */
   concurrency?: number;
+  /**
+   * This fleet is shard `index` of `count`, each of `modems` modems: its modem i is device
+   * index × modems + i of the whole, for its identity, seed and port (src/fleet/shard.ts).
+   */
+  shard?: Shard;
+  /**
+   * One control API for every modem (docs/ui.md#fleets): modem i under `/modems/<i>/…`,
+   * `GET /modems` the overview, the page's modem picker. One cloud client serves them all.
+   */
+  control?: EmulatorOptions['control'];
+  /** A trace per modem: `file` holds `%d` for the modem's index. */
+  trace?: EmulatorOptions['trace'];
 }
 
 export interface FleetEndpoints {
@@ -74,8 +89,14 @@ export interface FleetHandle {
   readonly readyLine: string;
   /** Milliseconds from startFleet() until every modem listened. */
   readonly startupMs: number;
+  /** The shard this fleet is, if one. */
+  readonly shard?: Shard;
+  /** The whole-fleet index of modem 0 (shard index × modems; 0 without shards). */
+  readonly firstDevice: number;
   readonly azureHub?: AzureHub;
   readonly brokerCaPem?: string;
+  /** `http://host:port` of the fleet's control API, with `control`. */
+  readonly controlUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -85,34 +106,41 @@ export function checkFleetOptions(o: FleetOptions): void {
   if (o.tcp && o.pty !== undefined) throw new OptionError('pty', 'a fleet takes tcp or pty wires, not both');
   if (o.sharedPort && o.pty !== undefined) throw new OptionError('sharedPort', 'a shared port is TCP: not with pty wires');
   const port = o.tcp?.port;
-  if (port !== undefined && port !== 0 && port + o.modems - 1 > 65535) {
+  if (!o.sharedPort && port !== undefined && port !== 0 && port + o.modems - 1 > 65535) {
     throw new OptionError('tcp', `${o.modems} consecutive ports from ${port} go past 65535: start lower or use port 0`);
   }
   if (o.pty !== undefined && o.modems > 1 && !o.pty.includes(PTY_INDEX)) {
     throw new OptionError('pty', `pty: "${o.pty}" needs ${PTY_INDEX} where the modem's index goes (e.g. /tmp/ttySIM800-%d)`);
   }
+  if (o.trace !== undefined && o.modems > 1 && !o.trace.file.includes(PTY_INDEX)) {
+    throw new OptionError('trace', `trace: "${o.trace.file}" needs ${PTY_INDEX} where the modem's index goes (e.g. run-%d.trace)`);
+  }
+  if (o.control) ControlServer.checkOptions(o.control);
 }
 
 /** Modem i's own options: its wire, identity, seed, state directory and logger. */
 function memberOptions(o: FleetOptions, base: ModemConfig, i: number, log: Logger): EmulatorOptions {
-  const { modems: _n, tcp, pty, concurrency: _c, exportCa, sharedPort, ...common } = o;
+  const { modems: _n, tcp, pty, concurrency: _c, exportCa, shard: _s, control: _k, trace, sharedPort, ...common } = o;
+  // The device's index in the whole fleet (all shards): what its identity, seed and port follow.
+  const g = firstDevice(o.shard, o.modems) + i;
   const first = tcp?.port ?? 2323;
   const wire: EmulatorOptions =
     pty !== undefined
       ? { pty: pty.split(PTY_INDEX).join(String(i)), tcp: false }
       : sharedPort
-        ? { tcp: false } // the fleet's one listener attaches the DTEs
-        : { tcp: { host: tcp?.host ?? '127.0.0.1', port: first === 0 ? 0 : first + i } };
+        ? { tcp: false } // the fleet's one listener connects the DTEs
+        : { tcp: { host: tcp?.host ?? '127.0.0.1', port: first === 0 ? 0 : first + g } };
   return {
     ...common,
     ...wire,
-    modem: { ...o.modem, ...identityFor(base, i) },
-    seed: (o.seed ?? DEFAULT_SEED) + i,
+    modem: { ...o.modem, ...identityFor(base, g) },
+    seed: (o.seed ?? DEFAULT_SEED) + g,
     atLogSize: o.atLogSize ?? FLEET_AT_LOG_SIZE,
     stateDir: o.stateDir === undefined ? undefined : path.join(o.stateDir, `modem-${i}`),
     // The broker's CA is the fleet's: written once, through modem 0.
     exportCa: i === 0 ? exportCa : undefined,
     logger: o.modems > 1 ? log.child({ modem: i }) : log,
+    trace: trace ? { ...trace, file: trace.file.split(PTY_INDEX).join(String(i)) } : undefined,
   };
 }
 
@@ -120,6 +148,7 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
   checkFleetOptions(options);
   // The identity every modem's is derived from: checked once, before anything starts.
   const base = mergeModemConfig(options.modem);
+  if (options.shard) checkShard(options.shard, options.modems, base, options.pty === undefined && !options.sharedPort ? (options.tcp?.port ?? 2323) : undefined);
   const started = performance.now();
   const log = options.logger ?? silentLogger;
   checkFdBudget(options, log);
@@ -135,7 +164,9 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
     stateDir?.release();
     throw err;
   }
-  const shared: SharedParts = { broker: { plan, running }, catalog: createCatalog() };
+  // With a control API, one cloud client for the fleet (a client per modem would each get every message).
+  const cloud = options.control ? cloudFor(running, options.clock ?? systemClock, log) : undefined;
+  const shared: SharedParts = { broker: { plan, running }, catalog: createCatalog(), cloud, live: options.control !== undefined };
   const modems: EmulatorHandle[] = [];
   const batch = Math.max(1, options.concurrency ?? 50);
   try {
@@ -165,6 +196,24 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
     throw err;
   }
 
+  let server: ControlServer | undefined;
+  if (options.control) {
+    try {
+      server = await ControlServer.start(
+        modems.map((m) => m.control),
+        { host: options.control.host, port: options.control.port, token: options.control.token, log },
+      );
+      if (cloud?.available) await cloud.start();
+    } catch (err) {
+      await server?.stop();
+      await cloud?.stop();
+      await Promise.all(modems.map((m) => m.stop()));
+      await running.stop();
+      stateDir?.release();
+      throw err;
+    }
+  }
+
   const endpoints: FleetEndpoints = { broker: running.url, brokerTls: running.tlsUrl };
   let listener: SharedTcpListener | null = null;
   if (options.pty !== undefined) endpoints.pty = modems.map((m) => m.endpoints.pty!);
@@ -177,10 +226,12 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
     try {
       endpoints.sharedTcp = await listener.open();
     } catch (err) {
+      await server?.stop();
+      await cloud?.stop();
       await Promise.all(modems.map((m) => m.stop()));
       await running.stop();
       stateDir?.release();
-      throw ListenError.from('tcp', options.tcp?.host ?? '127.0.0.1', options.tcp?.port ?? 2323, err);
+      throw err;
     }
   } else endpoints.tcp = modems.map((m) => m.endpoints.tcp!);
   const startupMs = performance.now() - started;
@@ -190,8 +241,11 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
   return {
     modems,
     endpoints,
-    readyLine: fleetReadyLine(endpoints, options.pty, modems.length),
+    readyLine: fleetReadyLine(endpoints, options.pty, modems.length, options.shard, server?.url),
+    controlUrl: server?.url,
     startupMs,
+    shard: options.shard,
+    firstDevice: firstDevice(options.shard, options.modems),
     azureHub: running.azureHub,
     get brokerCaPem() {
       return running.ca?.().certPem;
@@ -200,8 +254,10 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
       if (stopped) return;
       stopped = true;
       await listener?.close();
+      await server?.stop();
       // Every session vanishes before the shared broker closes (its wills go out).
       await Promise.all(modems.map((m) => m.stop()));
+      await cloud?.stop();
       await running.stop();
       stateDir?.release();
     },
@@ -211,15 +267,18 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
 /**
  * The fleet's one ready line: the single emulator's fields, with `tcp=` listing every
  * modem's address (runs of consecutive ports as FIRST-LAST), or `tcp-shared=` the one
- * address of a shared port, `pty=` the pattern, and `modems=N` at the end.
+ * address of a shared port, `pty=` the pattern, `shard=I/N` for a shard, and `modems=N`
+ * at the end.
  */
-export function fleetReadyLine(e: FleetEndpoints, ptyPattern: string | undefined, n: number): string {
+export function fleetReadyLine(e: FleetEndpoints, ptyPattern: string | undefined, n: number, shard?: Shard, control?: string): string {
   const parts = ['sim800-emu ready'];
   if (e.tcp) parts.push(`tcp=${formatTcpList(e.tcp)}`);
   if (e.sharedTcp) parts.push(`tcp-shared=${formatHostPort(e.sharedTcp)}`);
   if (e.pty && ptyPattern !== undefined) parts.push(`pty=${ptyPattern}`);
   if (e.broker) parts.push(`broker=${e.broker}`);
   if (e.brokerTls) parts.push(`broker-tls=${e.brokerTls}`);
+  if (control) parts.push(`control=${control}`);
+  if (shard) parts.push(`shard=${formatShard(shard)}`);
   parts.push(`modems=${n}`);
   return parts.join(' ');
 }

@@ -1,8 +1,11 @@
 /**
  * Each modem of a fleet is a device of its own to the backend: its own IMEI, IMSI and
- * ICCID, derived from the configured (or default) ones by adding the modem's index.
- * Modem 0 keeps the configured identity exactly; every IMEI is Luhn-valid, as the
- * configured one must be (src/modem/config.ts).
+ * ICCID, derived from the configured (or default) ones and the device's index. Modem 0
+ * keeps the configured identity exactly; every IMEI is Luhn-valid, as the configured one
+ * must be (src/modem/config.ts).
+ *
+ * The index is the device's place in the whole fleet: with shards (src/fleet/shard.ts)
+ * shard I's modem i is device I × modems + i, so shards never share an identity.
  */
 import { luhnDigit, type ModemConfig } from '../modem/config';
 
@@ -15,12 +18,34 @@ export function addToDigits(digits: string, n: number): string {
   return ((BigInt(digits) + BigInt(n)) % mod).toString().padStart(digits.length, '0');
 }
 
-/** Modem `index`'s identity: IMEI body + index with a fresh check digit, IMSI and ICCID + index. */
+/**
+ * An IMEI is TAC (8 digits: the model, which a backend may check) + serial number (6)
+ * + check digit: only the serial varies, so a fleet stays SIM800s and at most 10^6
+ * devices have distinct IMEIs.
+ */
+const TAC_DIGITS = 8;
+
+/** The ICCID's number, and its trailing F (the filler nibble) if any. */
+const iccidParts = (iccid: string) => /^(\d+)(F?)$/i.exec(iccid);
+
+/**
+ * How many devices get distinct identities from this base: the IMEI's serial number
+ * space (10^6), and the IMSI's and ICCID's digit spaces.
+ */
+export function identityCapacity(base: Pick<ModemConfig, 'imei' | 'imsi' | 'iccid'>): number {
+  const digits = (s: string) => (/^\d+$/.test(s) ? 10 ** Math.min(s.length, 15) : Infinity);
+  const iccid = iccidParts(base.iccid);
+  return Math.min(10 ** (14 - TAC_DIGITS), digits(base.imsi), iccid ? digits(iccid[1]) : Infinity);
+}
+
+/**
+ * Device `index`'s identity: the IMEI's serial number + index (wrapping within its six
+ * digits) with a fresh check digit, IMSI and ICCID + index.
+ */
 export function identityFor(base: Pick<ModemConfig, 'imei' | 'imsi' | 'iccid'>, index: number): Pick<ModemConfig, 'imei' | 'imsi' | 'iccid'> {
   if (index === 0) return { imei: base.imei, imsi: base.imsi, iccid: base.iccid };
-  const body = addToDigits(base.imei.slice(0, 14), index);
-  // An ICCID may end in F (filler nibble); the number is what comes before it.
-  const iccid = /^(\d+)(F?)$/i.exec(base.iccid);
+  const body = base.imei.slice(0, TAC_DIGITS) + addToDigits(base.imei.slice(TAC_DIGITS, 14), index);
+  const iccid = iccidParts(base.iccid);
   return {
     imei: body + luhnDigit(body),
     imsi: addToDigits(base.imsi, index),

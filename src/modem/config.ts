@@ -40,6 +40,13 @@ export interface ModemConfig {
   ipr: number;
   /** The api-version AT+SAZURECONF puts into the hub's MQTT user name (docs/azure.md). */
   azureApiVersion: string;
+  /** The SIM's SMS service centre address (AT+CSCA?), docs/sms.md. */
+  smsc: string;
+  /** Locations of the SIM's message store (SM) and of the module's (ME). */
+  smsCapacity: number;
+  meSmsCapacity: number;
+  /** USSD codes and the network's replies (`{ "*100#": "Your balance is …" }`). */
+  ussd: Record<string, string>;
   /** AT+CNUM: the SIM's own number (MSISDN), with `+` when international; "" = none stored (bare OK). */
   ownNumber: string;
   /** AT+CNUM <alpha>: the name stored with the own number ("" = none). */
@@ -81,6 +88,10 @@ export const DEFAULT_MODEM_CONFIG: ModemConfig = {
   ipPool: '10.89.193.0/24',
   ipr: 0,
   azureApiVersion: '2018-06-30',
+  smsc: '+8613800100500',
+  smsCapacity: 50,
+  meSmsCapacity: 50,
+  ussd: {},
   ownNumber: '',
   ownNumberName: '',
   spn: 'CMCC',
@@ -178,6 +189,10 @@ const MODEM_CONFIG_SCHEMA = strictObject(
     flashDevice: text('flashDevice'),
     latitude: z.number({ error: `${setting('latitude')} must be a number` }).refine((v) => Number.isFinite(v) && v >= -90 && v <= 90, { error: `${setting('latitude')} must be a number in -90..90` }),
     longitude: z.number({ error: `${setting('longitude')} must be a number` }).refine((v) => Number.isFinite(v) && v >= -180 && v <= 180, { error: `${setting('longitude')} must be a number in -180..180` }),
+    smsc: text('smsc').refine((v) => /^\+?\d{1,20}$/.test(v), { error: `${setting('smsc')} must be a phone number like +8613800100500` }),
+    smsCapacity: integer('smsCapacity', 1, 255),
+    meSmsCapacity: integer('meSmsCapacity', 1, 255),
+    ussd: z.record(z.string(), z.string({ error: `${setting('ussd')}: the reply must be a string` }), { error: `${setting('ussd')} must be an object of code: reply` }),
     azureApiVersion: text('azureApiVersion').refine((v) => /^[A-Za-z0-9.-]{1,32}$/.test(v), { error: `${setting('azureApiVersion')} must be a version like 2018-06-30` }),
   },
   'modem config must be an object',
@@ -207,7 +222,6 @@ export function mergeModemConfig(partial: unknown): ModemConfig {
   );
   return { ...DEFAULT_MODEM_CONFIG, ...given, battery: { ...DEFAULT_MODEM_CONFIG.battery, ...given.battery } } as ModemConfig;
 }
-
 
 export function parseIpPool(pool: string): { base: number; size: number } {
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(pool);

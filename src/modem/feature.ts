@@ -26,6 +26,8 @@ export interface FeatureHooks {
    * fault). As pdpDown, for that context only; the SAPBR bearer on it went down already.
    */
   contextDown?(cid: number, report: { active: boolean }, notice: Notice): void;
+  /** Registered with SIM and radio ready (`SMS Ready` is out): the network can reach the module again. */
+  networkReady?(): void;
   /** The family's state for the control API's `GET /state` (secrets masked); omitted when undefined. */
   snapshot?(): unknown;
 }

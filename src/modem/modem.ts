@@ -15,7 +15,7 @@ import type { Address } from '../address';
 import type { BrokerRouter } from '../net/routing';
 import { PROFILES, Timing, type TimingProfile } from '../profile';
 import { DEFAULT_SEED, seededRandom } from '../random';
-import type { Sink, WireData } from '../uart/pacer';
+import { wireBytes, type Sink, type WireData } from '../uart/pacer';
 import type { Uart } from '../uart/uart';
 import { BearerSet, BearerStatus, type Bearer } from './bearer';
 import { DEFAULT_MODEM_CONFIG, type ModemConfig } from './config';
@@ -71,6 +71,42 @@ export interface WireTap {
   /** Bytes to the DTE; `send` puts them on the wire (now or later, or never). */
   tx(data: WireData, send: Sink): void;
 }
+/**
+ * One MQTT packet of the module's session, as the control page and traces show it: its
+ * type, id, topic and payload (latin1, cut at MQTT_PAYLOAD_SHOWN characters); a
+ * CONNECT's password is never carried, only whether there was one.
+ */
+export interface MqttPacketEvent {
+  /** `out`: the module sent it to the broker; `in`: the broker sent it. */
+  dir: 'in' | 'out';
+  type: string;
+  id?: number;
+  topic?: string;
+  qos?: number;
+  retain?: boolean;
+  dup?: boolean;
+  payload?: string;
+  /** The payload's length in bytes (the whole of it, also when `payload` is cut). */
+  bytes?: number;
+  /** SUBSCRIBE/UNSUBSCRIBE: the filters; SUBACK: the granted QoS. */
+  topics?: string[];
+  granted?: number[];
+  /** CONNECT: client id, user name, keepalive, clean session, whether a password was sent. */
+  clientId?: string;
+  username?: string;
+  password?: boolean;
+  keepalive?: number;
+  clean?: boolean;
+  /** CONNACK: its return code. */
+  returnCode?: number;
+}
+
+/** What a packet event keeps of a payload (characters). */
+export const MQTT_PAYLOAD_SHOWN = 1024;
+
+/** Bytes on the DTE's wire: `rx` from the DTE (before any fault), `tx` to it (as it gets them). */
+export type WireObserver = (dir: 'rx' | 'tx', data: Buffer) => void;
+
 /** Where a session connects: an address, or an in-memory stream (the embedded broker). */
 export interface DialedLink extends Address {
   /** When set, the session's connection is this stream instead of a socket to host:port. */
@@ -107,8 +143,16 @@ export interface ModemEvents {
   reset: [];
   /** One AT exchange or URC, for the AT log (control API, scenarios). */
   at: [record: AtRecord];
-  /** A DTE attached to the wire. */
-  attach: [];
+  /** A DTE connected to the wire. */
+  dteConnected: [];
+  /**
+   * Something an observer may show changed: power, freeze, radio, SIM, registration,
+   * signal, a bearer, the DTE's attachment, the MQTT session's phase. No detail: a
+   * listener reads what it wants (several can come in one turn of the event loop).
+   */
+  change: [];
+  /** A packet of the module's MQTT session (sent only while someone listens). */
+  mqtt: [packet: MqttPacketEvent];
 }
 
 export class Modem extends EventEmitter<ModemEvents> {
@@ -129,7 +173,7 @@ export class Modem extends EventEmitter<ModemEvents> {
   private readonly timers = new Set<TimerHandle>();
   private readonly features: FeatureStates<Modem>;
   private readonly registry: FeatureRegistry<Modem>;
-  private sinkAttached = false;
+  private hasDte = false;
 
   settings: Settings;
   private powerState: PowerState = 'off';
@@ -138,7 +182,8 @@ export class Modem extends EventEmitter<ModemEvents> {
   cfun = 1;
   sim: SimState = 'NOT READY';
   private reg: RegStat = RegStat.notRegistered;
-  attached = false;
+  /** GPRS attach (AT+CGATT): registered and attached to the packet domain. */
+  gprsAttached = false;
   private signal: { rssi: number; ber: number };
   private supply: { bcs: number; bcl: number; voltage: number };
   private networkUp_ = true;
@@ -157,6 +202,8 @@ export class Modem extends EventEmitter<ModemEvents> {
    */
   answersDue = 0;
   link: LinkDialer | null = null;
+  /** Sees every byte each way on the DTE's wire (traces); null: nobody looks. */
+  wireObserver: WireObserver | null = null;
 
   constructor(opts: ModemOptions) {
     super();
@@ -223,29 +270,37 @@ export class Modem extends EventEmitter<ModemEvents> {
   // ---- the wire ---------------------------------------------------------------------
 
   /**
-   * Connects a DTE. One wire: a second attach throws. The module powers up when the
+   * Connects a DTE. One wire: a second DTE throws. The module powers up when the
    * first DTE arrives (or when it was off), like a board switched on with its firmware.
    */
-  attach(sink: Sink, opts: { reset?: boolean } = {}): () => void {
-    if (this.sinkAttached) throw new Error('a DTE is already attached to this modem');
-    this.sinkAttached = true;
+  connectDte(sink: Sink, opts: { reset?: boolean } = {}): () => void {
+    if (this.hasDte) throw new Error('a DTE is already attached to this modem');
+    this.hasDte = true;
     const wire = this.uart.connect(sink);
-    this.engine.setSink((data) => (this.tap ? this.tap.tx(data, wire.write) : wire.write(data)));
+    // The observer sees what leaves for the DTE after the faults' tap (garbled, or held by a freeze until the thaw).
+    const send = (data: WireData) => {
+      if (this.wireObserver !== null) this.wireObserver('tx', wireBytes(data));
+      wire.write(data);
+    };
+    this.engine.setSink((data) => (this.tap ? this.tap.tx(data, send) : send(data)));
     if (opts.reset || this.powerState === 'off') this.powerOn();
-    this.emit('attach');
+    this.emit('dteConnected');
+    this.emit('change');
     return () => {
-      this.sinkAttached = false;
+      this.hasDte = false;
       this.engine.setSink(null);
       wire.close(); // bytes still waiting for the wire go nowhere
+      this.emit('change');
     };
   }
 
-  get attachedDte(): boolean {
-    return this.sinkAttached;
+  get dteConnected(): boolean {
+    return this.hasDte;
   }
 
   receive(data: Buffer): void {
     this.answersDue = 0;
+    if (this.wireObserver !== null) this.wireObserver('rx', data);
     this.engine.receive(this.tap ? this.tap.rx(data) : data);
   }
 
@@ -279,6 +334,11 @@ export class Modem extends EventEmitter<ModemEvents> {
    */
   setDataSink(sink: ((bytes: Buffer) => void) | null): void {
     this.engine.setDataSink(sink);
+  }
+
+  /** One URC made of several lines in a single block (`+CMT: …` and the message text). */
+  urcBlock(lines: string[]): void {
+    if (this.powerState !== 'off') this.engine.urcBlock(lines);
   }
 
   // ---- timers ---------------------------------------------------------------------
@@ -317,6 +377,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     if (next === this.powerState) return;
     this.log.debug({ from: this.powerState, to: next }, 'power');
     this.powerState = next;
+    this.emit('change');
   }
 
   /** The module is gone (power down, restart): timers, the running line and queued URCs die; every family resets. */
@@ -339,7 +400,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.cfun = 1;
     this.sim = 'NOT READY';
     this.setRegistration(RegStat.notRegistered);
-    this.attached = false;
+    this.gprsAttached = false;
     this.bearers.reset();
     this.rtc.resetToEpoch();
     this.simReadPending = true;
@@ -375,7 +436,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.bearers.reset();
     this.setPower('off');
     this.setRegistration(RegStat.notRegistered);
-    this.attached = false;
+    this.gprsAttached = false;
   }
 
   // ---- what faults change: the module's surroundings -----------------------------------
@@ -389,6 +450,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     if (on === this.isFrozen) return;
     this.log.debug({ frozen: on }, 'freeze');
     this.isFrozen = on;
+    this.emit('change');
   }
 
   /** The radio network is there; without it the module searches (+CREG: 2) and loses its bearers. */
@@ -421,6 +483,7 @@ export class Modem extends EventEmitter<ModemEvents> {
   /** What AT+CSQ reads; null: the configured figures. */
   setSignal(v: { rssi: number; ber: number } | null): void {
     this.signal = v ? { ...v } : { rssi: this.config.rssi, ber: this.config.ber };
+    this.emit('change');
   }
 
   /** What AT+CBC reads: the configured battery, or a fault's low supply. */
@@ -436,13 +499,9 @@ export class Modem extends EventEmitter<ModemEvents> {
   // ---- SIM, functionality, registration ---------------------------------------------
 
   private initSim(notice: Notice): void {
-    if (!this.simInserted) {
-      this.sim = 'NOT INSERTED';
-      notice('+CPIN: NOT INSERTED');
-      return;
-    }
-    this.sim = 'READY';
-    notice('+CPIN: READY');
+    this.sim = this.simInserted ? 'READY' : 'NOT INSERTED';
+    this.emit('change');
+    notice(`+CPIN: ${this.sim}`);
   }
 
   /** SIM ready and radio on: register, then Call Ready / SMS Ready and network time. */
@@ -453,6 +512,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.updateRegistration(urc, false);
     if (this.settings.ciurc === 1) this.urc('Call Ready');
     this.urc('SMS Ready');
+    this.features.each((f) => f.networkReady?.());
     // Module logs show NITZ after the ready URCs: Call Ready, SMS Ready, *PSUTTZ, DST, +CIEV.
     if (this.isRegistered && !wasRegistered && this.settings.clts === 1) this.networkTime(urc);
   }
@@ -462,11 +522,13 @@ export class Modem extends EventEmitter<ModemEvents> {
     const prev = this.cfun;
     if (fun === prev) return;
     this.cfun = fun;
+    this.emit('change');
     if (fun !== 1) {
       this.dropAllBearers(notice);
       if (fun === 0 && this.sim !== 'NOT READY') {
         if (this.sim === 'READY') notice('+CPIN: NOT READY');
         this.sim = 'NOT READY';
+        this.emit('change');
       }
       this.updateRegistration(notice);
       return;
@@ -491,6 +553,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     if (!inserted) {
       if (this.sim === 'READY') urc('+CPIN: NOT READY');
       this.sim = 'NOT INSERTED';
+      this.emit('change');
       this.updateRegistration(urc);
       return;
     }
@@ -508,6 +571,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     if (next === this.reg) return;
     this.log.debug({ from: this.reg, to: next }, 'registration');
     this.reg = next;
+    this.emit('change');
   }
 
   /** Recomputes registration and attach from radio, SIM and network; emits +CREG/+CGREG. */
@@ -520,10 +584,10 @@ export class Modem extends EventEmitter<ModemEvents> {
     if (this.settings.cregN > 0) notice(this.cregLine('+CREG', this.settings.cregN, false));
     if (this.settings.cgregN > 0) notice(this.cregLine('+CGREG', this.settings.cgregN, false));
     if (this.isRegistered && !wasRegistered) {
-      this.attached = true;
+      this.gprsAttached = true;
       if (nitz && this.settings.clts === 1) this.networkTime(notice);
     } else if (!this.isRegistered && wasRegistered) {
-      this.setAttached(false, notice);
+      this.setGprsAttached(false, notice);
     }
   }
 
@@ -538,10 +602,10 @@ export class Modem extends EventEmitter<ModemEvents> {
   }
 
   /** AT+CGATT=0/1 and registration loss. Detaching drops every open bearer. */
-  setAttached(on: boolean, notice: Notice): boolean {
+  setGprsAttached(on: boolean, notice: Notice): boolean {
     if (on && !this.isRegistered) return false;
     if (!on) this.dropAllBearers(notice);
-    this.attached = on;
+    this.gprsAttached = on;
     return true;
   }
 
@@ -577,6 +641,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.log.debug({ cid: b.cid, from: b.status, to: next }, 'bearer');
     b.status = next;
     if (next === BearerStatus.closed) b.ip = '0.0.0.0';
+    this.emit('change');
   }
 
   /**
@@ -591,9 +656,9 @@ export class Modem extends EventEmitter<ModemEvents> {
       this.setBearerStatus(b, BearerStatus.closed);
       return blocker;
     }
-    this.attached = true;
-    this.setBearerStatus(b, BearerStatus.connected);
+    this.gprsAttached = true;
     b.ip = this.bearers.allocateIp();
+    this.setBearerStatus(b, BearerStatus.connected);
     return null;
   }
 

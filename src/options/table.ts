@@ -13,6 +13,7 @@ import { checkAzureHubOptions, parseDeviceList, type AzureHubOptions } from '../
 import { LOG_LEVELS, type LogLevel } from '../log';
 import { mergeModemConfig, type ModemConfig } from '../modem/config';
 import { PROFILES } from '../profile';
+import { parseShard, type Shard } from '../fleet/shard';
 import { BrokerRouter } from '../net/routing';
 import { PARITIES } from '../uart/uart';
 import { via } from '../schema';
@@ -94,6 +95,20 @@ const cipPortsKind = kinds.custom<number[]>({
   },
   file: z.array(z.number({ error: 'must be an array of ports' }).int({ error: 'must be an array of ports' }).min(1, { error: 'must be an array of ports 1..65535' }).max(65535, { error: 'must be an array of ports 1..65535' }), { error: 'must be an array of ports' }),
   fileType: 'array of numbers',
+});
+
+/** `I/N`: shard I (from 0) of N, the same text in the file. */
+const shardKind = kinds.custom<Shard>({
+  arg: '<I/N>',
+  fromFlag(raw) {
+    try {
+      return parseShard(String(Array.isArray(raw) ? raw[raw.length - 1] : raw));
+    } catch (err) {
+      throw new ValueProblem((err as Error).message);
+    }
+  },
+  file: via(z.string({ error: 'must be a string "I/N"' }), parseShard),
+  fileType: '`"I/N"` string',
 });
 
 const brokerAuthKind = kinds.custom<{ username: string; password: string }>({
@@ -275,6 +290,40 @@ export const OPTIONS = [
     needs: [['control']],
   }),
   option({
+    key: 'controlDte',
+    flag: '--control-dte',
+    kind: kinds.switch(),
+    file: 'value',
+    library: 'control.dte',
+    default: 'off',
+    help: 'let the control page (POST /dte) type lines to the module as if from the DTE',
+    doc: 'The control page\'s DTE input (`POST /dte`): a line typed there goes to the module as if the firmware had sent it, its answer to the firmware\'s wire. Off by default: a page that types commands can confuse the firmware under test. [ui.md](ui.md)',
+    example: '`--control 8080 --control-dte`',
+    needs: [['control']],
+  }),
+  option({
+    key: 'trace',
+    flag: '--trace',
+    kind: kinds.text('<file>'),
+    file: 'path',
+    library: 'trace.file',
+    help: 'record a trace: every byte each way, AT log, state changes, faults, MQTT packets, as JSON lines (secrets masked); see `sim800-emu trace`',
+    doc: 'Record a trace to FILE: every byte each way with its time, the AT log\'s records, state changes, faults and MQTT packets, as JSON lines, secrets masked; rotated to `FILE.1` past `--trace-max-bytes`. `sim800-emu trace FILE --html out.html` turns it into a page. With `--modems`, FILE needs `%d` (the modem\'s index). [ui.md](ui.md#traces)',
+    example: '`--trace run.trace`',
+    conflicts: [['scenarioTrace', 'the scenario\'s trace goes next to its result']],
+  }),
+  option({
+    key: 'traceMaxBytes',
+    flag: '--trace-max-bytes',
+    kind: kinds.integer('<n>', 4096, 2 ** 40, 13, 'a number of bytes (4096 or more)'),
+    file: 'value',
+    library: 'trace.maxBytes',
+    default: '16777216 (16 MiB)',
+    help: 'rotate the trace file to FILE.1 past this many bytes (default 16 MiB)',
+    doc: 'The trace file\'s bound: past it FILE becomes `FILE.1` (replacing an older one) and a new FILE begins, so the disk holds at most about twice this.',
+    example: '`--trace-max-bytes 1048576`',
+  }),
+  option({
     key: 'scenario',
     flag: '--scenario',
     kind: kinds.text('<file>'),
@@ -290,6 +339,25 @@ export const OPTIONS = [
     doc: 'Write the scenario\'s result as JSON (steps, checks, verdict).',
     example: '`--scenario-result result.json`',
     needs: [['scenario']],
+  }),
+  option({
+    key: 'failFast',
+    flag: '--fail-fast',
+    kind: kinds.switch(),
+    default: 'off: every step runs',
+    help: 'end the scenario at its first failed step (the rest are reported as not run)',
+    doc: 'End the scenario at its first failed step (an expectation that does not hold in its window): exit 1 at once instead of running the rest; the result counts the steps not run (`summary.notRun`).',
+    example: '`--scenario smoke.yaml --fail-fast`',
+    needs: [['scenario']],
+  }),
+  option({
+    key: 'scenarioTrace',
+    flag: '--scenario-trace',
+    kind: kinds.switch(),
+    help: 'write the run\'s trace next to --scenario-result (result.json → result.trace.jsonl); the result points into it',
+    doc: 'Record the run\'s trace next to the result (`out/result.json` → `out/result.trace.jsonl`); the result names the file, the failed step and each step\'s position in it. [ui.md](ui.md#traces)',
+    example: '`--scenario-result out/result.json --scenario-trace`',
+    needs: [['scenarioResult', 'the trace goes next to the result']],
   }),
   option({
     key: 'resetOnConnect',
@@ -310,7 +378,7 @@ export const OPTIONS = [
     library: 'modems (startFleet)',
     default: 'one modem',
     help: 'run a fleet of N modems in this process: consecutive TCP ports from --tcp\'s, or ptys from a --pty pattern with %d (docs/fleet.md)',
-    doc: 'A fleet: N modems (1..10000) in this process, each with its own wire, state, identity and MQTT session, sharing one broker: consecutive TCP ports from `--tcp`\'s (port `0`: each any free port), or ptys from a `--pty` pattern with `%d`. Not with `--stdio`, `--serial`, `--scenario` or `--control` (exit 2). See [fleet.md](fleet.md).',
+    doc: 'A fleet: N modems (1..10000) in this process, each with its own wire, state, identity and MQTT session, sharing one broker: consecutive TCP ports from `--tcp`\'s (port `0`: each any free port), or ptys from a `--pty` pattern with `%d`. Not with `--stdio`, `--serial` or `--scenario` (exit 2). With `--control` one API and page serve every modem (`/modems/<i>/…`, [ui.md](ui.md#fleets)). See [fleet.md](fleet.md).',
     example: '`--modems 100 --tcp 127.0.0.1:2323`',
   }),
   option({
@@ -325,6 +393,17 @@ export const OPTIONS = [
     example: '`--modems 10000 --tcp 127.0.0.1:2323 --shared-port`',
     needs: [['modems', 'it is a fleet\'s']],
     conflicts: [['pty', 'a shared port is TCP']],
+  }),
+  option({
+    key: 'shard',
+    flag: '--shard',
+    kind: shardKind,
+    file: 'value',
+    library: 'shard (startFleet)',
+    default: 'SIM800_SHARD, else JOB_COMPLETION_INDEX with SIM800_SHARDS, else none',
+    help: 'this fleet is shard I (from 0) of N, each of --modems modems: identities, seeds and ports follow the device\'s index in the whole fleet (docs/fleet.md#shards)',
+    doc: 'This fleet is shard I (from 0) of N, every shard running `--modems` modems: its modem i is device I×modems+i of the whole, which sets its IMEI, IMSI, ICCID (so its MQTT client id), seed and TCP port, so shards never overlap. Without the flag: `SIM800_SHARD=I/N`, else `JOB_COMPLETION_INDEX` (a Kubernetes Indexed Job\'s pod) with `SIM800_SHARDS=N`. With `--modems` only (exit 2). See [fleet.md](fleet.md#shards).',
+    example: '`--modems 1000 --shard 2/4`',
   }),
   option({
     key: 'broker',

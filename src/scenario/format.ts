@@ -22,6 +22,7 @@ import { InputError, parseDuration, type ParamValues } from '../faults/params';
 import type { PowerAction } from '../control/control';
 import { checkC2d, type C2dMessage } from '../control/c2d';
 import type { FaultName } from '../faults/catalog';
+import { checkIncoming } from '../control/sms';
 
 /** A count: `3` (exactly), `">=1"`, `"<2"`, `"==0"`. */
 export interface Count {
@@ -43,6 +44,10 @@ export interface Expectations {
   sent?: { command: string; count: Count };
   /** URCs the module raised (prefix). */
   urc?: { line: string; count: Count };
+  /** SMS the firmware sent (docs/sms.md): to a number, text matching a regular expression. */
+  sms?: { to?: string; text?: string; count: Count };
+  /** The firmware hung up a call (ATH, AT+CHUP) since the start. */
+  hangup?: boolean;
   /** HTTP exchanges (AT+HTTPACTION) that finished: method, URL prefix as set, the URC's code. */
   http?: { method?: 'GET' | 'POST' | 'HEAD' | 'DELETE'; url?: string; status?: number; count: Count };
 }
@@ -52,6 +57,9 @@ export type Action =
   | { kind: 'clear'; name: string }
   | { kind: 'c2d'; message: C2dMessage }
   | { kind: 'power'; action: PowerAction }
+  | { kind: 'sms'; message: Record<string, unknown> }
+  | { kind: 'call'; call: Record<string, unknown> }
+  | { kind: 'ussd'; entry: Record<string, unknown> }
   | { kind: 'expect'; expect: Expectations; withinMs: number };
 
 export interface Step {
@@ -133,9 +141,32 @@ const EXPECTATIONS = {
     },
     'must be { method?, url?, status?, count? }',
   ),
+  sms: strictObject(
+    {
+      to: text.optional(),
+      text: text
+        .refine(
+          (t) => {
+            try {
+              new RegExp(t);
+              return true;
+            } catch {
+              return false;
+            }
+          },
+          { error: 'must be a regular expression' },
+        )
+        .optional(),
+      count: COUNT.default({ op: '>=', n: 1 }),
+    },
+    'must be { to?, text?, count? }',
+  ),
+  hangup: literals([true, false] as const),
 } satisfies { [K in keyof Expectations]-?: z.ZodType<Expectations[K]> };
 
 const EXPECT_KEYS = Object.keys(EXPECTATIONS).join(', ');
+
+const OBJECT = z.record(z.string(), z.unknown(), { error: 'must be an object' });
 
 /** Each action's step: its key, the keys that may go with it, and what it becomes. */
 const ACTIONS = {
@@ -146,6 +177,19 @@ const ACTIONS = {
   clear: via(strictObject({ at: z.unknown().optional(), clear: z.unknown() }, ''), (s): Action => ({ kind: 'clear', name: FaultController.check(s.clear).name })),
   c2d: strictObject({ at: z.unknown().optional(), c2d: via(z.unknown(), checkC2d) }, '').transform((s): Action => ({ kind: 'c2d', message: s.c2d })),
   power: strictObject({ at: z.unknown().optional(), power: oneOf(['on', 'off', 'reboot']) }, '').transform((s): Action => ({ kind: 'power', action: s.power as PowerAction })),
+  // An incoming SMS, a call and a USSD reply: their bodies checked as the control API checks them.
+  sms: strictObject({ at: z.unknown().optional(), sms: via(OBJECT, (b) => (checkIncoming(b), b)) }, '').transform((s): Action => ({ kind: 'sms', message: s.sms })),
+  call: strictObject(
+    {
+      at: z.unknown().optional(),
+      call: via(OBJECT, (b) => {
+        if (typeof b.from !== 'string' && typeof b.to !== 'string') throw new InputError('needs "from" (ring the device) or "to" (the outcome of its next call)');
+        return b;
+      }),
+    },
+    '',
+  ).transform((s): Action => ({ kind: 'call', call: s.call })),
+  ussd: strictObject({ at: z.unknown().optional(), ussd: OBJECT }, '').transform((s): Action => ({ kind: 'ussd', entry: s.ussd })),
   expect: strictObject(
     {
       at: z.unknown().optional(),

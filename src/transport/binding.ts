@@ -56,7 +56,7 @@ export function createModemBinding(source: ModemSource | readonly ModemSource[],
       const m = new RegExp(`^${PATH_PREFIX}(\\d+)$`).exec(options.path ?? '');
       const modem = m ? modems[Number(m[1])] : undefined;
       if (!modem) throw new Error(`no emulated modem at "${options.path}": the ports are ${modems.map((_, i) => pathOf(i)).join(', ')}`);
-      if (modem.attachedDte) throw new Error(`${options.path} is busy: a DTE is already attached to this modem (one wire)`);
+      if (modem.dteConnected) throw new Error(`${options.path} is busy: a DTE is already attached to this modem (one wire)`);
       await nextTick();
       return new ModemPort(modem, options, opts.resetOnOpen === true);
     },
@@ -92,7 +92,7 @@ export class ModemPort implements BindingPortInterface {
     };
     // Autobaud locks onto the rate the program opened the port at.
     modem.uart.dteRate(options.baudRate);
-    this.detach = modem.attach((data) => this.onModemData(wireBytes(data)), { reset });
+    this.detach = modem.connectDte((data) => this.onModemData(wireBytes(data)), { reset });
   }
 
   async close(): Promise<void> {

@@ -27,7 +27,7 @@ export class InProcessPort extends Duplex {
   ) {
     super();
     this.bound = new OutputBound(log, { wire: 'in-process' });
-    this.detach = modem.attach((bytes) => {
+    this.detach = modem.connectDte((bytes) => {
       const data = this.bound.fit(this.readableLength, bytes);
       if (data) this.push(wireBytes(data));
     }, opts);

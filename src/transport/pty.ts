@@ -142,7 +142,7 @@ export class PtyTransport implements Wire<PtyEndpoint> {
   }
 
   private attachModem(reset: boolean): void {
-    this.detach = this.modem.attach((data) => this.write(data), { reset });
+    this.detach = this.modem.connectDte((data) => this.write(data), { reset });
   }
 
   private create(): void {

@@ -105,7 +105,7 @@ export class SerialTransport implements Wire<SerialEndpoint> {
     port.on('error', (err) => this.log.warn({ err, path: this.opts.path }, 'serial port error'));
     port.on('close', (err?: Error & { disconnected?: boolean }) => this.onClose(port, err));
     port.on('drain', () => this.bound.drained());
-    this.detach = this.modem.attach((bytes) => {
+    this.detach = this.modem.connectDte((bytes) => {
       const data = this.bound.fit(port.writableLength, bytes);
       if (data) port.write(wireBytes(data));
     }, { reset: this.opts.reset });

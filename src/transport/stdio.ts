@@ -47,7 +47,7 @@ export class StdioTransport implements Wire<StdioEndpoint> {
     const { input, output } = this.opts;
     this.rawTty = setRaw(input, true);
     this.rawOut = setOutputPost(output, false, this.log);
-    this.detach = this.modem.attach((bytes) => {
+    this.detach = this.modem.connectDte((bytes) => {
       const data = this.bound.fit(output.writableLength, bytes);
       if (data) output.write(wireBytes(data));
     }, { reset: this.opts.reset });

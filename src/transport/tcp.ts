@@ -16,6 +16,7 @@
 import * as net from 'node:net';
 import type { Logger } from 'pino';
 import type { Modem } from '../modem/modem';
+import { listenOrThrow } from '../optionError';
 import { isFdExhaustion, openFileLimit, reportFdExhaustion } from './fdLimit';
 import { OutputBound } from '../uart/outputBound';
 import { takeWire, type WireData } from '../uart/pacer';
@@ -169,7 +170,7 @@ export class TcpDte {
 export function attachTcpDte(modem: Modem, socket: net.Socket, peer: string, log: Logger, reset: boolean | undefined, hungUp: (dte: TcpDte) => void): TcpDte {
   const holder = new TcpDte(socket, peer, new OutputBound(log, { peer }), modem);
   log.info({ peer }, 'DTE connected');
-  holder.detach = modem.attach((data) => holder.write(data), { reset });
+  holder.detach = modem.connectDte((data) => holder.write(data), { reset });
   socket.on('data', (chunk: Buffer) => {
     if (!holder.gone) holder.receive(chunk);
   });
@@ -223,13 +224,7 @@ export class TcpTransport implements Wire<TcpEndpoint> {
     openFileLimit(); // read now: out of descriptors, it could not be read to be reported
     const server = net.createServer((socket) => this.onConnection(socket));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port ?? 2323, this.opts.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOrThrow(server, this.opts.host ?? '127.0.0.1', this.opts.port ?? 2323, 'tcp');
     server.on('error', (err: NodeJS.ErrnoException) => {
       if (isFdExhaustion(err)) reportFdExhaustion(this.log, err, 'a DTE connection was dropped');
       else this.log.error({ err }, 'tcp server error');
@@ -269,7 +264,7 @@ export class TcpTransport implements Wire<TcpEndpoint> {
           if (this.stopWaiting(socket)) this.refuse(socket, peer);
         }, GRACE_MS),
       );
-    } else if (this.modem.attachedDte) this.refuse(socket, peer); // another wire holds the modem
+    } else if (this.modem.dteConnected) this.refuse(socket, peer); // another wire holds the modem
     else this.accept(socket, peer);
   }
 

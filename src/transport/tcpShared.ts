@@ -13,6 +13,7 @@
 import * as net from 'node:net';
 import type { Logger } from 'pino';
 import type { Modem } from '../modem/modem';
+import { listenOrThrow } from '../optionError';
 import { isFdExhaustion, openFileLimit, reportFdExhaustion } from './fdLimit';
 import { attachTcpDte, detachTcpDte, refuseTcp, type TcpDte, type TcpEndpoint } from './tcp';
 
@@ -89,13 +90,7 @@ export class SharedTcpListener {
     openFileLimit(); // read now: out of descriptors, it could not be read to be reported
     const server = net.createServer((socket) => this.onConnection(socket));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port ?? 2323, this.opts.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOrThrow(server, this.opts.host ?? '127.0.0.1', this.opts.port ?? 2323, 'tcp');
     server.on('error', (err: NodeJS.ErrnoException) => {
       if (isFdExhaustion(err)) reportFdExhaustion(this.log, err, 'a DTE connection was dropped');
       else this.log.error({ err }, 'tcp server error');
@@ -133,7 +128,7 @@ export class SharedTcpListener {
   private takeFree(): number | null {
     const skipped: number[] = [];
     let i: number | null;
-    while ((i = this.free.take()) !== null && this.modems[i].attachedDte) skipped.push(i);
+    while ((i = this.free.take()) !== null && this.modems[i].dteConnected) skipped.push(i);
     for (const s of skipped) this.free.give(s);
     return i;
   }

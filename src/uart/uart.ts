@@ -1,6 +1,6 @@
 /**
  * The modem's UART: its line format, its rate, and (opt-in) pacing of what it sends.
- * The one place between the AT engine's output and every transport: Modem.attach()
+ * The one place between the AT engine's output and every transport: Modem.connectDte()
  * connects each DTE's sink through here.
  *
  * The rate follows AT+IPR: a fixed rate takes effect after the result code of the line

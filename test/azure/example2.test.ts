@@ -1,5 +1,5 @@
 /**
- * SPEC Part A, Example 2 (the note's Azure walk-through) as a transcript
+ * The MQTT application note's Example 2 (its Azure walk-through) as a transcript
  * (fixtures/transcripts/azure/example2.txt), byte for byte with echo on: TLS to the
  * embedded broker's listener with the root firmware wrote to flash, the hub stand-in
  * checking the SAS token, the capture's C2D line, and D2C reaching the service side.

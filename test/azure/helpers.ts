@@ -1,5 +1,5 @@
 /**
- * The application note's Azure device (SPEC Example 2), a device emulator with the hub
+ * The application note's Azure device (its Example 2), a device emulator with the hub
  * stand-in, and Microsoft's token for comparisons.
  */
 import { encodeUriComponentStrict, SharedAccessSignature } from 'azure-iot-common';

@@ -1,5 +1,5 @@
 /**
- * SAS tokens (AT-REFERENCE §10.1/§10.2): the published vectors, and Microsoft's own
+ * SAS tokens (docs/azure.md): the published vectors, and Microsoft's own
  * azure-iot-common for many random inputs. Verification (the hub side) is checked on
  * tokens that azure-iot-common made, and on each way a token can be wrong.
  */

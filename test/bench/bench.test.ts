@@ -49,7 +49,7 @@ describe('npm run loadtest', () => {
   it('drives every device and says so; exit 0 when all connected and nothing failed', async () => {
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
-      const { main } = await import('../../src/bench/loadtest');
+      const { main } = await import('../../src/cli/loadtest');
       const json = path.join(tmp(), 'report.json');
       expect(await main(['--modems', '3', '--count', '2', '--interval', '20', '--qos', '1', '--json', json])).toBe(0);
       expect(log.mock.calls.map((c) => String(c[0]))).toContainEqual(expect.stringMatching(/^3\/3 devices connected; 6 published, 0 failed/));
@@ -63,7 +63,7 @@ describe('npm run loadtest', () => {
   it('exit 1 and the failing step per device when the broker cannot be reached', async () => {
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
-      const { main } = await import('../../src/bench/loadtest');
+      const { main } = await import('../../src/cli/loadtest');
       expect(await main(['--modems', '2', '--count', '1', '--broker', 'mqtt://127.0.0.1:1'])).toBe(1);
       expect(log.mock.calls.map((c) => String(c[0]))).toContainEqual(expect.stringMatching(/^device 1 \(sim800-\d+\): stopped at connect: AT\+SMCONN → \+CME ERROR: 161$/));
     } finally {

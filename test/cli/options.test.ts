@@ -95,6 +95,7 @@ const LIBRARY_FIELDS: Record<keyof EmulatorOptions, 'table' | 'library only'> = 
   brokerCa: 'table',
   exportCa: 'table',
   atLogSize: 'library only',
+  trace: 'table',
 };
 
 /** The options the CLI hands to the library as they are: same value type on both sides. */

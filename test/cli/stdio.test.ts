@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as tty from 'node:tty';
 import { CLI, killAllClis, startCli } from '../helpers/cli';
 import { sleep } from '../helpers/wait';
+import { describeWithTool, findTool } from '../helpers/tools';
 
 afterEach(killAllClis);
 
@@ -56,9 +57,9 @@ describe('--stdio', () => {
   });
 });
 
-const socat = ['/usr/bin/socat', '/bin/socat', '/usr/local/bin/socat'].find((p) => fs.existsSync(p));
+const socat = findTool('socat');
 
-(socat ? describe : describe.skip)('through a socat pty, as docs/cli.md shows', () => {
+describeWithTool('socat', socat, 'through a socat pty, as docs/cli.md shows', () => {
   let dir: string;
   let child: ChildProcess | null = null;
 

@@ -1,4 +1,4 @@
-/** AT+SAPBR (manual §9.2.1, AT-REFERENCE §5): modes 0..4, tags, limits, status, errors. */
+/** AT+SAPBR (manual §9.2.1; docs/decisions.md, Modem): modes 0..4, tags, limits, status, errors. */
 import { FakeClock, fakeClockDte, readyDte, type Dte } from '../helpers/dte';
 
 let dte: Dte;

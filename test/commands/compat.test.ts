@@ -255,7 +255,8 @@ describe('settings sent once at start-up', () => {
 
   // AT+CIPSTART has real sockets behind it since issue 13 (test/tcpip/).
   it('commands no library sends answer ERROR', async () => {
-    for (const cmd of ['AT&V', 'AT+CMGS="123"']) {
+    // AT+CMGS left this list with the SMS family (test/sms/), AT+HTTPINIT with the HTTP family, AT+CIPSTART with TCP/IP.
+    for (const cmd of ['AT&V']) {
       expect(await dte.exchange(cmd)).toBe('\r\nERROR\r\n');
     }
   });

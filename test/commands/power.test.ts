@@ -186,7 +186,7 @@ describe('AT+CFUN', () => {
     expect(await dte.exchange('AT+CREG?')).toBe('\r\n+CREG: 0,1\r\n\r\nOK\r\n');
   });
 
-  it('=0 with a bearer open: +SAPBR 1: DEACT, +PDP: DEACT, +CPIN: NOT READY, then OK (T#466)', async () => {
+  it('=0 with a bearer open: +SAPBR 1: DEACT, +PDP: DEACT, +CPIN: NOT READY, then OK (a captured module log: docs/decisions.md)', async () => {
     await dte.exchange('AT+SAPBR=1,1');
     expect(await dte.exchange('AT+CFUN=0')).toBe('\r\n+SAPBR 1: DEACT\r\n\r\n+PDP: DEACT\r\n\r\n+CPIN: NOT READY\r\n\r\nOK\r\n');
     expect(await dte.exchange('AT+SAPBR=2,1')).toBe('\r\n+SAPBR: 1,3,"0.0.0.0"\r\n\r\nOK\r\n');

@@ -38,7 +38,8 @@ describe('the control API', () => {
     expect(emu.readyLine).toMatch(/ control=http:\/\/127\.0\.0\.1:\d+$/);
     const r = await call('GET', '/');
     expect(r.status).toBe(200);
-    expect(r.json.routes).toEqual(['GET /', 'GET /state', 'GET /faults', 'POST /faults', 'DELETE /faults', 'DELETE /faults/:name', 'POST /c2d', 'POST /azure/c2d', 'GET /published', 'GET /log', 'GET /http', 'POST /power']);
+    const modem = ['GET /state', 'GET /faults', 'POST /faults', 'DELETE /faults', 'DELETE /faults/:name', 'POST /c2d', 'POST /azure/c2d', 'GET /published', 'GET /log', 'POST /sms', 'GET /sms', 'POST /call', 'GET /calls', 'POST /calls/:name', 'POST /ussd', 'GET /ussd', 'GET /http', 'POST /power', 'GET /timeline', 'GET /messages', 'POST /dte', 'GET /events'];
+    expect(r.json.routes).toEqual(['GET /', ...modem, 'GET /modems', 'GET /modems/events', 'GET /modems/<i>', 'GET /ui/', ...modem.map((k) => k.replace(' /', ' /modems/<i>/'))]);
   });
 
   it('GET /state: power, SIM, registration, signal, bearers, the MQTT session and its subscriptions; secrets masked', async () => {
@@ -71,7 +72,7 @@ describe('the control API', () => {
     await dte.waitForRaw('+CREG: 2\r\n', 2000, from);
     r = await call('POST', '/faults', { name: 'signal', params: { rssi: 7 } });
     expect((await call('GET', '/faults')).json.active.map((f: { name: string }) => f.name)).toEqual(['registrationLost', 'signal']);
-    expect((await call('GET', '/faults')).json.catalog).toHaveLength(15);
+    expect((await call('GET', '/faults')).json.catalog).toHaveLength(18);
     expect((await call('DELETE', '/faults/registrationLost')).json).toEqual({ cleared: 'registrationLost' });
     await dte.waitForRaw('+CREG: 1\r\n', 2000, from);
     expect(await dte.ok('AT+CSQ')).toEqual(['+CSQ: 7,0']);

@@ -318,7 +318,7 @@ describe('checks', () => {
   beforeEach(ready);
 
   it.each([
-    ['nope', undefined, undefined, 'unknown fault "nope" (known: registrationLost, bearerDrop, brokerDown, brokerRefuse, brokerSlow, packetLoss, signal, simRemoved, powerDown, underVoltage, reboot, freeze, garble, httpDown, httpSlow)'],
+    ['nope', undefined, undefined, 'unknown fault "nope" (known: registrationLost, bearerDrop, brokerDown, brokerRefuse, brokerSlow, packetLoss, signal, simRemoved, powerDown, underVoltage, reboot, freeze, garble, smsSendFail, smsServiceLost, smsStoreFull, httpDown, httpSlow)'],
     ['signal', { rssi: 40 }, undefined, 'signal: "rssi" must be an integer from 0 to 31 or 99'],
     ['signal', { rssi: '5' }, undefined, 'signal: "rssi" must be an integer from 0 to 31 or 99'],
     ['signal', { db: 5 }, undefined, 'signal: unknown parameter "db" (known: rssi, ber)'],
@@ -342,7 +342,7 @@ describe('checks', () => {
 
   it('the catalog lists every fault with its parameters', () => {
     const cat = FaultController.catalog();
-    expect(cat.map((f) => f.name)).toHaveLength(15);
+    expect(cat.map((f) => f.name)).toHaveLength(18);
     expect(cat.find((f) => f.name === 'brokerSlow')?.params.ms).toMatchObject({ type: 'number', default: 2000 });
   });
 });

@@ -50,7 +50,7 @@ describe('a fleet on one shared TCP port', () => {
     const c = await dte();
     expect(await gsn(c)).toBe(imei(2));
     await b.close();
-    await until(() => !fleet!.modems[1].modem.attachedDte, 5000, 'modem 1 freed');
+    await until(() => !fleet!.modems[1].modem.dteConnected, 5000, 'modem 1 freed');
     const d = await dte();
     expect(await gsn(d)).toBe(imei(1));
     // No reset on connect: modem 1 still has echo off.

@@ -40,8 +40,9 @@ export function parseReadyLine(line: string): Record<string, string> {
   return fields;
 }
 
-function track(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exited: Promise<Exit> } {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** `env` is added to the test process's environment. */
+function track(args: string[], env?: NodeJS.ProcessEnv): { child: ChildProcess; out: () => string; err: () => string; exited: Promise<Exit> } {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: env ? { ...process.env, ...env } : undefined });
   children.add(child);
   let out = '';
   let err = '';
@@ -58,8 +59,8 @@ function track(args: string[]): { child: ChildProcess; out: () => string; err: (
  * Starts the CLI and resolves once its ready line is out (on stdout, or on stderr with
  * --stdio). Rejects with the child's stderr if it exits first.
  */
-export async function startCli(args: string[], timeoutMs = 10_000): Promise<RunningCli> {
-  const t = track(args);
+export async function startCli(args: string[], timeoutMs = 10_000, env?: NodeJS.ProcessEnv): Promise<RunningCli> {
+  const t = track(args, env);
   const onStderr = args.includes('--stdio');
   const stream = onStderr ? t.child.stderr! : t.child.stdout!;
   const source = onStderr ? t.err : t.out;
@@ -96,8 +97,8 @@ export async function startCli(args: string[], timeoutMs = 10_000): Promise<Runn
 }
 
 /** Runs the CLI to completion (for flags that exit at once); kills it after timeoutMs. */
-export async function runCli(args: string[], timeoutMs = 10_000): Promise<Exit & { stdout: string; stderr: string }> {
-  const t = track(args);
+export async function runCli(args: string[], timeoutMs = 10_000, env?: NodeJS.ProcessEnv): Promise<Exit & { stdout: string; stderr: string }> {
+  const t = track(args, env);
   t.child.stdin!.end();
   const timer = setTimeout(() => t.child.kill('SIGKILL'), timeoutMs);
   const exit = await t.exited;

@@ -75,6 +75,8 @@ export interface Mosquitto {
   url: string;
   /** The TLS listener's port, when `tls` was given. */
   tlsPort?: number;
+  /** What it logged on stderr so far (with `logTypes`, its connection messages too). */
+  log(): string;
   /** Stops it (SIGTERM, then waits for the exit). */
   stop(): Promise<void>;
 }
@@ -85,6 +87,12 @@ export interface MosquittoOptions {
   port?: number;
   /** A second listener with TLS: the server certificate and key (PEM), and the CA that signed them. */
   tls?: { cert: string; key: string; ca: string };
+  /**
+   * mosquitto's log_type lines (default only `error`): `notice` logs each client's
+   * connect (`New client connected from … as <client id>`) and disconnect, `information`
+   * a takeover (`Client <id> already connected, closing old connection.`).
+   */
+  logTypes?: string[];
 }
 
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosquitto> {
@@ -101,7 +109,7 @@ async function startOnce(opts: MosquittoOptions): Promise<Mosquitto> {
   const bin = findMosquitto();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sim800-mosq-'));
   const port = opts.port ?? (await recentPort());
-  const conf = [`listener ${port} 127.0.0.1`, 'persistence false', 'max_queued_messages 10000', 'max_inflight_messages 0', 'log_dest stderr', 'log_type error'];
+  const conf = [`listener ${port} 127.0.0.1`, 'persistence false', 'max_queued_messages 10000', 'max_inflight_messages 0', 'log_dest stderr', ...(opts.logTypes ?? ['error']).map((t) => `log_type ${t}`)];
   let tlsPort: number | undefined;
   if (opts.tls) {
     tlsPort = await recentPort();
@@ -141,6 +149,7 @@ async function startOnce(opts: MosquittoOptions): Promise<Mosquitto> {
     port,
     url: `mqtt://127.0.0.1:${port}`,
     tlsPort,
+    log: () => stderr,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<void>((r) => child.once('exit', () => r()));

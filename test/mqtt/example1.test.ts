@@ -1,5 +1,5 @@
 /**
- * SPEC Part A, Example 1 (the note's 4.1), byte for byte with echo on, against the
+ * The SIM800 MQTT application note's Example 1 (its 4.1), byte for byte with echo on, against the
  * embedded broker and against a real mosquitto. The firmware's production URL
  * 117.131.85.139:6000 is routed to the local broker by the emulator's options.
  */

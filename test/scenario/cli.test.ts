@@ -88,6 +88,38 @@ describe('runs', () => {
     expect(cli.stderr()).toMatch(/sim800-emu: scenario "never online": FAIL \(1 steps, 1 expectations\) in 0\.\d s; first failure: step 0 at 0 ms \(expect smstate within 300 ms\): smstate expected 1, got 0\n$/);
   });
 
+  it('SIGTERM while the last step waits for its expectation: INTERRUPTED, not FAIL; the result says which step', async () => {
+    const scenario = file('last.yaml', 'name: last\nstart: attach\nsteps:\n  - at: 0s\n    expect: { smstate: 1 }\n    within: 1h\n');
+    const result = path.join(dir, 'last.json');
+    const cli = await startCli(['--tcp', '127.0.0.1:0', '--broker-port', '0', '--scenario', scenario, '--scenario-result', result, '--log-level', 'warn']);
+    // The attach starts the run and its only step at once (before the module reads a byte):
+    // once AT is answered, the step is waiting in its window.
+    const dte = await DteClient.connectTcp(cli.port);
+    await dte.ok('AT');
+    const exit = await cli.stop('SIGTERM');
+    await dte.close();
+    expect(exit.code).toBe(1);
+    const r = JSON.parse(fs.readFileSync(result, 'utf8')) as { passed: boolean; interrupted: boolean; steps: { index: number; ok: boolean; interrupted?: boolean }[] };
+    expect(r).toMatchObject({ passed: false, interrupted: true, summary: { failedExpectations: 0, failedSteps: 0, notRun: 0 } });
+    expect(r.steps).toMatchObject([{ index: 0, ok: false, interrupted: true }]);
+    expect(cli.stderr()).toMatch(/sim800-emu: scenario "last": INTERRUPTED \(1 steps, 1 expectations\) in \d+\.\d s; stopped during step 0 \(expect smstate within 3600000 ms\) with 0 of 1 steps not run\n$/);
+  });
+
+  it('--fail-fast: the first failed expectation ends the run at once, exit 1; the rest are not run', async () => {
+    const scenario = file('ff.yaml', 'name: ff\nstart: ready\nsteps:\n  - at: 0s\n    expect: { smstate: 1 }\n    within: 200ms\n  - at: 1h\n    power: off\n');
+    const result = path.join(dir, 'ff.json');
+    const cli = await startCli(['--tcp', '127.0.0.1:0', '--broker-port', '0', '--scenario', scenario, '--scenario-result', result, '--fail-fast', '--log-level', 'warn']);
+    const exit = await cli.exited;
+    expect(exit.code).toBe(1);
+    expect(JSON.parse(fs.readFileSync(result, 'utf8'))).toMatchObject({ passed: false, interrupted: false, stoppedAtFailure: true, summary: { failedExpectations: 1, notRun: 1 } });
+    expect(cli.stderr()).toMatch(/: FAIL \(2 steps, 1 expectations\) in 0\.\d s; first failure: step 0 at 0 ms \(expect smstate within 200 ms\): smstate expected 1, got 0; --fail-fast: 1 steps not run\n$/);
+  });
+
+  it('--fail-fast needs --scenario', async () => {
+    const r = await runCli(['--tcp', '127.0.0.1:0', '--broker-port', '0', '--fail-fast']);
+    expect([r.code, r.stderr]).toEqual([2, 'sim800-emu: --fail-fast needs --scenario\n']);
+  });
+
   it('a signal during a scenario: interrupted, exit 1', async () => {
     const scenario = file('long.yaml', 'start: ready\nsteps:\n  - { at: 1h, power: off }\n');
     const cli = await startCli(['--tcp', '127.0.0.1:0', '--broker-port', '0', '--scenario', scenario, '--log-level', 'warn']);

@@ -107,6 +107,6 @@ describe('createModemBinding', () => {
     await expect(pending).rejects.toMatchObject({ canceled: true });
     await expect(port.read(buf, 0, 64)).rejects.toThrow('Port is not open');
     await expect(port.write(Buffer.from('AT\r'))).rejects.toThrow('Port is not open');
-    expect(emu.modem.attachedDte).toBe(false);
+    expect(emu.modem.dteConnected).toBe(false);
   });
 });

@@ -110,7 +110,7 @@ describe('the modem rate (AT+IPR)', () => {
     const clock = new VirtualClock();
     const modem = assembleModem({ clock, uart: { pace: true } });
     const rec = recorder(clock);
-    modem.attach(rec.sink);
+    modem.connectDte(rec.sink);
     modem.receive(Buffer.from('ATE0\r'));
     await clock.advanceAsync(100);
     const rates: number[] = [];

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { DteClient } from '../../src/client/dteClient';
 import { CLI, killAllClis, runCli, startCli } from '../helpers/cli';
 import { childrenOf, eventually, openSerial, socat, type SerialDte } from './serialDte';
+import { describeWithTool } from '../helpers/tools';
 
 let dir: string;
 let dte: SerialDte | null = null;
@@ -104,7 +105,7 @@ describe('sim800-emu --pty', () => {
   });
 });
 
-(socat ? describe : describe.skip)('socat attachments (docs/serial.md)', () => {
+describeWithTool('socat', socat, 'socat attachments (docs/serial.md)', () => {
   const run = (args: string[]) => {
     const child = spawn(socat!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     helpers.push(child);

@@ -95,7 +95,7 @@ describe('--serial', () => {
     const first = a.last() as unknown as { pendingRead: ((err?: Error) => void) | null };
     await eventually(() => first.pendingRead !== null, 2000, 'a pending read');
     first.pendingRead!(new Error('device reports readiness to read but returned no data (unplugged)'));
-    await eventually(() => !emu!.modem.attachedDte, 2000, 'the modem to lose its DTE');
+    await eventually(() => !emu!.modem.dteConnected, 2000, 'the modem to lose its DTE');
     await eventually(() => a.opened.length === 2, 3000, 'the port to be opened again');
     a.send('AT\r');
     await eventually(() => a.written().endsWith('OK\r\n'), 2000, 'OK after the reopen');

@@ -48,6 +48,6 @@ describe('stdio transport', () => {
     await emu.stop();
     expect(p.input.listenerCount('data')).toBe(0);
     expect(p.input.isPaused()).toBe(true);
-    expect(emu.modem.attachedDte).toBe(false);
+    expect(emu.modem.dteConnected).toBe(false);
   });
 });

@@ -188,7 +188,7 @@ describe('output to a DTE that does not read is bounded', () => {
     expect(records.find((r) => /reads again/.test(r.msg))).toMatchObject({ level: 30, bytes: expect.any(Number) });
 
     s.destroy();
-    await until(() => !modem.attachedDte, 5000, 'the DTE to be gone');
+    await until(() => !modem.dteConnected, 5000, 'the DTE to be gone');
     expect(wire.queued).toBe(0);
   }, 60_000);
 });

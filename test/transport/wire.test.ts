@@ -45,9 +45,9 @@ describe('the wire registry', () => {
           s.write('AT\r');
           expect(await reply).toBe('AT\r\r\nOK\r\n');
           s.destroy();
-        } else expect(modem.attachedDte).toBe(true);
+        } else expect(modem.dteConnected).toBe(true);
         await wire.close();
-        expect(modem.attachedDte).toBe(false);
+        expect(modem.dteConnected).toBe(false);
       }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -17,7 +17,7 @@ import { connect, MqttClient as Client, validateTopics, type IClientOptions, typ
 import type { TimerHandle } from '../../clock';
 import { BearerStatus } from '../../modem/bearer';
 import type { FeatureHooks } from '../../modem/feature';
-import type { DialedLink, Modem } from '../../modem/modem';
+import { MQTT_PAYLOAD_SHOWN, type DialedLink, type Modem, type MqttPacketEvent } from '../../modem/modem';
 import { urlOf } from '../../address';
 import { BrokerRouter } from '../../net/routing';
 import { createSasToken } from '../../sas';
@@ -224,6 +224,45 @@ export interface MqttSnapshot {
 
 type Phase = 'idle' | 'connecting' | 'online' | 'closing';
 
+/** A packet as observers see it (the control page, traces): never a password. */
+export function packetEvent(dir: 'in' | 'out', p: Packet): MqttPacketEvent {
+  const e: MqttPacketEvent = { dir, type: p.cmd };
+  const any = p as Packet & Record<string, unknown>;
+  if (typeof any.messageId === 'number') e.id = any.messageId;
+  switch (p.cmd) {
+    case 'publish': {
+      const payload = typeof p.payload === 'string' ? Buffer.from(p.payload) : p.payload;
+      e.topic = p.topic;
+      e.qos = p.qos;
+      e.retain = p.retain;
+      if (p.dup) e.dup = true;
+      e.bytes = payload.length;
+      e.payload = payload.subarray(0, MQTT_PAYLOAD_SHOWN).toString('latin1');
+      break;
+    }
+    case 'connect':
+      e.clientId = p.clientId;
+      if (p.username !== undefined) e.username = p.username;
+      e.password = p.password !== undefined;
+      e.keepalive = p.keepalive;
+      e.clean = p.clean;
+      break;
+    case 'connack':
+      e.returnCode = p.returnCode ?? p.reasonCode;
+      break;
+    case 'subscribe':
+      e.topics = p.subscriptions.map((s) => s.topic);
+      break;
+    case 'unsubscribe':
+      e.topics = p.unsubscriptions.slice();
+      break;
+    case 'suback':
+      e.granted = (p.granted as (number | { qos: number })[]).map((g) => (typeof g === 'number' ? g : g.qos));
+      break;
+  }
+  return e;
+}
+
 const DIRECT = new BrokerRouter('direct');
 
 /** What the session needs for AT+SMSSL=1: the SSL settings and the flash the root file is in. */
@@ -236,7 +275,7 @@ export class MqttSession implements FeatureHooks {
   config: MqttConfig = defaultMqttConfig();
   /** AT+SMSSL: 0 plain, 1 TLS. */
   ssl = 0;
-  private phase: Phase = 'idle';
+  private phase_: Phase = 'idle';
   private client: MqttClient | null = null;
   private ids = new ModuleIds();
   /** The bearer the session rides on (the CID at connect time). */
@@ -258,6 +297,17 @@ export class MqttSession implements FeatureHooks {
     private readonly trust: TlsTrust,
   ) {
     this.log = modem.log.child({ mod: 'mqtt' });
+  }
+
+  /** Where the session is; every change is a modem `change` (the control page's timeline). */
+  private get phase(): Phase {
+    return this.phase_;
+  }
+
+  private set phase(next: Phase) {
+    if (next === this.phase_) return;
+    this.phase_ = next;
+    this.modem.emit('change');
   }
 
   /** AT+SMSTATE: 1 online, 0 otherwise. O(1): firmware polls it several times a second. */
@@ -350,6 +400,7 @@ export class MqttSession implements FeatureHooks {
       log: noop,
       resubscribe: false,
       queueQoSZero: false,
+      manualConnect: true,
       ...tls?.options,
     };
     this.log.info({ url: `${cfg.host}:${cfg.port}`, dial: urlOf(routed, this.ssl ? 'mqtts' : 'mqtt'), clientId: cfg.clientId, username: cfg.username, tls: this.ssl === 1 }, 'SMCONN');
@@ -387,18 +438,11 @@ export class MqttSession implements FeatureHooks {
         return;
       }
       const c = client;
-      // Nagle would hold each PUBLISH behind the previous small PUBACK until the broker's
-      // delayed ACK (~40 ms): a publish/echo loop against aedes crawled at 44 ms a round.
-      (c.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
       this.client = c;
       this.ids = ids;
       // Once TCP is up, a connection that ends before its TLS handshake completes is a
       // TLS failure (767), not an unreachable broker: a plain listener resets a ClientHello.
       let handshaking = false;
-      if (tls) {
-        c.stream?.once('connect', () => (handshaking = true));
-        c.stream?.once('secureConnect', () => (handshaking = false));
-      }
       c.on('error', (err: Error & { code?: string | number }) => {
         lastError = err;
         this.log.debug({ err: err.message, code: err.code }, 'mqtt client error');
@@ -415,11 +459,25 @@ export class MqttSession implements FeatureHooks {
         else if (this.phase === 'online') this.linkLost(lastError?.message ?? 'broker closed the connection');
       });
       c.on('packetreceive', (p: Packet) => {
-        if (this.client === c) this.onPacket(p);
+        if (this.client !== c) return;
+        if (this.modem.listenerCount('mqtt') > 0) this.modem.emit('mqtt', packetEvent('in', p));
+        this.onPacket(p);
+      });
+      c.on('packetsend', (p: Packet) => {
+        if (this.client === c && this.modem.listenerCount('mqtt') > 0) this.modem.emit('mqtt', packetEvent('out', p));
       });
       c.on('message', (topic: string, payload: Buffer, packet: { messageId?: number }) => {
         if (this.client === c) this.onMessage(topic, payload, packet.messageId ?? 0);
       });
+      // Listening first, then the stream and CONNECT (manualConnect): observers see the CONNECT too.
+      c.connect();
+      // Nagle would hold each PUBLISH behind the previous small PUBACK until the broker's
+      // delayed ACK (~40 ms): a publish/echo loop against aedes crawled at 44 ms a round.
+      (c.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
+      if (tls) {
+        c.stream?.once('connect', () => (handshaking = true));
+        c.stream?.once('secureConnect', () => (handshaking = false));
+      }
     });
   }
 

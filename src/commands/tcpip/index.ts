@@ -440,7 +440,7 @@ const commands: Command[] = [
       }
       await m.clock.sleep(m.timing.delay('bearerOpenMs'));
       // 27.007 10.1.10: activating while detached attaches first.
-      if (m.bearerBlocker() !== null || !m.setAttached(true, (l) => ctx.info(l))) return cme(CME.gprsError);
+      if (m.bearerBlocker() !== null || !m.setGprsAttached(true, (l) => ctx.info(l))) return cme(CME.gprsError);
       for (const c of cids) {
         if (!s.contexts.has(c)) s.contexts.set(c, { type: 'IP', apn: '' });
         s.cgact.add(c);

@@ -175,7 +175,7 @@ export class TcpIpStack implements FeatureHooks {
     this.base = 'IP CONFIG';
     await m.clock.sleep(m.timing.delay('bearerOpenMs'));
     if (this.base !== 'IP CONFIG') return false; // CIPSHUT or the network meanwhile
-    if (m.bearerBlocker() !== null || !m.setAttached(true, m.urc.bind(m))) {
+    if (m.bearerBlocker() !== null || !m.setGprsAttached(true, m.urc.bind(m))) {
       this.base = before;
       return false;
     }
