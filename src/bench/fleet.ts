@@ -23,6 +23,8 @@ export interface FleetRun {
   startupMs: number;
   /** First DTE connection until every MQTT session was online. */
   onlineMs: number;
+  /** CPU time of the fleet's process (user + system) from ready until every session was online, and the DTEs' (this process's) over the same span, ms. */
+  onlineCpuMs: { fleet: number; dtes: number };
   online: number;
   rssMB: number;
   /** (RSS - baseline) / N, and the same for the JS heap. */
@@ -69,12 +71,15 @@ export async function benchFleet(modems: number, opts: { intervalMs: number; pub
     const abort = new AbortController();
     setMaxListeners(0, abort.signal);
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const dtes = await connectAll(tcp);
     const runs = dtes.map((d, i) => runScriptedDte(d, i, { url, intervalMs: opts.intervalMs, qos: 0, timeoutMs: 60_000 }, abort.signal));
     const deadline = performance.now() + (opts.timeoutMs ?? 120_000);
-    let online = 0;
-    while ((online = (await ask<ChildStatus>(child, 'status')).online) < modems && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    let st: ChildStatus;
+    while ((st = await ask<ChildStatus>(child, 'status')).online < modems && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const onlineMs = performance.now() - t0;
+    const dteCpu = process.cpuUsage(cpu0);
+    const onlineCpuMs = { fleet: st.cpuMs - ready.cpuMs, dtes: (dteCpu.user + dteCpu.system) / 1000 };
     // Everyone publishing for a while before memory is read.
     await new Promise((r) => setTimeout(r, opts.publishingMs));
     const mem = await ask<ChildMemory>(child, 'measure');
@@ -97,6 +102,7 @@ export async function benchFleet(modems: number, opts: { intervalMs: number; pub
       fds,
       startupMs: ready.startupMs,
       onlineMs,
+      onlineCpuMs,
       online: mem.online,
       ...perModem(mem),
       full: full.logsFull ? { ...perModem(full), afterMs: performance.now() - fillFrom } : null,

@@ -13,6 +13,8 @@ export interface ChildStatus {
   online: number;
   /** Every modem's AT log has wrapped: what a modem holds after a long run. */
   logsFull: boolean;
+  /** The fleet process's CPU time so far (user + system), ms. */
+  cpuMs: number;
 }
 export interface ChildMemory extends ChildStatus {
   /** Open file descriptors (null where they cannot be counted). */
@@ -24,6 +26,7 @@ export interface ChildMemory extends ChildStatus {
 export interface ChildReady {
   readyLine: string;
   startupMs: number;
+  cpuMs: number;
   baseline: { rss: number; heapUsed: number; external: number };
 }
 
@@ -32,6 +35,10 @@ const gc = () => {
   if (!g) throw new Error('fleetChild needs node --expose-gc');
   g();
   g();
+};
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 };
 const memory = () => {
   gc();
@@ -46,6 +53,7 @@ async function main(modems: number): Promise<void> {
   const status = (): ChildStatus => ({
     online: fleet.modems.filter((m) => m.modem.feature(mqttSession).state === 1).length,
     logsFull: fleet.modems.every((m) => m.control.atLog.last >= m.control.atLog.capacity),
+    cpuMs: cpuMs(),
   });
   process.on('message', async (req: ChildRequest) => {
     if (req === 'status') send(status() satisfies ChildStatus);
@@ -55,7 +63,7 @@ async function main(modems: number): Promise<void> {
       process.exit(0);
     }
   });
-  send({ readyLine: fleet.readyLine, startupMs: fleet.startupMs, baseline } satisfies ChildReady);
+  send({ readyLine: fleet.readyLine, startupMs: fleet.startupMs, cpuMs: cpuMs(), baseline } satisfies ChildReady);
 }
 
 if (require.main === module) {
