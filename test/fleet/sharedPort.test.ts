@@ -72,6 +72,32 @@ describe('a fleet on one shared TCP port', () => {
     await a.ok('AT');
   });
 
+  it('with resetOnConnect the next DTE finds the freed modem power-cycled (echo on again)', async () => {
+    fleet = await startFleet({ modems: 1, tcp: { host: '127.0.0.1', port: 0 }, sharedPort: true, resetOnConnect: true, brokerPort: 0, brokerTlsPort: false });
+    const a = await dte();
+    await a.ok('AT');
+    await a.ok('ATE0');
+    await a.close();
+    await until(() => !fleet!.modems[0].modem.dteConnected, 5000, 'modem 0 freed');
+    const b = await dte();
+    // A fresh module: autobaud syncs on this AT, and echo is on again.
+    await b.ok('AT');
+    expect(b.received.startsWith('AT\r\r\nOK\r\n')).toBe(true);
+  });
+
+  it('a shared port already taken stops the start naming it (ListenError), nothing left running', async () => {
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as net.AddressInfo).port;
+    try {
+      await expect(startFleet({ modems: 2, tcp: { host: '127.0.0.1', port }, sharedPort: true, brokerPort: 0, brokerTlsPort: false })).rejects.toThrow(
+        new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE`),
+      );
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
+
   it('a modem an in-process DTE holds is skipped', async () => {
     fleet = await startFleet({ modems: 2, tcp: { host: '127.0.0.1', port: 0 }, sharedPort: true, brokerPort: 0, brokerTlsPort: false });
     const local = fleet.modems[0].connect();
