@@ -71,21 +71,24 @@ export function tokenize(src: string): (Token | undefined)[] | null {
     while (i < n && src[i] === ' ') i++;
     if (i < n && src[i] === '"') {
       i++;
+      // Runs between escaped quotes are sliced whole, not added a character at a time.
       let value = '';
+      let from = i;
       let closed = false;
       while (i < n) {
-        const c = src[i];
-        if (c === '\\' && src[i + 1] === '"') {
-          value += '"';
+        const c = src.charCodeAt(i);
+        if (c === 0x5c && src.charCodeAt(i + 1) === 0x22) {
+          value += src.slice(from, i) + '"';
           i += 2;
+          from = i;
           continue;
         }
-        if (c === '"') {
+        if (c === 0x22) {
+          value += src.slice(from, i);
           closed = true;
           i++;
           break;
         }
-        value += c;
         i++;
       }
       if (!closed) return null;

@@ -10,12 +10,13 @@
 import type { Logger } from 'pino';
 import { parseArgs } from './args';
 import type { CollectOptions, CommandContext, CommandDef, CommandTable, HandlerResult, PromptOptions } from './command';
-import { finalText, frameBlock, frameFinal, type FrameSettings } from './format';
-import { LineAssembler, type LineChars } from './lineAssembler';
+import { finalText, frameBlock, frameFinal, frameLine, type FrameSettings } from './format';
+import { LineAssembler, type Assembled, type LineChars } from './lineAssembler';
 import { parseCommandLine, type Invocation } from './parser';
 import { ERROR, NONE, OK, isSuccess, type Final } from './result';
 import type { Clock, TimerHandle } from '../clock';
 import { logInfo, redactLine } from '../log';
+import type { Sink, WireData } from '../uart/pacer';
 
 export interface EngineHost {
   /** Current line and framing settings (they change as commands run). */
@@ -54,10 +55,15 @@ export interface AtRecord {
   ms?: number;
 }
 
-type Sink = (data: Buffer) => void;
-
 /** How many lines the pump runs in one go before it lets the event loop turn. */
 export const LINES_PER_TURN = 256;
+/**
+ * Lines counted before the count is watched: only then does the end of the event-loop
+ * turn reset it (one setImmediate per this many lines, not one per line in the common
+ * case of a line or a few per turn). A hold so needs at least LINES_PER_TURN - TURN_WATCH
+ * + 1 lines in one turn.
+ */
+const TURN_WATCH = 32;
 
 const isPromise = <T>(x: T | Promise<T>): x is Promise<T> => typeof (x as { then?: unknown } | null)?.then === 'function';
 
@@ -68,8 +74,8 @@ function orOk(result: HandlerResult): Final | Promise<Final> {
 
 /** A URC waiting for the running line's final result: its bytes, and its lines for the AT log. */
 interface QueuedUrc {
-  bytes: Buffer;
-  lines: readonly string[] | null;
+  bytes: WireData;
+  lines: readonly string[] | string | null;
 }
 
 /**
@@ -119,7 +125,7 @@ export class AtEngine<M = unknown> {
   private syncPrev = -1;
   private pumping = false;
   private ctxCache: { generation: number; ctx: CommandContext<M> } | null = null;
-  /** Lines run in this event-loop turn, and whether the input is held until the next. */
+  /** Lines run since the count was last reset at the end of a turn (TURN_WATCH), and whether the input is held until the next. */
   private linesThisTurn = 0;
   private readonly turnEnded = () => {
     this.linesThisTurn = 0;
@@ -176,17 +182,27 @@ export class AtEngine<M = unknown> {
     return this.dataSink !== null;
   }
 
+  /**
+   * Bytes from the DTE. The chunk is the engine's from here on (it may wait in the input
+   * queue, and data phases keep views of it): a caller that reuses its buffer copies first.
+   */
   receive(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    this.input.push(Buffer.from(chunk));
+    this.input.push(chunk);
     this.pump();
   }
 
   /** Queues a URC (one line or several framed as one block each). */
   urc(...lines: string[]): void {
     if (!this.host.synced) return; // autobaud: nothing is printed before the DTE syncs
-    const bytes = Buffer.from(lines.map((l) => frameBlock([l], this.host.lineSettings())).join(''), 'latin1');
-    this.queueUrc(bytes, lines);
+    const settings = this.host.lineSettings();
+    this.queueUrc(lines.map((l) => frameLine(l, settings)).join(''), lines);
+  }
+
+  /** One URC line, as urc(line) (the hot path of MQTT acks and deliveries: no arrays made). */
+  urcLine(line: string): void {
+    if (!this.host.synced) return;
+    this.queueUrc(frameLine(line, this.host.lineSettings()), line);
   }
 
   /** One URC of several lines framed as a single block (`+CMT: …` and its text). */
@@ -200,16 +216,17 @@ export class AtEngine<M = unknown> {
     this.queueUrc(bytes, null);
   }
 
-  private queueUrc(bytes: Buffer, lines: readonly string[] | null): void {
+  private queueUrc(bytes: WireData, lines: readonly string[] | string | null): void {
     // While the pump holds its input for a turn (resumeLater), a line may be waiting that
     // would have run already: its URCs wait as they would have behind its final result.
     if (this.busy || this.resumeScheduled) this.urcQueue.push({ bytes, lines });
     else this.sendUrc(bytes, lines);
   }
 
-  private sendUrc(bytes: Buffer, lines: readonly string[] | null): void {
+  private sendUrc(bytes: WireData, lines: readonly string[] | string | null): void {
     const record = this.host.record;
-    if (record && lines) for (const line of lines) record({ dir: 'urc', line });
+    if (record && typeof lines === 'string') record({ dir: 'urc', line: lines });
+    else if (record && lines) for (const line of lines) record({ dir: 'urc', line });
     this.write(bytes);
   }
 
@@ -217,9 +234,10 @@ export class AtEngine<M = unknown> {
     if (this.urcQueue.length > 0) for (const u of this.urcQueue.splice(0)) this.sendUrc(u.bytes, u.lines);
   }
 
-  write(data: string | Buffer): void {
+  /** Bytes to the DTE; a string is latin1 (one byte per character), as text goes out. */
+  write(data: WireData): void {
     if (!this.sink || data.length === 0) return;
-    this.sink(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+    this.sink(data);
   }
 
   // ---- input pump -------------------------------------------------------------------
@@ -228,72 +246,78 @@ export class AtEngine<M = unknown> {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      let echo: number[] = [];
-      const flushEcho = () => {
-        if (echo.length) this.write(Buffer.from(echo));
-        echo = [];
-      };
       while (this.input.length > 0 && !this.resumeScheduled) {
         if (!this.host.accepting) {
           this.dropInput();
           break;
         }
         if (this.busy && !this.data && !this.collecting) break;
-        if (this.data) {
-          this.feedData();
-          continue;
-        }
-        if (this.collecting) {
-          this.feedCollect();
-          continue;
-        }
-        if (this.dataSink && !this.busy) {
-          this.feedSink(this.dataSink);
-          continue;
-        }
-        const head = this.input[0];
-        const byte = head[this.inputPos];
-        this.consume(head, 1);
-        const settings = this.host.lineSettings();
-        if (!this.host.synced) {
-          const prev = this.syncPrev;
-          if (this.detectSync(byte)) {
-            this.host.markSynced();
-            // The sync pair starts the first line; echo it as typed (`at` stays lower case).
-            for (const b of [prev, byte]) {
-              if (settings.echo) echo.push(b);
-              this.assembler.feed(b, settings);
-            }
-          }
-          continue;
-        }
-        const done = this.assembler.feed(byte, settings);
-        if (done === null) {
-          if (settings.echo) echo.push(byte);
-          continue;
-        }
-        if (done.kind === 'crlf') continue; // the LF of a CR LF: neither echoed nor a line
-        if (settings.echo) echo.push(byte);
-        flushEcho();
-        if (done.kind === 'repeat') this.startLine(this.lastLine);
-        else if (done.kind === 'overflow') this.startLine(null);
-        else {
-          this.lastLine = done.body;
-          this.startLine(done.body);
-        }
-        // Lines that answer at once run back to back, here or through a DTE that sends its
-        // next line from inside its data handler. After LINES_PER_TURN lines in one
-        // event-loop turn the input waits for the next, so such a DTE cannot keep the
-        // module's timers and its MQTT session from ever running. (Counting lines rather
-        // than lines per turn held a steady publish stream every 256 lines, splitting its
-        // batches for good: 12 % of benchmark 3.)
-        if (this.linesThisTurn++ === 0) setImmediate(this.turnEnded);
-        if (this.linesThisTurn >= LINES_PER_TURN) this.resumeLater();
+        if (this.data) this.feedData();
+        else if (this.collecting) this.feedCollect();
+        else if (this.dataSink && !this.busy) this.feedSink(this.dataSink);
+        else if (!this.host.synced) this.feedUnsynced();
+        else this.feedLines();
       }
-      flushEcho();
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** Before autobaud has locked: one byte, looking for `AT` or `at`. */
+  private feedUnsynced(): void {
+    const head = this.input[0];
+    const byte = head[this.inputPos];
+    this.consume(head, 1);
+    const prev = this.syncPrev;
+    if (!this.detectSync(byte)) return;
+    this.host.markSynced();
+    // The sync pair starts the first line; echo it as typed (`at` stays lower case).
+    const settings = this.host.lineSettings();
+    if (settings.echo) this.write(String.fromCharCode(prev, byte));
+    this.assembler.feed(prev, settings);
+    this.assembler.feed(byte, settings);
+  }
+
+  /**
+   * Command-mode bytes of the head chunk, up to and including the first line end (or to the
+   * chunk's end), then that line runs. What is typed is echoed as runs of the input (one
+   * string per run, not a byte at a time); the LF of a CR LF is neither echoed nor a line.
+   * Nothing in the scan can change the settings: only a line that runs can.
+   */
+  private feedLines(): void {
+    const head = this.input[0];
+    const settings = this.host.lineSettings();
+    const echo = settings.echo;
+    const start = this.inputPos;
+    let i = start;
+    let run = i;
+    let done: Assembled | null = null;
+    while (i < head.length) {
+      done = this.assembler.feed(head[i++], settings);
+      if (done === null) continue;
+      if (done.kind !== 'crlf') break;
+      if (echo && i - 1 > run) this.write(head.toString('latin1', run, i - 1));
+      run = i;
+      done = null;
+    }
+    if (echo && i > run) this.write(head.toString('latin1', run, i));
+    this.consume(head, i - start);
+    if (done === null) return;
+    if (done.kind === 'repeat') this.startLine(this.lastLine);
+    else if (done.kind === 'overflow') this.startLine(null);
+    else if (done.kind === 'line') {
+      this.lastLine = done.body;
+      this.startLine(done.body);
+    }
+    // Lines that answer at once run back to back, here or through a DTE that sends its
+    // next line from inside its data handler. After LINES_PER_TURN lines in one
+    // event-loop turn the input waits for the next, so such a DTE cannot keep the
+    // module's timers and its MQTT session from ever running. (Counting lines rather
+    // than lines per turn held a steady publish stream every 256 lines, splitting its
+    // batches for good: 12 % of benchmark 3.) The turn's end is watched from the
+    // TURN_WATCH-th line on, and resets the count.
+    if (++this.linesThisTurn === TURN_WATCH) setImmediate(this.turnEnded);
+    if (this.linesThisTurn >= LINES_PER_TURN) this.resumeLater();
   }
 
   /** Holds the input until the next event-loop turn (host time, not the modem's clock). */

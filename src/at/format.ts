@@ -14,6 +14,11 @@ export interface FrameSettings {
 
 const NUMERIC: Record<string, string> = { OK: '0', ERROR: '4' };
 
+/** One line framed as a block of its own (frameBlock([line], s) without the array). */
+export function frameLine(line: string, s: FrameSettings): string {
+  return s.verbose ? `\r\n${line}\r\n` : `${line}\r\n`;
+}
+
 export function frameBlock(lines: readonly string[], s: FrameSettings): string {
   const body = lines.join('\r\n');
   return s.verbose ? `\r\n${body}\r\n` : `${body}\r\n`;

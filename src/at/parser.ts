@@ -22,7 +22,11 @@ export type ParsedLine = { ok: true; invocations: Invocation[] } | { ok: false }
 
 const BASIC_LETTERS = 'ABCDEFGHIJKLMNOPQRTUVWXYZ'; // S is an S-register access, parsed apart
 
+/** A bare `AT`: nothing to run, nothing made. */
+const EMPTY: ParsedLine = Object.freeze({ ok: true, invocations: Object.freeze([]) as unknown as Invocation[] });
+
 export function parseCommandLine(line: string): ParsedLine {
+  if (line === '') return EMPTY;
   const body = line.includes(' ') ? withoutSpaces(line) : line;
   const out: Invocation[] = [];
   let i = 0;
@@ -38,9 +42,9 @@ export function parseCommandLine(line: string): ParsedLine {
       let start = i + 1;
       while (start < n && body[start] === ' ') start++;
       let j = start;
-      while (j < n && /[A-Za-z0-9_]/.test(body[j])) j++;
+      while (j < n && isNameChar(body.charCodeAt(j))) j++;
       if (j === start) return { ok: false };
-      const name = (c + body.slice(start, j)).toUpperCase();
+      const name = upperName(start === i + 1 ? body.slice(i, j) : c + body.slice(start, j));
       while (j < n && body[j] === ' ' && /[ =?]/.test(body[j + 1] ?? ';')) j++;
       let form: Form = 'exec';
       let args = '';
@@ -110,6 +114,20 @@ export function parseCommandLine(line: string): ParsedLine {
     i = k;
   }
   return { ok: true, invocations: out };
+}
+
+/** A character of an extended command's name: letters, digits, `_`. */
+function isNameChar(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
+}
+
+/** The name upper-cased; as it is when it already is (firmware writes names in upper case). */
+function upperName(name: string): string {
+  for (let k = 0; k < name.length; k++) {
+    const c = name.charCodeAt(k);
+    if (c >= 0x61 && c <= 0x7a) return name.toUpperCase();
+  }
+  return name;
 }
 
 /** Index of `ch` at or after `from` outside double quotes; `n` when absent; -1 on an open quote. */

@@ -1,5 +1,5 @@
 /**
- * 7. Cold start: the CLI from `node dist/cli/main.js` to its ready line (target < 500 ms),
+ * 7. Cold start: the CLI from `node dist/cli/main.js` to its ready line (target ≤ 150 ms),
  * against Node itself starting and printing a line, in the same run; the median of
  * several runs each, taken in turns.
  */

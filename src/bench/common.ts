@@ -4,8 +4,9 @@
  * and drift hits both alike), and a raw socket round-trip loop that is the same client
  * for both sides.
  */
+import * as fs from 'node:fs';
 import * as net from 'node:net';
-import type { Duplex } from 'node:stream';
+import * as tty from 'node:tty';
 import { percentile } from '../fleet/driver';
 
 export interface Latency {
@@ -43,6 +44,69 @@ export async function sideBySide(total: number, block: number, warmup: number, a
 }
 
 /**
+ * Like sideBySide, for sides that run a block at a time and return its samples (a peer in
+ * another process runs its block there and answers with them).
+ */
+export async function alternate(total: number, block: number, warmup: number, a: (n: number) => Promise<number[]>, b: (n: number) => Promise<number[]>): Promise<{ a: number[]; b: number[] }> {
+  if (warmup > 0) {
+    await a(warmup);
+    await b(warmup);
+  }
+  const out = { a: [] as number[], b: [] as number[] };
+  while (out.a.length < total) {
+    const n = Math.min(block, total - out.a.length);
+    out.a.push(...(await a(n)));
+    out.b.push(...(await b(n)));
+  }
+  return out;
+}
+
+/** Runs `trip` n times in a row, its samples. */
+export async function repeat(n: number, trip: () => Promise<number>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(await trip());
+  return out;
+}
+
+/** What the DTE loop needs of its line: a socket, or a pty's device (PtyLine). */
+export interface Line {
+  on(event: 'data', listener: (d: Buffer) => void): unknown;
+  write(data: string, encoding: 'latin1'): unknown;
+  destroy(): unknown;
+}
+
+/**
+ * The DTE's end of a pty: the device opened as a serial program opens it (the line is raw,
+ * set by whoever made the pty), read through the event loop, written with one write(2)
+ * per call.
+ */
+export class PtyLine implements Line {
+  private readonly reader: tty.ReadStream;
+
+  constructor(private readonly fd: number) {
+    this.reader = new tty.ReadStream(fd);
+  }
+
+  static open(device: string): PtyLine {
+    return new PtyLine(fs.openSync(device, fs.constants.O_RDWR | fs.constants.O_NOCTTY));
+  }
+
+  on(event: 'data', listener: (d: Buffer) => void): this {
+    this.reader.on(event, listener);
+    return this;
+  }
+
+  write(data: string): void {
+    const b = Buffer.from(data, 'latin1');
+    for (let off = 0; off < b.length; ) off += fs.writeSync(this.fd, b, off);
+  }
+
+  destroy(): void {
+    this.reader.destroy(); // closes the descriptor
+  }
+}
+
+/**
  * A minimal DTE: sends bytes and times how long until the reply ends with a marker, or
  * counts markers as they arrive. The same loop against the emulator and against its peer,
  * and as light as possible, so the figures are the servers', not the client's.
@@ -52,7 +116,7 @@ export class RoundTripper {
   private waiting: { marker: string; resolve: () => void } | null = null;
   private counting: { marker: string; each: () => void; tail: string } | null = null;
 
-  constructor(readonly socket: Duplex) {
+  constructor(readonly socket: Line) {
     (socket as net.Socket).setNoDelay?.(true);
     socket.on('data', (d: Buffer) => this.onData(d.toString('latin1')));
   }
@@ -130,7 +194,7 @@ export class RoundTripper {
   }
 
   /** Takes over a stream a DteClient has set up (its listeners go: one reader only). */
-  static takeOver(stream: Duplex): RoundTripper {
+  static takeOver(stream: net.Socket | import('node:stream').Duplex): RoundTripper {
     stream.removeAllListeners('data');
     return new RoundTripper(stream);
   }

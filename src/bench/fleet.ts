@@ -15,10 +15,16 @@ import type { ChildMemory, ChildReady, ChildRequest, ChildStatus } from './fleet
 
 export interface FleetRun {
   modems: number;
+  /** One listener for the fleet (--shared-port) instead of a port per modem. */
+  sharedPort: boolean;
+  /** Descriptors the fleet's process had open with every DTE connected and every session online. */
+  fds: number | null;
   /** startFleet() until every modem listened (in the child). */
   startupMs: number;
   /** First DTE connection until every MQTT session was online. */
   onlineMs: number;
+  /** CPU time of the fleet's process (user + system) from ready until every session was online, and the DTEs' (this process's) over the same span, ms. */
+  onlineCpuMs: { fleet: number; dtes: number };
   online: number;
   rssMB: number;
   /** (RSS - baseline) / N, and the same for the JS heap. */
@@ -43,8 +49,15 @@ function ask<T>(child: ChildProcess, req: ChildRequest): Promise<T> {
   });
 }
 
-export async function benchFleet(modems: number, opts: { intervalMs: number; publishingMs: number; timeoutMs?: number }): Promise<FleetRun> {
-  const child = fork(CHILD, [String(modems)], { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+/** Connects in batches: thousands of connects at once overflow the listener's backlog, and a dropped SYN waits a second to be sent again. */
+async function connectAll(addresses: { host: string; port: number }[]): Promise<DteClient[]> {
+  const out: DteClient[] = [];
+  for (let i = 0; i < addresses.length; i += 256) out.push(...(await Promise.all(addresses.slice(i, i + 256).map((e) => DteClient.connectTcp(e.port, e.host)))));
+  return out;
+}
+
+export async function benchFleet(modems: number, opts: { intervalMs: number; publishingMs: number; timeoutMs?: number; sharedPort?: boolean; fillTimeoutMs?: number }): Promise<FleetRun> {
+  const child = fork(CHILD, [String(modems), ...(opts.sharedPort ? ['shared'] : [])], { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   try {
     const ready = await Promise.race([
@@ -52,35 +65,44 @@ export async function benchFleet(modems: number, opts: { intervalMs: number; pub
       exited.then((code) => Promise.reject(new Error(`fleet child exited (${code}) before ready`))),
     ]);
     // The ready line is the contract: the DTEs find their modems through it.
-    const tcp = parseTcpList(/ tcp=(\S+)/.exec(ready.readyLine)![1]);
+    const shared = / tcp-shared=(\S+)/.exec(ready.readyLine);
+    const tcp = shared ? Array.from({ length: modems }, () => parseTcpList(shared[1])[0]) : parseTcpList(/ tcp=(\S+)/.exec(ready.readyLine)![1]);
     const url = /broker=mqtt:\/\/(\S+)/.exec(ready.readyLine)![1];
     const abort = new AbortController();
     setMaxListeners(0, abort.signal);
     const t0 = performance.now();
-    const dtes = await Promise.all(tcp.map((e) => DteClient.connectTcp(e.port, e.host)));
+    const cpu0 = process.cpuUsage();
+    const dtes = await connectAll(tcp);
     const runs = dtes.map((d, i) => runScriptedDte(d, i, { url, intervalMs: opts.intervalMs, qos: 0, timeoutMs: 60_000 }, abort.signal));
     const deadline = performance.now() + (opts.timeoutMs ?? 120_000);
-    let online = 0;
-    while ((online = (await ask<ChildStatus>(child, 'status')).online) < modems && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    let st: ChildStatus;
+    while ((st = await ask<ChildStatus>(child, 'status')).online < modems && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const onlineMs = performance.now() - t0;
+    const dteCpu = process.cpuUsage(cpu0);
+    const onlineCpuMs = { fleet: st.cpuMs - ready.cpuMs, dtes: (dteCpu.user + dteCpu.system) / 1000 };
     // Everyone publishing for a while before memory is read.
     await new Promise((r) => setTimeout(r, opts.publishingMs));
     const mem = await ask<ChildMemory>(child, 'measure');
+    const fds = mem.fds;
     const perModem = (m: ChildMemory) => ({
       rssMB: m.rss / 2 ** 20,
       perModemKB: (m.rss - ready.baseline.rss) / modems / 1024,
       heapPerModemKB: (m.heapUsed - ready.baseline.heapUsed) / modems / 1024,
     });
     const fillFrom = performance.now();
-    while (!(await ask<ChildStatus>(child, 'status')).logsFull && performance.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    const fillDeadline = opts.fillTimeoutMs === undefined ? deadline : fillFrom + opts.fillTimeoutMs;
+    while (!(await ask<ChildStatus>(child, 'status')).logsFull && performance.now() < fillDeadline) await new Promise((r) => setTimeout(r, 250));
     const full = await ask<ChildMemory>(child, 'measure');
     abort.abort();
     const report = summarize(await Promise.all(runs));
     await Promise.all(dtes.map((d) => d.close()));
     return {
       modems,
+      sharedPort: opts.sharedPort === true,
+      fds,
       startupMs: ready.startupMs,
       onlineMs,
+      onlineCpuMs,
       online: mem.online,
       ...perModem(mem),
       full: full.logsFull ? { ...perModem(full), afterMs: performance.now() - fillFrom } : null,

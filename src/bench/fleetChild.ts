@@ -5,6 +5,7 @@
  */
 import { startFleet } from '../fleet';
 import { mqttSession } from '../commands/mqtt';
+import { openFileCount } from '../transport/fdLimit';
 
 export type ChildRequest = 'status' | 'measure' | 'stop';
 export interface ChildStatus {
@@ -12,8 +13,12 @@ export interface ChildStatus {
   online: number;
   /** Every modem's AT log has wrapped: what a modem holds after a long run. */
   logsFull: boolean;
+  /** The fleet process's CPU time so far (user + system), ms. */
+  cpuMs: number;
 }
 export interface ChildMemory extends ChildStatus {
+  /** Open file descriptors (null where they cannot be counted). */
+  fds: number | null;
   rss: number;
   heapUsed: number;
   external: number;
@@ -21,6 +26,7 @@ export interface ChildMemory extends ChildStatus {
 export interface ChildReady {
   readyLine: string;
   startupMs: number;
+  cpuMs: number;
   baseline: { rss: number; heapUsed: number; external: number };
 }
 
@@ -29,6 +35,10 @@ const gc = () => {
   if (!g) throw new Error('fleetChild needs node --expose-gc');
   g();
   g();
+};
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 };
 const memory = () => {
   gc();
@@ -39,23 +49,25 @@ const memory = () => {
 async function main(modems: number): Promise<void> {
   const send = (m: unknown) => process.send!(m);
   const baseline = memory(); // every module loaded: code is not a modem's cost
-  const fleet = await startFleet({ modems, tcp: { host: '127.0.0.1', port: 0 }, brokerPort: 0, brokerTlsPort: false });
+  const fleet = await startFleet({ modems, tcp: { host: '127.0.0.1', port: 0 }, sharedPort: process.argv[3] === 'shared', brokerPort: 0, brokerTlsPort: false });
   const status = (): ChildStatus => ({
     online: fleet.modems.filter((m) => m.modem.feature(mqttSession).state === 1).length,
     logsFull: fleet.modems.every((m) => m.control.atLog.last >= m.control.atLog.capacity),
+    cpuMs: cpuMs(),
   });
   process.on('message', async (req: ChildRequest) => {
     if (req === 'status') send(status() satisfies ChildStatus);
-    else if (req === 'measure') send({ ...status(), ...memory() } satisfies ChildMemory);
+    else if (req === 'measure') send({ ...status(), ...memory(), fds: openFileCount() } satisfies ChildMemory);
     else {
       await fleet.stop();
       process.exit(0);
     }
   });
-  send({ readyLine: fleet.readyLine, startupMs: fleet.startupMs, baseline } satisfies ChildReady);
+  send({ readyLine: fleet.readyLine, startupMs: fleet.startupMs, cpuMs: cpuMs(), baseline } satisfies ChildReady);
 }
 
 if (require.main === module) {
+  // argv: N, then `shared` for one listener for the fleet (--shared-port).
   main(Number(process.argv[2])).catch((err: Error) => {
     process.stderr.write(`fleetChild: ${err.stack ?? err.message}\n`);
     process.exit(1);

@@ -5,13 +5,13 @@
  *    echo server from a bare socket;
  * 9. a PubSubClient-style MQTT publish loop over the stack (MQTT packets in `AT+CIPSEND`,
  *    the delivery read with `AT+CIPRXGET`) against the SM* loop (`AT+SMPUB` → `+SMPUBLISH`).
- * The DTE is a TCP client of the emulator, as firmware on a host would be.
+ * The DTE is a TCP client of the emulator (the CLI in its own process), as firmware on a
+ * host would be; the echo server runs in a process of its own.
  */
-import * as net from 'node:net';
 import { DteClient } from '../client/dteClient';
-import { startEmulator, type EmulatorHandle } from '../emulator';
-import { closeServer, latency, listenAny, ratio, RoundTripper, sideBySide, type Latency } from './common';
-import { benchMqttLoop } from './mqtt';
+import { latency, ratio, repeat, RoundTripper, sideBySide, type Latency } from './common';
+import { LOOP_COMMAND, LOOP_END, modemRig } from './mqtt';
+import { startEmulatorProcess, startPeer, type EmulatorProcess } from './procs';
 
 export interface EchoResult {
   emulator: Latency;
@@ -29,15 +29,15 @@ export interface CipMqttResult {
 }
 
 interface Rig {
-  emu: EmulatorHandle;
+  emu: EmulatorProcess;
   dte: RoundTripper;
   close(): Promise<void>;
 }
 
 /** An emulator with its stack up in multi mode, CIPQSEND=1 and CIPRXGET=1, connection 0 to `to`. */
 async function rig(host: string, port: number): Promise<Rig> {
-  const emu = await startEmulator({ tcp: { host: '127.0.0.1', port: 0 }, brokerPort: 0, brokerTlsPort: false });
-  const setup = await DteClient.connectTcp(emu.endpoints.tcp!.port);
+  const emu = await startEmulatorProcess(['--tcp', '127.0.0.1:0', '--broker-port', '0', '--log-level', 'warn']);
+  const setup = await DteClient.connectTcp(emu.tcp!.port);
   await setup.ok('AT');
   for (const line of ['ATE0', 'AT+CIPMUX=1', 'AT+CIPQSEND=1', 'AT+CIPRXGET=1', 'AT+CSTT="CMNET"', 'AT+CIICR']) await setup.ok(line);
   await setup.ok('AT+CIFSR;E0'); // the bare address has no OK (TinyGSM's trick)
@@ -63,12 +63,8 @@ async function cipEcho(dte: RoundTripper, payload: string): Promise<number> {
 }
 
 export async function benchTcpEcho(iterations: number, chunks: number): Promise<EchoResult> {
-  const echo = net.createServer((s) => {
-    s.setNoDelay(true);
-    s.on('data', (d) => s.write(d));
-    s.on('error', () => undefined);
-  });
-  const port = await listenAny(echo);
+  const echo = await startPeer<{ port: number }>('echo');
+  const port = echo.ready.port;
   const r = await rig('127.0.0.1', port);
   const peer = await RoundTripper.connect(port);
   try {
@@ -99,7 +95,7 @@ export async function benchTcpEcho(iterations: number, chunks: number): Promise<
   } finally {
     peer.close();
     await r.close();
-    await closeServer(echo);
+    await echo.rpc.stop();
   }
 }
 
@@ -126,8 +122,16 @@ export async function benchCipMqtt(iterations: number): Promise<CipMqttResult> {
     const samples: number[] = [];
     for (let i = 0; i < iterations; i++) samples.push(await loop());
     const cip = latency(samples);
-    const sm = (await benchMqttLoop(iterations, 'tcp')).emulator;
-    return { cip, sm, ratio: ratio(cip.p50, sm.p50) };
+    await r.close();
+    const smRig = await modemRig('bench/loop/modem');
+    try {
+      const trip = () => smRig.dte.trip(LOOP_COMMAND, LOOP_END);
+      await repeat(Math.min(200, iterations), trip);
+      const sm = latency(await repeat(iterations, trip));
+      return { cip, sm, ratio: ratio(cip.p50, sm.p50) };
+    } finally {
+      await smRig.close();
+    }
   } finally {
     await r.close();
   }

@@ -11,6 +11,24 @@ import { Duplex } from 'node:stream';
 import type { Address } from '../address';
 
 /**
+ * Where an end's writes go instead of straight to its peer: the fault link's channel for
+ * that direction, which hands them on (or loses or delays them) through routePipe()'s
+ * outlets.
+ */
+export interface PipeRoute {
+  data(bytes: Buffer): void;
+  /** The writer ended its side. */
+  end(): void;
+}
+
+/** One way into an end's reader: what a route hands bytes on to. */
+export interface PipeOutlet {
+  write(bytes: Buffer): void;
+  end(): void;
+  readonly destroyed: boolean;
+}
+
+/**
  * One end of an in-memory pipe: what is written comes out of the peer, one turn later
  * (never synchronously: mqtt.js and aedes are not re-entrant), in order, writes gathered
  * while corked delivered as one chunk. Like a TCP socket without half-open: an end that
@@ -18,6 +36,7 @@ import type { Address } from '../address';
  */
 class PipeEnd extends Duplex {
   peer: PipeEnd | null = null;
+  route: PipeRoute | null = null;
 
   constructor() {
     super({ allowHalfOpen: false });
@@ -37,18 +56,23 @@ class PipeEnd extends Duplex {
 
   private send(bytes: Buffer, cb: (err?: Error | null) => void): void {
     process.nextTick(() => {
-      const peer = this.peer;
-      if (peer && !peer.destroyed) peer.push(bytes);
+      if (this.route) this.route.data(bytes);
+      else this.peer?.fromPeer(bytes);
       cb();
     });
   }
 
   override _final(cb: (err?: Error | null) => void): void {
     process.nextTick(() => {
-      const peer = this.peer;
-      if (peer && !peer.destroyed) peer.push(null);
+      if (this.route) this.route.end();
+      else this.peer?.fromPeer(null);
       cb();
     });
+  }
+
+  /** Bytes (or the end, null) for this end's reader. */
+  fromPeer(bytes: Buffer | null): void {
+    if (!this.destroyed) this.push(bytes);
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
@@ -62,6 +86,14 @@ class PipeEnd extends Duplex {
   }
 }
 
+const outlet = (end: PipeEnd): PipeOutlet => ({
+  write: (bytes) => end.fromPeer(bytes),
+  end: () => end.fromPeer(null),
+  get destroyed() {
+    return end.destroyed;
+  },
+});
+
 /** Two connected duplex streams, like the two ends of a socket. */
 export function duplexPair(): [Duplex, Duplex] {
   const a = new PipeEnd();
@@ -69,6 +101,20 @@ export function duplexPair(): [Duplex, Duplex] {
   a.peer = b;
   b.peer = a;
   return [a, b];
+}
+
+/**
+ * Sends what `near` writes through `up` and what its peer writes through `down`, instead of
+ * straight across; the outlets are where the routes hand bytes on: `far` to the peer's
+ * reader, `near` to this end's. `near` must be an end duplexPair() made.
+ */
+export function routePipe(near: Duplex, up: PipeRoute, down: PipeRoute): { far: PipeOutlet; near: PipeOutlet } {
+  const a = near as PipeEnd;
+  const b = a.peer;
+  if (!(a instanceof PipeEnd) || !b) throw new Error('routePipe: not a connected in-memory pipe end');
+  a.route = up;
+  b.route = down;
+  return { far: outlet(b), near: outlet(a) };
 }
 
 /** Opens an in-memory connection to a broker: the returned end is the client's. */

@@ -23,7 +23,7 @@ const NOT_IN_A_FLEET: [keyof CliSettings, string][] = [
 export function toFleetOptions(s: CliSettings, env: NodeJS.ProcessEnv = process.env): FleetOptions {
   for (const [key, why] of NOT_IN_A_FLEET) if (s[key] !== undefined && s[key] !== false) throw new UsageError(`--modems cannot be used with ${why}`);
   const { tcp, pty, serial: _s, stdio: _i, ...common } = toEmulatorOptions({ ...s, shard: undefined });
-  const opts: FleetOptions = { ...common, modems: s.modems ?? 1, tcp: tcp || undefined, pty, shard: resolveShard(s.shard, env)?.shard };
+  const opts: FleetOptions = { ...common, modems: s.modems ?? 1, tcp: tcp || undefined, pty, shard: resolveShard(s.shard, env)?.shard, sharedPort: s.sharedPort === true || undefined };
   try {
     checkFleetOptions(opts);
   } catch (err) {

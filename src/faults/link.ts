@@ -15,21 +15,26 @@
  * packet loss and refusals need plain MQTT to see packets (a TLS CONNECT is refused by
  * closing the connection instead).
  *
- * A plain connection to the embedded broker (in this process) takes no sockets at all:
- * dial() hands the session an in-memory stream (broker/inMemory.ts) and the proxy's
- * two channels sit between that stream and one the broker handles, with the same faults
- * and counters. Only the transport differs; TLS and other brokers stay on sockets.
+ * The proxy is in the byte path only while it has something to do. A plain connection
+ * (not the session's TLS) takes no proxy socket at all: dial() hands the session a stream
+ * whose two directions pass the proxy's channels, and a channel hands each chunk straight
+ * on, only counting its packets, while no fault acts on its direction, nothing waits in it
+ * and nobody listens to the `packet` tap; otherwise it splits packets and loses or delays
+ * them as above. To the embedded broker (in this process) the stream is an in-memory pipe
+ * (broker/inMemory.ts) to the broker's own end; to another broker it wraps the socket
+ * dial() opened. The session's TLS connections to another broker still pass the loopback
+ * proxy, as raw bytes.
  */
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock';
-import { localBroker, duplexPair, type LocalConnector } from '../broker/inMemory';
+import { localBroker, duplexPair, routePipe, type LocalConnector, type PipeOutlet } from '../broker/inMemory';
 import type { DialedLink, HttpLinkFaults, LinkDialer } from '../modem/modem';
 import type { Address } from '../address';
 import type { Random } from '../random';
-import { connack, describePacket, PacketSplitter, type PacketInfo } from './mqttPackets';
+import { connack, describePacket, PacketCounter, PacketSplitter, type PacketInfo } from './mqttPackets';
 
 /** `up`: module → broker; `down`: broker → module. */
 export type Direction = 'up' | 'down' | 'both';
@@ -62,9 +67,17 @@ function errno(code: string, message: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });
 }
 
+/** Where a channel hands bytes on: a socket, a stream, or an in-memory pipe's outlet. */
+interface Outlet extends PipeOutlet {
+  cork?(): void;
+  uncork?(): void;
+}
+
 /** One direction of a proxied connection: lose, delay, then write in order. */
 class Channel {
   private splitter: PacketSplitter | null = null;
+  /** Counts the packets that pass straight on, and knows where the one under way ends. */
+  private readonly counter = new PacketCounter();
   /**
    * Packets waiting for their time, in arrival order. One timer for the head only: timers
    * of different lengths due at the same moment may fire in any order, packets may not.
@@ -77,7 +90,7 @@ class Channel {
   constructor(
     private readonly link: FaultLink,
     private readonly way: Way,
-    private readonly to: Duplex,
+    private readonly to: Outlet,
   ) {}
 
   /** Plain MQTT: split into packets; anything else (TLS) passes as chunks. */
@@ -89,14 +102,40 @@ class Channel {
     return this.queue.length > 0;
   }
 
+  /**
+   * Bytes may go straight on: no fault acts on this direction, nothing waits, no packet is
+   * half split, and nobody taps the packets.
+   */
+  private get straight(): boolean {
+    const { state } = this.link;
+    if (this.queue.length > 0 || this.splitter?.pending) return false;
+    if (state.loss && applies(state.loss.direction, this.way)) return false;
+    if (state.delay && state.delay.ms > 0 && applies(state.delay.direction, this.way)) return false;
+    return this.link.listenerCount('packet') === 0;
+  }
+
   feed(chunk: Buffer): void {
+    if (this.straight) {
+      if (this.splitter) this.link.counters[this.way] += this.counter.count(chunk);
+      else this.link.counters[this.way]++;
+      if (!this.to.destroyed) this.to.write(chunk);
+      return;
+    }
     if (!this.splitter) return this.pass(chunk, null);
+    // A packet begun while bytes went straight on ends the same way; splitting starts at the next.
+    let from = 0;
+    if (!this.counter.atBoundary) {
+      from = this.counter.finish(chunk);
+      if (this.counter.atBoundary) this.link.counters[this.way]++;
+      if (!this.to.destroyed) this.to.write(chunk.subarray(0, from));
+      if (from >= chunk.length) return;
+    }
     // The packets of one chunk that pass at once go out in one write, not one each.
-    this.to.cork();
+    this.to.cork?.();
     try {
-      for (const p of this.splitter.push(chunk)) this.pass(p, describePacket(p));
+      for (const p of this.splitter.push(from > 0 ? chunk.subarray(from) : chunk)) this.pass(p, describePacket(p));
     } finally {
-      this.to.uncork();
+      this.to.uncork?.();
     }
   }
 
@@ -152,6 +191,52 @@ class Channel {
   }
 }
 
+/**
+ * The session's end of a plain connection to another broker: the socket dial() opened,
+ * with the proxy's channels on both directions and no proxy socket between. Writes go
+ * through synchronously (the far side is the kernel, not code in this process).
+ */
+class LinkedSocket extends Duplex {
+  /** Where the session's writes go: the up channel (through the framing check). */
+  up: { feed(bytes: Buffer): void; endAfterQueue(): void } | null = null;
+
+  constructor(readonly socket: net.Socket) {
+    super({ allowHalfOpen: false });
+  }
+
+  override _read(): void {
+    // The socket's data is pushed by the down channel.
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.up!.feed(chunk);
+    this.afterWrite(cb);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    this.socket.cork();
+    for (const c of chunks) this.up!.feed(c.chunk);
+    this.socket.uncork();
+    this.afterWrite(cb);
+  }
+
+  /** The socket's own backpressure holds the writer back. */
+  private afterWrite(cb: (err?: Error | null) => void): void {
+    if (this.socket.writableNeedDrain) this.socket.once('drain', () => cb());
+    else cb();
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.up!.endAfterQueue();
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.socket.destroy();
+    cb(err);
+  }
+}
+
 interface Waiting {
   upstream: Duplex | null;
   refuse?: number;
@@ -181,7 +266,7 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
     return this.cuts.size;
   }
 
-  async dial(to: Address, timeoutMs = 60_000): Promise<DialedLink> {
+  async dial(to: Address, timeoutMs = 60_000, opts: { tls?: boolean } = {}): Promise<DialedLink> {
     if (this.state.broker === 'down') {
       this.counters.refused++;
       throw errno('ECONNREFUSED', `connect ECONNREFUSED ${to.host}:${to.port} (fault: brokerDown)`);
@@ -190,8 +275,9 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
     if (local) {
       const broker = this.state.broker;
       const refuse = broker ? broker.refuse : undefined;
-      return { ...to, stream: () => this.connectLocal(local, refuse) };
+      return { ...to, inProcess: true, stream: () => this.connectLocal(local, refuse) };
     }
+    if (!opts.tls) return this.dialDirect(to, timeoutMs);
     const proxy = await this.listen();
     // A dial whose client never came (mqtt.js refused its options) leaves nothing behind.
     for (const w of this.waiting.splice(0)) w.upstream?.destroy();
@@ -262,12 +348,115 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
     });
   }
 
-  /** The session's end of an in-memory connection to the embedded broker, through the proxy. */
+  /**
+   * The session's end of an in-memory connection to the embedded broker: the broker's pipe
+   * with the channels on both of its directions. A refusal is answered by a pipe of the
+   * link's own.
+   */
   private connectLocal(local: LocalConnector, refuse: number | undefined): Duplex {
-    const [session, device] = duplexPair();
-    const upstream = refuse === undefined && this.state.broker !== 'down' ? local() : null;
-    upstream?.on('error', () => undefined); // handled by the pair's close
-    this.accept(device, { upstream, refuse });
+    if (refuse !== undefined || this.state.broker === 'down') {
+      const [session, device] = duplexPair();
+      this.accept(device, { upstream: null, refuse });
+      return session;
+    }
+    const session = local();
+    session.on('error', () => undefined); // the session's client listens too
+    this.counters.connections++;
+    const mqtt = { known: false };
+    const channels = { up: null as Channel | null, down: null as Channel | null };
+    const outlets = routePipe(
+      session,
+      { data: (b) => this.route(channels, 'up', b, mqtt), end: () => channels.up!.endAfterQueue() },
+      { data: (b) => this.route(channels, 'down', b, mqtt), end: () => channels.down!.endAfterQueue() },
+    );
+    channels.up = new Channel(this, 'up', outlets.far);
+    channels.down = new Channel(this, 'down', outlets.near);
+    this.track(session, channels.up, channels.down, () => session.destroy());
+    return session;
+  }
+
+  /** A chunk into its channel; the first one (CONNECT or a TLS hello) sets both channels' framing. */
+  private route(channels: { up: Channel | null; down: Channel | null }, way: Way, bytes: Buffer, mqtt: { known: boolean }): void {
+    if (!mqtt.known) {
+      mqtt.known = true;
+      const plain = bytes[0] === 0x10; // CONNECT first: plain MQTT; TLS starts with 0x16 (high nibble 1 as well)
+      channels.up!.framing(plain);
+      channels.down!.framing(plain);
+    }
+    channels[way]!.feed(bytes);
+  }
+
+  /** Cuts and closes of a connection whose channels sit on a stream of the session's. */
+  private track(session: Duplex, up: Channel, down: Channel, destroy: () => void): void {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      up.drop();
+      down.drop();
+      this.cuts.delete(cut);
+    };
+    const cut = () => {
+      finish();
+      destroy();
+    };
+    this.cuts.add(cut);
+    session.once('close', finish);
+  }
+
+  /**
+   * A plain connection to another broker: the socket is opened now (a refused port or an
+   * unknown host fails here with its own code), and the session's stream wraps it.
+   */
+  private async dialDirect(to: Address, timeoutMs: number): Promise<DialedLink> {
+    const broker = this.state.broker as LinkState['broker'];
+    if (broker && broker !== 'down') {
+      const refuse = broker.refuse;
+      return {
+        ...to,
+        stream: () => {
+          const [session, device] = duplexPair();
+          this.accept(device, { upstream: null, refuse });
+          return session;
+        },
+      };
+    }
+    const socket = await this.connectUpstream(to, timeoutMs);
+    let used = false;
+    return {
+      ...to,
+      stream: () => {
+        if (used) throw new Error('a dialed link makes one connection');
+        used = true;
+        return this.linkSocket(socket);
+      },
+    };
+  }
+
+  private linkSocket(socket: net.Socket): Duplex {
+    const session = new LinkedSocket(socket);
+    session.on('error', () => undefined);
+    if (this.state.broker === 'down' || socket.destroyed) {
+      session.destroy();
+      return session;
+    }
+    this.counters.connections++;
+    const mqtt = { known: false };
+    const channels = {
+      up: new Channel(this, 'up', socket),
+      down: new Channel(this, 'down', {
+        write: (b) => session.push(b),
+        end: () => session.push(null),
+        get destroyed() {
+          return session.destroyed;
+        },
+      }),
+    };
+    session.up = { feed: (b) => this.route(channels, 'up', b, mqtt), endAfterQueue: () => channels.up.endAfterQueue() };
+    socket.on('data', (b: Buffer) => this.route(channels, 'down', b, mqtt));
+    socket.once('end', () => channels.down.endAfterQueue());
+    socket.once('close', () => session.destroy());
+    this.track(session, channels.up, channels.down, () => session.destroy());
     return session;
   }
 

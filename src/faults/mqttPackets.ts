@@ -10,6 +10,11 @@ export const PACKET_TYPES = ['', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUB
 export class PacketSplitter {
   private data: Buffer = Buffer.alloc(0);
 
+  /** Bytes of a packet not yet complete are held. */
+  get pending(): boolean {
+    return this.data.length > 0;
+  }
+
   push(chunk: Buffer): Buffer[] {
     this.data = this.data.length ? Buffer.concat([this.data, chunk]) : chunk;
     const out: Buffer[] = [];
@@ -27,6 +32,74 @@ export class PacketSplitter {
       out.push(d.subarray(0, i + 1 + len));
       this.data = d.subarray(i + 1 + len);
     }
+  }
+}
+
+/**
+ * Counts whole packets in a byte stream as it passes, copying nothing: the fixed header's
+ * remaining length is read across chunks, and the body skipped. It also knows where the
+ * packet under way ends, so a stream that passed uncounted bytes can start splitting
+ * packets (PacketSplitter) at the next boundary.
+ */
+export class PacketCounter {
+  /** 0: at a packet boundary; 1: reading the remaining length; 2: in the body. */
+  private phase = 0;
+  private length = 0;
+  private shift = 1;
+  private left = 0;
+
+  get atBoundary(): boolean {
+    return this.phase === 0;
+  }
+
+  /** Packets completed by `chunk` (from `from`, up to `to`). */
+  count(chunk: Buffer, from = 0, to = chunk.length): number {
+    let n = 0;
+    let i = from;
+    while (i < to) {
+      if (this.phase === 0) {
+        this.phase = 1;
+        this.length = 0;
+        this.shift = 1;
+        i++;
+      } else if (this.phase === 1) {
+        const b = chunk[i++];
+        this.length += (b & 0x7f) * this.shift;
+        this.shift *= 128;
+        // At most four length bytes (MQTT 3.1.1 §2.2.3); a fifth ends the field regardless.
+        if ((b & 0x80) === 0 || this.shift > 128 ** 4) {
+          if (this.length === 0) {
+            n++;
+            this.phase = 0;
+          } else {
+            this.left = this.length;
+            this.phase = 2;
+          }
+        }
+      } else {
+        const take = Math.min(this.left, to - i);
+        this.left -= take;
+        i += take;
+        if (this.left === 0) {
+          n++;
+          this.phase = 0;
+        }
+      }
+    }
+    return n;
+  }
+
+  /** Where the packet under way ends in `chunk` (0 at a boundary; chunk.length if it goes on), consuming up to there. */
+  finish(chunk: Buffer): number {
+    let i = 0;
+    while (this.phase !== 0 && i < chunk.length) {
+      if (this.phase === 2) {
+        const take = Math.min(this.left, chunk.length - i);
+        this.count(chunk, i, i + take);
+        i += take;
+      } else this.count(chunk, i, ++i);
+    }
+    return i;
   }
 }
 

@@ -11,6 +11,7 @@
  */
 import type { Modem, WireTap } from '../modem/modem';
 import type { Random } from '../random';
+import { wireBytes, type Sink, type WireData } from '../uart/pacer';
 
 export type WireDirection = 'rx' | 'tx' | 'both';
 
@@ -19,7 +20,7 @@ export class FaultWire implements WireTap {
   private holdInput = false;
   private heldOut: Buffer[] = [];
   private heldIn: Buffer[] = [];
-  private send: ((data: Buffer) => void) | null = null;
+  private send: Sink | null = null;
   /** Bytes flipped so far, both ways. */
   garbled = 0;
 
@@ -41,10 +42,16 @@ export class FaultWire implements WireTap {
     return this.noise(data, 'rx');
   }
 
-  tx(data: Buffer, send: (data: Buffer) => void): void {
+  tx(data: WireData, send: Sink): void {
     this.send = send;
-    if (this.modem.frozen) this.heldOut.push(Buffer.from(data));
-    else send(this.noise(data, 'tx'));
+    if (this.modem.frozen) this.heldOut.push(Buffer.from(wireBytes(data)));
+    else if (this.garbles('tx')) send(this.noise(wireBytes(data), 'tx'));
+    else send(data);
+  }
+
+  private garbles(way: 'rx' | 'tx'): boolean {
+    const g = this.garble;
+    return g !== null && (g.direction === 'both' || g.direction === way);
   }
 
   freeze(input: 'drop' | 'hold'): void {
@@ -64,7 +71,7 @@ export class FaultWire implements WireTap {
 
   private noise(data: Buffer, way: 'rx' | 'tx'): Buffer {
     const g = this.garble;
-    if (!g || (g.direction !== 'both' && g.direction !== way)) return data;
+    if (!g || !this.garbles(way)) return data;
     let out: Buffer | null = null;
     for (let i = 0; i < data.length; i++) {
       if (!this.random.chance(g.rate)) continue;

@@ -5,7 +5,8 @@
  * one embedded broker, one logger (a child per modem says which one logged), one
  * command table (immutable) and, with a control API, one cloud client and one server.
  *
- * Wires: consecutive TCP ports from `tcp.port` (port 0: each any free port), or ptys
+ * Wires: consecutive TCP ports from `tcp.port` (port 0: each any free port), one TCP port
+ * for every modem (`sharedPort`: each connection takes the lowest free modem), or ptys
  * behind a symlink pattern with `%d` (the modem's index, from 0).
  */
 import * as path from 'node:path';
@@ -24,6 +25,7 @@ import { StateDir } from '../stateDir';
 import { isFdExhaustion, openFileLimit } from '../transport/fdLimit';
 import type { PtyEndpoint } from '../transport/pty';
 import type { TcpEndpoint } from '../transport/tcp';
+import { SharedTcpListener } from '../transport/tcpShared';
 import { checkFdBudget } from './fdBudget';
 import { identityFor } from './identity';
 import { checkShard, firstDevice, formatShard, type Shard } from './shard';
@@ -47,6 +49,11 @@ export interface FleetOptions extends Omit<EmulatorOptions, 'tcp' | 'pty' | 'std
   tcp?: { host?: string; port?: number };
   /** pty wires: a symlink pattern with `%d` for the modem's index, e.g. /tmp/ttySIM800-%d. */
   pty?: string;
+  /**
+   * One TCP listener (at `tcp`, default 127.0.0.1:2323) for every modem: each new connection
+   * takes the free modem with the lowest index. One file descriptor per modem instead of two.
+   */
+  sharedPort?: boolean;
   /** Modems started at once (default 50): listening sockets and ptys are made in batches of this size. */
   concurrency?: number;
   /**
@@ -66,6 +73,8 @@ export interface FleetOptions extends Omit<EmulatorOptions, 'tcp' | 'pty' | 'std
 export interface FleetEndpoints {
   /** Modem i's TCP address is tcp[i]. */
   tcp?: TcpEndpoint[];
+  /** With sharedPort: the one address every modem is reached at (a connection gets the lowest free one). */
+  sharedTcp?: TcpEndpoint;
   /** Modem i's pty is pty[i]. */
   pty?: PtyEndpoint[];
   broker?: string;
@@ -95,8 +104,9 @@ export interface FleetHandle {
 export function checkFleetOptions(o: FleetOptions): void {
   if (!Number.isInteger(o.modems) || o.modems < 1) throw new OptionError('modems', `modems: "${o.modems}" is not a whole number of modems (1 or more)`);
   if (o.tcp && o.pty !== undefined) throw new OptionError('pty', 'a fleet takes tcp or pty wires, not both');
+  if (o.sharedPort && o.pty !== undefined) throw new OptionError('sharedPort', 'a shared port is TCP: not with pty wires');
   const port = o.tcp?.port;
-  if (port !== undefined && port !== 0 && port + o.modems - 1 > 65535) {
+  if (!o.sharedPort && port !== undefined && port !== 0 && port + o.modems - 1 > 65535) {
     throw new OptionError('tcp', `${o.modems} consecutive ports from ${port} go past 65535: start lower or use port 0`);
   }
   if (o.pty !== undefined && o.modems > 1 && !o.pty.includes(PTY_INDEX)) {
@@ -110,12 +120,16 @@ export function checkFleetOptions(o: FleetOptions): void {
 
 /** Modem i's own options: its wire, identity, seed, state directory and logger. */
 function memberOptions(o: FleetOptions, base: ModemConfig, i: number, log: Logger): EmulatorOptions {
-  const { modems: _n, tcp, pty, concurrency: _c, exportCa, shard: _s, control: _k, trace, ...common } = o;
+  const { modems: _n, tcp, pty, concurrency: _c, exportCa, shard: _s, control: _k, trace, sharedPort, ...common } = o;
   // The device's index in the whole fleet (all shards): what its identity, seed and port follow.
   const g = firstDevice(o.shard, o.modems) + i;
   const first = tcp?.port ?? 2323;
   const wire: EmulatorOptions =
-    pty !== undefined ? { pty: pty.split(PTY_INDEX).join(String(i)), tcp: false } : { tcp: { host: tcp?.host ?? '127.0.0.1', port: first === 0 ? 0 : first + g } };
+    pty !== undefined
+      ? { pty: pty.split(PTY_INDEX).join(String(i)), tcp: false }
+      : sharedPort
+        ? { tcp: false } // the fleet's one listener connects the DTEs
+        : { tcp: { host: tcp?.host ?? '127.0.0.1', port: first === 0 ? 0 : first + g } };
   return {
     ...common,
     ...wire,
@@ -134,7 +148,7 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
   checkFleetOptions(options);
   // The identity every modem's is derived from: checked once, before anything starts.
   const base = mergeModemConfig(options.modem);
-  if (options.shard) checkShard(options.shard, options.modems, base, options.pty === undefined ? (options.tcp?.port ?? 2323) : undefined);
+  if (options.shard) checkShard(options.shard, options.modems, base, options.pty === undefined && !options.sharedPort ? (options.tcp?.port ?? 2323) : undefined);
   const started = performance.now();
   const log = options.logger ?? silentLogger;
   checkFdBudget(options, log);
@@ -201,8 +215,25 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
   }
 
   const endpoints: FleetEndpoints = { broker: running.url, brokerTls: running.tlsUrl };
+  let listener: SharedTcpListener | null = null;
   if (options.pty !== undefined) endpoints.pty = modems.map((m) => m.endpoints.pty!);
-  else endpoints.tcp = modems.map((m) => m.endpoints.tcp!);
+  else if (options.sharedPort) {
+    listener = new SharedTcpListener(
+      modems.map((m) => m.modem),
+      { host: options.tcp?.host ?? '127.0.0.1', port: options.tcp?.port ?? 2323, reset: options.resetOnConnect },
+      log,
+    );
+    try {
+      endpoints.sharedTcp = await listener.open();
+    } catch (err) {
+      await server?.stop();
+      await cloud?.stop();
+      await Promise.all(modems.map((m) => m.stop()));
+      await running.stop();
+      stateDir?.release();
+      throw err;
+    }
+  } else endpoints.tcp = modems.map((m) => m.endpoints.tcp!);
   const startupMs = performance.now() - started;
   log.info({ modems: modems.length, ms: Math.round(startupMs) }, 'fleet ready');
 
@@ -222,6 +253,7 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      await listener?.close();
       await server?.stop();
       // Every session vanishes before the shared broker closes (its wills go out).
       await Promise.all(modems.map((m) => m.stop()));
@@ -234,12 +266,14 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
 
 /**
  * The fleet's one ready line: the single emulator's fields, with `tcp=` listing every
- * modem's address (runs of consecutive ports as FIRST-LAST), `pty=` the pattern, and
- * `shard=I/N` for a shard, and `modems=N` at the end.
+ * modem's address (runs of consecutive ports as FIRST-LAST), or `tcp-shared=` the one
+ * address of a shared port, `pty=` the pattern, `shard=I/N` for a shard, and `modems=N`
+ * at the end.
  */
 export function fleetReadyLine(e: FleetEndpoints, ptyPattern: string | undefined, n: number, shard?: Shard, control?: string): string {
   const parts = ['sim800-emu ready'];
   if (e.tcp) parts.push(`tcp=${formatTcpList(e.tcp)}`);
+  if (e.sharedTcp) parts.push(`tcp-shared=${formatHostPort(e.sharedTcp)}`);
   if (e.pty && ptyPattern !== undefined) parts.push(`pty=${ptyPattern}`);
   if (e.broker) parts.push(`broker=${e.broker}`);
   if (e.brokerTls) parts.push(`broker-tls=${e.brokerTls}`);

@@ -15,6 +15,7 @@ import type { Address } from '../address';
 import type { BrokerRouter } from '../net/routing';
 import { PROFILES, Timing, type TimingProfile } from '../profile';
 import { DEFAULT_SEED, seededRandom } from '../random';
+import { wireBytes, type Sink, type WireData } from '../uart/pacer';
 import type { Uart } from '../uart/uart';
 import { BearerSet, BearerStatus, type Bearer } from './bearer';
 import { DEFAULT_MODEM_CONFIG, type ModemConfig } from './config';
@@ -68,7 +69,7 @@ export interface WireTap {
   /** Bytes from the DTE before the engine sees them; may change, hold or drop them. */
   rx(data: Buffer): Buffer;
   /** Bytes to the DTE; `send` puts them on the wire (now or later, or never). */
-  tx(data: Buffer, send: (data: Buffer) => void): void;
+  tx(data: WireData, send: Sink): void;
 }
 /**
  * One MQTT packet of the module's session, as the control page and traces show it: its
@@ -110,11 +111,16 @@ export type WireObserver = (dir: 'rx' | 'tx', data: Buffer) => void;
 export interface DialedLink extends Address {
   /** When set, the session's connection is this stream instead of a socket to host:port. */
   stream?: () => Duplex;
+  /** The far end is in this process (the embedded broker in memory): it answers within the event-loop cycle. */
+  inProcess?: boolean;
 }
 
 export interface LinkDialer {
-  /** The address to dial instead of `to` (a fault proxy in front of it), or a stream to use. */
-  dial(to: Address, timeoutMs: number): Promise<DialedLink>;
+  /**
+   * The address to dial instead of `to` (a fault proxy in front of it), or a stream to use.
+   * `tls`: the caller speaks TLS over the address itself (it cannot take a stream).
+   */
+  dial(to: Address, timeoutMs: number, opts?: { tls?: boolean }): Promise<DialedLink>;
   /** What the faults do to HTTP requests (AT+HTTPACTION): refuse them, delay their responses. */
   readonly http?: HttpLinkFaults;
 }
@@ -187,6 +193,14 @@ export class Modem extends EventEmitter<ModemEvents> {
   simInserted: boolean;
   /** Fault hooks (src/faults/); null: bytes and connections pass untouched. */
   tap: WireTap | null = null;
+  /**
+   * Answers due within this event-loop cycle from a peer in this process (the embedded
+   * broker, in memory) to requests the lines of the DTE's last chunk made: a PUBACK, a
+   * SUBACK, the delivery of a publish to the module's own subscription. A wire may hold
+   * what the lines answered until these are in (two turns at most), so they leave in the
+   * same write. Counted from 0 again at every chunk.
+   */
+  answersDue = 0;
   link: LinkDialer | null = null;
   /** Sees every byte each way on the DTE's wire (traces); null: nobody looks. */
   wireObserver: WireObserver | null = null;
@@ -259,13 +273,13 @@ export class Modem extends EventEmitter<ModemEvents> {
    * Connects a DTE. One wire: a second DTE throws. The module powers up when the
    * first DTE arrives (or when it was off), like a board switched on with its firmware.
    */
-  connectDte(sink: (data: Buffer) => void, opts: { reset?: boolean } = {}): () => void {
+  connectDte(sink: Sink, opts: { reset?: boolean } = {}): () => void {
     if (this.hasDte) throw new Error('a DTE is already attached to this modem');
     this.hasDte = true;
     const wire = this.uart.connect(sink);
     // The observer sees what leaves for the DTE after the faults' tap (garbled, or held by a freeze until the thaw).
-    const send = (data: Buffer) => {
-      if (this.wireObserver !== null) this.wireObserver('tx', data);
+    const send = (data: WireData) => {
+      if (this.wireObserver !== null) this.wireObserver('tx', wireBytes(data));
       wire.write(data);
     };
     this.engine.setSink((data) => (this.tap ? this.tap.tx(data, send) : send(data)));
@@ -285,12 +299,28 @@ export class Modem extends EventEmitter<ModemEvents> {
   }
 
   receive(data: Buffer): void {
+    this.answersDue = 0;
     if (this.wireObserver !== null) this.wireObserver('rx', data);
     this.engine.receive(this.tap ? this.tap.rx(data) : data);
   }
 
   urc(...lines: string[]): void {
     if (this.powerState !== 'off') this.engine.urc(...lines);
+  }
+
+  /** An in-process answer is due this cycle (answersDue). */
+  expectAnswer(): void {
+    this.answersDue++;
+  }
+
+  /** An in-process answer came (before its URC is raised, so a wire holding for it sees none due). */
+  answered(): void {
+    if (this.answersDue > 0) this.answersDue--;
+  }
+
+  /** One URC line (urc() for one, without the array). */
+  urcLine(line: string): void {
+    if (this.powerState !== 'off') this.engine.urcLine(line);
   }
 
   /** Unframed unsolicited bytes (network data pushed to the DTE), queued like URCs. */

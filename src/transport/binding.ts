@@ -14,6 +14,7 @@ import type { BindingInterface, BindingPortInterface, OpenOptions, PortInfo, Por
 import { silentLogger } from '../log';
 import type { Modem } from '../modem/modem';
 import { OutputBound } from '../uart/outputBound';
+import { wireBytes } from '../uart/pacer';
 
 export const PATH_PREFIX = 'sim800://';
 
@@ -91,7 +92,7 @@ export class ModemPort implements BindingPortInterface {
     };
     // Autobaud locks onto the rate the program opened the port at.
     modem.uart.dteRate(options.baudRate);
-    this.detach = modem.connectDte((data) => this.onModemData(data), { reset });
+    this.detach = modem.connectDte((data) => this.onModemData(wireBytes(data)), { reset });
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { silentLogger } from '../log';
 import type { Modem } from '../modem/modem';
 import { OutputBound } from '../uart/outputBound';
+import { wireBytes } from '../uart/pacer';
 import type { Wire } from './wire';
 
 export interface InProcessWireOptions {
@@ -28,12 +29,13 @@ export class InProcessPort extends Duplex {
     this.bound = new OutputBound(log, { wire: 'in-process' });
     this.detach = modem.connectDte((bytes) => {
       const data = this.bound.fit(this.readableLength, bytes);
-      if (data) this.push(data);
+      if (data) this.push(wireBytes(data));
     }, opts);
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.modem.receive(chunk);
+    // The program may reuse its buffer once the write is done; the modem keeps what it gets.
+    this.modem.receive(Buffer.from(chunk));
     cb();
   }
 

@@ -14,6 +14,8 @@ import * as tty from 'node:tty';
 import type { Logger } from 'pino';
 import type { Modem } from '../modem/modem';
 import { OutputBound } from '../uart/outputBound';
+import { takeWire, type WireData } from '../uart/pacer';
+import { ANSWER_TURNS } from './tcp';
 import type { Wire } from './wire';
 
 /** A failure to provide a pty: one line for the user; no errno code, so the CLI exits 2. */
@@ -87,9 +89,15 @@ export class PtyTransport implements Wire<PtyEndpoint> {
   /** Programs that have the device open now, as the watch counts them. */
   private openers = 0;
   private detach: (() => void) | null = null;
-  private pending: Buffer[] = [];
+  /** Output not yet written to the master, oldest first. */
+  private pending: WireData[] = [];
   private pendingBytes = 0;
   private retry: NodeJS.Timeout | null = null;
+  private flushScheduled = false;
+  /** The modem is taking in a chunk the DTE sent: what it answers is written when it is done. */
+  private receiving = false;
+  /** Output waits for in-process answers (see the reader). */
+  private holding = false;
   private readonly bound: OutputBound;
   private closed = false;
   // A process that exits without stop() (process.exit in a script) still removes the link.
@@ -164,7 +172,18 @@ export class PtyTransport implements Wire<PtyEndpoint> {
       // An open that came before these bytes is taken in first: the opener's bytes go
       // to the module it opened, not to the one before the reset.
       this.watch?.check();
-      this.modem.receive(chunk);
+      this.receiving = true;
+      try {
+        this.modem.receive(chunk);
+      } finally {
+        this.receiving = false;
+      }
+      // In-process answers due (the embedded broker's acks or deliveries) join this write
+      // as soon as they are in, ANSWER_TURNS later at most (as on the TCP wire).
+      if (this.modem.answersDue > 0) {
+        this.holding = true;
+        this.schedule(ANSWER_TURNS);
+      } else if (!this.retry) this.flush();
     });
     reader.on('error', (err) => this.onBroken(err));
     this.reader = reader;
@@ -240,23 +259,49 @@ export class PtyTransport implements Wire<PtyEndpoint> {
     }
   }
 
-  /** Non-blocking writes to the master; what the far side has not taken waits here, bounded. */
-  private write(bytes: Buffer): void {
+  /**
+   * Non-blocking writes to the master; what the far side has not taken waits here, bounded.
+   * Gathered like the TCP wire's: the answers to a chunk from the DTE in one write once it
+   * is taken in, anything else once per event-loop turn.
+   */
+  private write(bytes: WireData): void {
     if (this.master < 0) return;
     const data = this.bound.fit(this.pendingBytes, bytes);
     if (!data) return;
     this.pending.push(data);
     this.pendingBytes += data.length;
-    if (!this.retry) this.flush();
+    if (this.receiving || this.retry) return;
+    if (this.holding) {
+      if (this.modem.answersDue === 0) {
+        this.holding = false;
+        this.flush();
+      }
+      return;
+    }
+    this.schedule(1);
+  }
+
+  /** A flush `turns` event-loop turns from now (one already scheduled stands). */
+  private schedule(turns: number): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    const later = (left: number) => () => {
+      if (left > 1 && this.holding) return void setImmediate(later(left - 1));
+      this.holding = false;
+      this.flushScheduled = false;
+      if (!this.retry) this.flush();
+    };
+    setImmediate(later(turns));
   }
 
   private flush(): void {
     this.retry = null;
+    if (this.pending.length > 1) this.pending.push(takeWire(this.pending));
     while (this.pending.length > 0 && this.master >= 0) {
       const head = this.pending[0];
       let n: number;
       try {
-        n = fs.writeSync(this.master, head);
+        n = typeof head === 'string' ? fs.writeSync(this.master, head, null, 'latin1') : fs.writeSync(this.master, head);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR') {
@@ -269,7 +314,7 @@ export class PtyTransport implements Wire<PtyEndpoint> {
         return;
       }
       this.pendingBytes -= n;
-      if (n < head.length) this.pending[0] = head.subarray(n);
+      if (n < head.length) this.pending[0] = typeof head === 'string' ? head.slice(n) : head.subarray(n);
       else this.pending.shift();
     }
     if (this.pending.length === 0) this.bound.drained();

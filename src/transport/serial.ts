@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Modem } from '../modem/modem';
 import type { Parity } from '../uart/uart';
 import { OutputBound } from '../uart/outputBound';
+import { wireBytes } from '../uart/pacer';
 import type { Wire } from './wire';
 
 export interface SerialOptions {
@@ -106,7 +107,7 @@ export class SerialTransport implements Wire<SerialEndpoint> {
     port.on('drain', () => this.bound.drained());
     this.detach = this.modem.connectDte((bytes) => {
       const data = this.bound.fit(port.writableLength, bytes);
-      if (data) port.write(data);
+      if (data) port.write(wireBytes(data));
     }, { reset: this.opts.reset });
     this.log.info({ path: this.opts.path, baudRate: port.baudRate }, 'serial port open');
   }

@@ -9,6 +9,7 @@ import type { ReadStream, WriteStream } from 'node:tty';
 import type { Logger } from 'pino';
 import type { Modem } from '../modem/modem';
 import { OutputBound } from '../uart/outputBound';
+import { wireBytes } from '../uart/pacer';
 import type { Wire } from './wire';
 
 export interface StdioPair {
@@ -48,7 +49,7 @@ export class StdioTransport implements Wire<StdioEndpoint> {
     this.rawOut = setOutputPost(output, false, this.log);
     this.detach = this.modem.connectDte((bytes) => {
       const data = this.bound.fit(output.writableLength, bytes);
-      if (data) output.write(data);
+      if (data) output.write(wireBytes(data));
     }, { reset: this.opts.reset });
     input.on('data', this.onData);
     output.on('error', this.onOutputError);

@@ -19,6 +19,7 @@ import type { Modem } from '../modem/modem';
 import { listenOrThrow } from '../optionError';
 import { isFdExhaustion, openFileLimit, reportFdExhaustion } from './fdLimit';
 import { OutputBound } from '../uart/outputBound';
+import { takeWire, type WireData } from '../uart/pacer';
 import type { Wire } from './wire';
 
 export interface TcpEndpoint {
@@ -48,13 +49,25 @@ const GRACE_MS = 200;
 const LINGER_MS = 1000;
 /** Bytes gathered in one turn before they go to the socket without waiting for the turn's end. */
 const GATHER_MAX = 16 * 1024;
+/**
+ * Event-loop turns the answers to a chunk wait at most for in-process answers (the
+ * embedded broker's): aedes hands a delivery on with setImmediate, and may start on a
+ * packet only once it has finished the one before (another setImmediate), so an answer
+ * comes one to four turns after the request. The wait ends as soon as the last one is in.
+ */
+export const ANSWER_TURNS = 4;
 
 /** The DTE holding the wire. */
-class Holder {
+export class TcpDte {
   /** Output gathered in this event-loop turn, not yet handed to the socket. */
-  private pending: Buffer[] = [];
+  private readonly pending: WireData[] = [];
   private pendingBytes = 0;
   private flushScheduled = false;
+  /** The modem is taking in a chunk the DTE sent: what it answers goes out when it is done. */
+  private receiving = false;
+  /** Output waits for in-process answers (receive()); for how many more turns at most. */
+  private holding = false;
+  private holdTurns = 0;
   detach: () => void = () => undefined;
   gone = false;
 
@@ -62,6 +75,7 @@ class Holder {
     readonly socket: net.Socket,
     readonly peer: string,
     private readonly bound: OutputBound,
+    private readonly modem: Modem,
   ) {
     socket.on('drain', () => bound.drained());
   }
@@ -72,48 +86,128 @@ class Holder {
   }
 
   /**
-   * Writes are gathered per event-loop turn: a command's echo and its result, written by
-   * the engine moments apart, leave as one buffer in one write call and one system call
-   * (one concat, not a cork per piece).
+   * Writes are gathered: what the modem answers to a chunk from the DTE (a command's echo
+   * and its result, written by the engine moments apart) leaves in one write call and one
+   * system call once the chunk is taken in, and what comes otherwise (URCs) once per
+   * event-loop turn. Text stays text: a socket writes a latin1 string without a Buffer
+   * made for it.
    */
-  write(bytes: Buffer): void {
-    const data = this.gone ? null : this.bound.fit(this.queued, bytes);
-    if (!data) return;
-    this.pending.push(data);
-    this.pendingBytes += data.length;
+  write(data: WireData): void {
+    const fitted = this.gone ? null : this.bound.fit(this.queued, data);
+    if (!fitted) return;
+    this.pending.push(fitted);
+    this.pendingBytes += fitted.length;
     // Bulk (a long echo, a file read) goes to the socket at once: the kernel takes what it
     // can, and what it cannot is what the bound counts.
     if (this.pendingBytes >= GATHER_MAX) {
       this.flush();
       return;
     }
+    if (this.receiving) return;
+    // Held for in-process answers: the last one to come lets everything go.
+    if (this.holding) {
+      if (this.modem.answersDue === 0) {
+        this.holding = false;
+        this.flush();
+      }
+      return;
+    }
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
+    setImmediate(this.flushTurn);
+  }
+
+  /** Once per event-loop turn; a hold not yet let go waits another turn, ANSWER_TURNS at most. */
+  private readonly flushTurn = () => {
+    if (this.holding && --this.holdTurns > 0) {
+      setImmediate(this.flushTurn);
+      return;
+    }
+    this.holding = false;
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  /**
+   * A chunk from the DTE into the modem; its answers leave together right after, or, when
+   * in-process answers are due (Modem.answersDue: the embedded broker's acks or
+   * deliveries), together with them as soon as they are in, two turns later at most.
+   */
+  receive(chunk: Buffer): void {
+    this.receiving = true;
+    try {
+      this.modem.receive(chunk);
+    } finally {
+      this.receiving = false;
+    }
+    if (this.modem.answersDue === 0) return this.flush();
+    this.holding = true;
+    this.holdTurns = ANSWER_TURNS;
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flushTurn);
   }
 
   private flush(): void {
     if (this.pending.length === 0) return;
-    const out = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
-    this.pending = [];
+    const out = takeWire(this.pending);
     this.pendingBytes = 0;
-    if (!this.gone && this.socket.writable) this.socket.write(out);
+    if (!this.gone && this.socket.writable) this.socket.write(out, 'latin1');
   }
 
   /** The DTE hung up: nothing more is queued for it, and what was is let go. */
   hangUp(): void {
     this.gone = true;
-    this.pending = [];
+    this.pending.length = 0;
     this.pendingBytes = 0;
   }
 }
 
+/**
+ * Attaches a DTE's socket to a modem with the wire's rules (gathered writes, the output
+ * bound, its hang-up seen on `end` or `close`); `hungUp` runs when it goes.
+ */
+export function attachTcpDte(modem: Modem, socket: net.Socket, peer: string, log: Logger, reset: boolean | undefined, hungUp: (dte: TcpDte) => void): TcpDte {
+  const holder = new TcpDte(socket, peer, new OutputBound(log, { peer }), modem);
+  log.info({ peer }, 'DTE connected');
+  holder.detach = modem.connectDte((data) => holder.write(data), { reset });
+  socket.on('data', (chunk: Buffer) => {
+    if (!holder.gone) holder.receive(chunk);
+  });
+  // 'end': the peer closed or half-closed its side; it has hung up. (Our side is ended
+  // by the socket itself, once what is queued is written.)
+  const gone = () => hungUp(holder);
+  socket.once('end', gone);
+  socket.once('close', gone);
+  return holder;
+}
+
+/** The modem lets the DTE go: nothing more is written to it, and its socket closes. */
+export function detachTcpDte(holder: TcpDte, log: Logger): void {
+  holder.hangUp();
+  holder.detach();
+  lingerThenDestroy(holder.socket);
+  log.info({ peer: holder.peer }, 'DTE disconnected');
+}
+
+/** A connection turned away: told why, what it sends read and dropped (so its end is seen), closed. */
+export function refuseTcp(socket: net.Socket, message: string): void {
+  socket.resume();
+  socket.end(message);
+  lingerThenDestroy(socket);
+}
+
+/** A socket we are done with closes when its peer does, or after LINGER_MS whatever the peer does. */
+function lingerThenDestroy(socket: net.Socket): void {
+  if (socket.destroyed) return;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
 export class TcpTransport implements Wire<TcpEndpoint> {
   private server: net.Server | null = null;
-  private holder: Holder | null = null;
+  private holder: TcpDte | null = null;
   /** Connections waiting for the holder to hang up, oldest first. */
   private readonly waiting = new Map<net.Socket, NodeJS.Timeout>();
   /** Every socket this wire has accepted and not yet seen closed. */
@@ -175,28 +269,14 @@ export class TcpTransport implements Wire<TcpEndpoint> {
   }
 
   private accept(socket: net.Socket, peer: string): void {
-    const holder = new Holder(socket, peer, new OutputBound(this.log, { peer }));
-    this.holder = holder;
-    this.log.info({ peer }, 'DTE connected');
-    holder.detach = this.modem.connectDte((data) => holder.write(data), { reset: this.opts.reset });
-    socket.on('data', (chunk: Buffer) => {
-      if (!holder.gone) this.modem.receive(chunk);
-    });
-    // 'end': the peer closed or half-closed its side; it has hung up. (Our side is ended
-    // by the socket itself, once what is queued is written.)
-    const hungUp = () => this.release(holder);
-    socket.once('end', hungUp);
-    socket.once('close', hungUp);
+    this.holder = attachTcpDte(this.modem, socket, peer, this.log, this.opts.reset, (holder) => this.release(holder));
   }
 
   /** The DTE is gone: the wire is free, and the oldest waiting connection takes it. */
-  private release(holder: Holder): void {
+  private release(holder: TcpDte): void {
     if (this.holder !== holder) return;
     this.holder = null;
-    holder.hangUp();
-    holder.detach();
-    this.lingerThenDestroy(holder.socket);
-    this.log.info({ peer: holder.peer }, 'DTE disconnected');
+    detachTcpDte(holder, this.log);
     if (this.closed) return;
     for (const socket of this.waiting.keys()) {
       this.stopWaiting(socket);
@@ -217,17 +297,7 @@ export class TcpTransport implements Wire<TcpEndpoint> {
 
   private refuse(socket: net.Socket, peer: string): void {
     this.log.warn({ peer }, 'refused a second DTE connection: one wire, one DTE');
-    socket.resume(); // read and drop what it sends, so its end is seen
-    socket.end(BUSY_MESSAGE);
-    this.lingerThenDestroy(socket);
-  }
-
-  /** A socket we are done with closes when its peer does, or after LINGER_MS whatever the peer does. */
-  private lingerThenDestroy(socket: net.Socket): void {
-    if (socket.destroyed) return;
-    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
+    refuseTcp(socket, BUSY_MESSAGE);
   }
 
   async close(): Promise<void> {

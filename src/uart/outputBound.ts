@@ -9,6 +9,7 @@
  * would otherwise fill the log instead of the memory.
  */
 import type { Logger } from 'pino';
+import type { WireData } from './pacer';
 
 /**
  * Bytes queued in the emulator for one DTE beyond what the OS already holds for it (a
@@ -33,12 +34,13 @@ export class OutputBound {
    * (a UART sends the first bytes and loses the rest), or null for none. What is cut is
    * counted, and the episode's one warning goes out.
    */
-  fit(queued: number, data: Buffer): Buffer | null {
+  fit<D extends WireData>(queued: number, data: D): D | null {
     const room = this.limit - queued;
     if (data.length <= room) return data;
     if (this.dropped === 0) this.log.warn({ ...this.context, queued, limit: this.limit }, 'the DTE does not read: dropping output, as a UART does');
     this.dropped += data.length - Math.max(0, room);
-    return room > 0 ? data.subarray(0, room) : null;
+    if (room <= 0) return null;
+    return (typeof data === 'string' ? data.slice(0, room) : data.subarray(0, room)) as D;
   }
 
   /** The queue drained: an episode of dropping ends here. */

@@ -12,7 +12,39 @@
 import type { Clock, TimerHandle } from '../clock';
 import type { OutputBound } from './outputBound';
 
-export type Sink = (data: Buffer) => void;
+/**
+ * Bytes toward the DTE: a Buffer, or a string of latin1 characters (one per byte). Most
+ * of what the module sends is text (echo, results, URCs), and a transport that writes
+ * text (a socket, a pty) takes the string without a Buffer made for it.
+ */
+export type WireData = Buffer | string;
+export type Sink = (data: WireData) => void;
+
+/** The bytes of wire data (a string is latin1: one byte per character). */
+export const wireBytes = (data: WireData): Buffer => (typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+
+/** Pieces of wire data as one: a string when every piece is one, else a Buffer. */
+export function joinWire(parts: readonly WireData[]): WireData {
+  if (parts.length === 1) return parts[0];
+  let text = '';
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if (typeof p !== 'string') return Buffer.concat(parts.map(wireBytes));
+    text += p;
+  }
+  return text;
+}
+
+/**
+ * Everything in `parts` as one piece (joinWire), leaving the array empty. Emptied with pop(),
+ * not `length = 0`, which makes V8 drop the array's storage and allocate it again at the
+ * next push (152 bytes a time, on a path taken once per command line).
+ */
+export function takeWire(parts: WireData[]): WireData {
+  const out = joinWire(parts);
+  while (parts.length > 0) parts.pop();
+  return out;
+}
 
 interface Chunk {
   data: Buffer;
@@ -45,8 +77,9 @@ export class Pacer {
     return this.queuedBytes;
   }
 
-  write(bytes: Buffer): void {
-    if (this.closed || bytes.length === 0) return;
+  write(wire: WireData): void {
+    if (this.closed || wire.length === 0) return;
+    const bytes = wireBytes(wire);
     const data = this.bound ? this.bound.fit(this.queuedBytes, bytes) : bytes;
     if (!data) return;
     this.queuedBytes += data.length;

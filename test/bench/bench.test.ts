@@ -35,11 +35,13 @@ describe('npm run bench -- --quick', () => {
     for (const ratio of [results.atRoundTrip.ratio.p50, results.mqttLoop.ratio.p50, results.throughput.qos0.ratio, results.throughput.qos1.ratio, results.parser.ratio, results.coldStart.ratio, results.tcpEcho.ratio.p50, results.tcpEcho.throughput.ratio, results.cipMqtt.ratio]) {
       expect(ratio).toBeGreaterThan(0);
     }
-    // The fleet ran each size with every modem online and publishing.
-    expect(results.fleet.map((f: { modems: number; online: number; failed: number }) => [f.modems, f.online, f.failed])).toEqual([
-      [1, 1, 0],
-      [3, 3, 0],
+    // The fleet ran each size with every modem online and publishing, the last behind one shared port with one descriptor per modem.
+    expect(results.fleet.map((f: { modems: number; online: number; failed: number; sharedPort: boolean }) => [f.modems, f.online, f.failed, f.sharedPort])).toEqual([
+      [1, 1, 0, false],
+      [3, 3, 0, false],
+      [3, 3, 0, true],
     ]);
+    expect(r.stdout).toMatch(/fleet N=3 --shared-port publishing/);
     // The table: one row per benchmark, numbered 1 to 9.
     for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9]) expect(r.stdout).toMatch(new RegExp(`^${n}  `, 'm'));
   }, 120_000);

@@ -1,9 +1,11 @@
 /**
- * The fault link's two transports: a plain session to the embedded broker runs in memory
- * (no socket, no proxy listener), any other broker through the loopback proxy; the
- * faults act the same on both.
+ * The fault link's transports: a plain session to the embedded broker runs in memory
+ * (no socket, no proxy listener), a plain session to any other broker on the socket the
+ * link opened (no proxy listener either); the faults act the same on both, and bytes go
+ * straight through while none acts.
  */
 import { duplexPair } from '../../src/broker/inMemory';
+import { PacketCounter, PacketSplitter } from '../../src/faults/mqttPackets';
 import { EmbeddedBroker } from '../../src/broker/embedded';
 import { FaultController } from '../../src/faults';
 import { Observer, online, startDevice, type Device } from '../helpers/mqtt';
@@ -58,12 +60,71 @@ describe('fault link transports', () => {
     expect(f.link.open).toBe(0);
   });
 
-  it('a session to another broker passes the loopback proxy, with the same faults', async () => {
+  it('a plain session to another broker takes the socket the link opened: no proxy listener; loss, cut and will the same', async () => {
     other = await EmbeddedBroker.start({ host: '0.0.0.0', port: 0 }); // registered as 0.0.0.0: dialled over TCP
     const { dev: d, faults: f, obs: o } = await withWill(`mqtt://127.0.0.1:${other.address.port}`);
-    expect(listener(f)).not.toBeNull();
+    expect(listener(f)).toBeNull();
     expect(f.link.open).toBe(1);
     await cutAndLoss(d, f, o);
+    expect(f.link.open).toBe(0);
+  });
+
+  it('a delay injected on a live connection to another broker holds its packets, and they pass in order', async () => {
+    other = await EmbeddedBroker.start({ host: '0.0.0.0', port: 0 });
+    const { dev: d, faults: f, obs: o } = await withWill(`mqtt://127.0.0.1:${other.address.port}`);
+    await d.dte.ok('AT+SMSUB="echo",0');
+    await d.dte.waitFor('+SMSUB:');
+    const before = { ...f.link.counters };
+    f.inject('brokerSlow', { ms: 20, direction: 'both' });
+    const at = d.mark();
+    await d.dte.ok('AT+SMPUB="echo",0,0,"a"');
+    await d.dte.ok('AT+SMPUB="echo",0,0,"b"');
+    await d.dte.waitForRaw('"b"\r\n', 5000, at);
+    expect(d.since(at).match(/\+SMPUBLISH: 0,"echo",1,"(.)"/g)).toEqual(['+SMPUBLISH: 0,"echo",1,"a"', '+SMPUBLISH: 0,"echo",1,"b"']);
+    // Two PUBLISHes up, two deliveries down, every one held.
+    expect(f.link.counters.delayed - before.delayed).toBe(4);
+    expect(o.messages.filter((m) => m.topic === 'echo').map((m) => m.payload.toString())).toEqual(['a', 'b']);
+  });
+
+  it('with no fault acting and no tap, packets pass uncut and are still counted, both ways', async () => {
+    const { dev: d, faults: f } = await withWill();
+    const before = { ...f.link.counters };
+    await d.dte.ok('AT+SMSUB="echo",0');
+    await d.dte.waitFor('+SMSUB:');
+    const at = d.mark();
+    await d.dte.ok('AT+SMPUB="echo",0,0,"x"');
+    await d.dte.waitForRaw('"x"\r\n', 5000, at);
+    // SUBSCRIBE and PUBLISH up; SUBACK and the delivery down.
+    expect(f.link.counters.up - before.up).toBe(2);
+    expect(f.link.counters.down - before.down).toBe(2);
+    expect(f.link.counters.delayed).toBe(before.delayed);
+  });
+
+  it('PacketCounter counts whole packets however the stream is cut, and finish() finds where one ends', () => {
+    const packets = [
+      Buffer.from([0xc0, 0x00]), // PINGREQ: no body
+      Buffer.concat([Buffer.from([0x30, 0x06, 0x00, 0x01, 0x74]), Buffer.from('abc')]), // PUBLISH t "abc"
+      Buffer.concat([Buffer.from([0x30, 0xc8, 0x01, 0x00, 0x01, 0x74]), Buffer.alloc(197, 0x41)]), // remaining length 200, two bytes
+      Buffer.from([0x40, 0x02, 0x00, 0x07]), // PUBACK
+    ];
+    const stream = Buffer.concat(packets);
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const c = new PacketCounter();
+      expect(c.count(stream.subarray(0, cut)) + c.count(stream.subarray(cut))).toBe(packets.length);
+      expect(c.atBoundary).toBe(true);
+    }
+    let sizes = 0;
+    for (const p of packets) {
+      const c = new PacketCounter();
+      c.count(stream.subarray(0, sizes + 1)); // the first byte of this packet
+      expect(c.finish(stream.subarray(sizes + 1))).toBe(p.length - 1);
+      expect(c.atBoundary).toBe(true);
+      sizes += p.length;
+    }
+    expect(new PacketSplitter().pending).toBe(false);
+    const s = new PacketSplitter();
+    expect(s.push(stream.subarray(0, 3))).toEqual([packets[0]]);
+    expect(s.pending).toBe(true);
   });
 
   it('duplexPair: bytes in order, end travels, destroy closes the peer', async () => {

@@ -14,8 +14,8 @@ interface Run {
 }
 
 /** The fleet CLI under a given `ulimit -n`, stopped with SIGTERM once ready (or run to its end). */
-function fleetUnder(limit: number, modems: number): Promise<Run> {
-  const args = ['--modems', String(modems), '--tcp', '127.0.0.1:0', '--broker-port', '0', '--broker-tls-port', 'off', '--log-level', 'warn'];
+function fleetUnder(limit: number, modems: number, extra: string[] = []): Promise<Run> {
+  const args = ['--modems', String(modems), '--tcp', '127.0.0.1:0', '--broker-port', '0', '--broker-tls-port', 'off', '--log-level', 'warn', ...extra];
   const child = spawn('/bin/sh', ['-c', `ulimit -n ${limit} && exec "$0" "$@"`, process.execPath, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -53,6 +53,20 @@ describe('a fleet and ulimit -n', () => {
     expect(r.stdout).toBe('');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\nsim800-emu: --tcp: modem \d+: cannot listen on 127\.0\.0\.1:0: EMFILE \(out of file descriptors: raise the limit with `ulimit -n`\) \(now 40\)\n$/);
+  });
+
+  it('too low for a port each but enough behind one shared port: the error line says --shared-port would fit; with it, nothing is said', async () => {
+    const r = await fleetUnder(350, 200);
+    const lines = ulimitLines(r.stderr);
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0]) as { msg: string };
+    expect(entry.msg).toMatch(/^200 modems need about \d+ file descriptors \(2 each: the wire\) but `ulimit -n` is 350: .*, or use --shared-port \(one listener for the fleet: 1 each, \d+ in all\)$/);
+    expect(r.code).toBe(0);
+
+    const shared = await fleetUnder(350, 200, ['--shared-port']);
+    expect(shared.stdout).toMatch(/^sim800-emu ready tcp-shared=127\.0\.0\.1:\d+ .*modems=200\n$/);
+    expect(ulimitLines(shared.stderr)).toEqual([]);
+    expect(shared.code).toBe(0);
   });
 
   it('high enough: nothing is said', async () => {

@@ -47,7 +47,7 @@ describe('the pacer (--pace) holds at most MAX_QUEUED for the wire', () => {
     const clock = new VirtualClock();
     const { log, records } = capturingLogger();
     const out: Buffer[] = [];
-    const pacer = new Pacer((d) => out.push(d), clock, () => 10000 / 9600, new OutputBound(log));
+    const pacer = new Pacer((d) => out.push(Buffer.from(d as Buffer)), clock, () => 10000 / 9600, new OutputBound(log));
     const chunks = MAX_QUEUED / 4096 + 24; // 96 KiB more than the bound
     for (let i = 0; i < chunks; i++) pacer.write(Buffer.alloc(4096, 0x41 + (i % 26)));
     expect(pacer.queued).toBe(MAX_QUEUED);

@@ -14,7 +14,8 @@ import { until } from '../helpers/wait';
 function recorder(clock: VirtualClock) {
   const chunks: { at: number; text: string }[] = [];
   return {
-    sink: (data: Buffer) => chunks.push({ at: clock.now(), text: data.toString('latin1') }),
+    // Wire data: a Buffer, or a latin1 string.
+    sink: (data: Buffer | string) => chunks.push({ at: clock.now(), text: typeof data === 'string' ? data : data.toString('latin1') }),
     chunks,
     text: () => chunks.map((c) => c.text).join(''),
   };

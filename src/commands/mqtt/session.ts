@@ -111,8 +111,13 @@ function classifyConnectError(err: (Error & { code?: string | number }) | undefi
   return 'unreachable';
 }
 
-const toUtf8 = (latin1: string) => Buffer.from(latin1, 'latin1').toString('utf8');
-const toLatin1 = (utf8: string) => Buffer.from(utf8, 'utf8').toString('latin1');
+/** Only ASCII, which reads the same as latin1 bytes and as UTF-8 (most topics): nothing to convert. */
+const ascii = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+};
+const toUtf8 = (latin1: string) => (ascii(latin1) ? latin1 : Buffer.from(latin1, 'latin1').toString('utf8'));
+const toLatin1 = (utf8: string) => (ascii(utf8) ? utf8 : Buffer.from(utf8, 'utf8').toString('latin1'));
 const noop = () => undefined;
 
 type IMessageIdProvider = NonNullable<IClientOptions['messageIdProvider']>;
@@ -170,6 +175,20 @@ export class ModuleIds implements IMessageIdProvider {
     this.next = 1;
     this.last = null;
   }
+}
+
+/** MQTT topic matching (3.1.1 §4.7): `+` one level, `#` the rest; `$` topics only by filters that name them. */
+export function topicMatches(filter: string, topic: string): boolean {
+  if (filter === topic) return true;
+  if (topic.startsWith('$') && !filter.startsWith('$')) return false;
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
 }
 
 /** One place in the URC order: an ack not yet known, or a line ready to go. */
@@ -269,6 +288,8 @@ export class MqttSession implements FeatureHooks {
   private abortConnect: ((f: MqttFailure) => void) | null = null;
   /** Bumped by every module reset, so late callbacks of an old life do nothing. */
   private generation = 0;
+  /** The broker is in this process, in memory: its answers come within the event-loop cycle. */
+  private inProcess = false;
   private readonly log;
 
   constructor(
@@ -338,12 +359,12 @@ export class MqttSession implements FeatureHooks {
       return 'tls';
     }
     const routed = (this.modem.router ?? DIRECT).route({ host: cfg.host, port: cfg.port }, this.ssl === 1);
-    // With fault injection on, the connection passes a fault proxy in front of the broker;
-    // it dials the broker first, so a refused port or an unknown host fails here.
+    // With fault injection on, the connection passes the fault link (faults/link.ts); it
+    // dials the broker first, so a refused port or an unknown host fails here.
     let target: DialedLink = routed;
     if (this.modem.link) {
       try {
-        target = await this.modem.link.dial(routed, cfg.timeout * 1000);
+        target = await this.modem.link.dial(routed, cfg.timeout * 1000, { tls: this.ssl === 1 });
       } catch (err) {
         if (gen !== this.generation) return 'wrongState';
         this.phase = 'idle';
@@ -357,6 +378,7 @@ export class MqttSession implements FeatureHooks {
       }
     }
     const ids = new ModuleIds();
+    this.inProcess = target.inProcess === true;
     const opts: IClientOptions = {
       host: target.host,
       port: target.port,
@@ -374,6 +396,8 @@ export class MqttSession implements FeatureHooks {
         ? { topic: toUtf8(cfg.will.topic), payload: Buffer.from(cfg.will.message, 'latin1'), qos: cfg.will.qos as 0 | 1 | 2, retain: cfg.will.retain === 1 }
         : undefined,
       messageIdProvider: ids,
+      // mqtt.js's own debug log: even off, each call built an argument array (4.6 KB per publish loop).
+      log: noop,
       resubscribe: false,
       queueQoSZero: false,
       manualConnect: true,
@@ -400,8 +424,9 @@ export class MqttSession implements FeatureHooks {
       this.abortConnect = finish;
       const timer = this.modem.clock.setTimeout(() => finish('timeout'), cfg.timeout * 1000);
       try {
-        // The dialer may hand over an in-memory stream (the embedded broker, no socket);
-        // the client is then built directly, so connect()'s up-front check is made here.
+        // The dialer may hand over a stream (an in-memory pipe to the embedded broker, or the
+        // socket it opened to another one); the client is then built directly, so
+        // connect()'s up-front check is made here.
         const stream = target.stream;
         if (stream && opts.clean === false && !opts.clientId) throw new Error('Missing clientId for unclean clients');
         client = stream ? new Client(() => stream(), opts) : connect(opts);
@@ -487,6 +512,7 @@ export class MqttSession implements FeatureHooks {
       () => {
         if (topic === '' || validateTopics([toUtf8(topic)]) !== null) return false;
         this.client!.subscribe(toUtf8(topic), { qos: qos as 0 | 1 }, noop);
+        this.answerComing();
         return true;
       },
       topic,
@@ -500,6 +526,7 @@ export class MqttSession implements FeatureHooks {
       () => {
         if (topic === '' || validateTopics([toUtf8(topic)]) !== null) return false;
         this.client!.unsubscribe(toUtf8(topic), {}, noop);
+        this.answerComing();
         return true;
       },
       topic,
@@ -514,6 +541,7 @@ export class MqttSession implements FeatureHooks {
     if (qos > 0) {
       return this.request('PUB', () => {
         client.publish(toUtf8(topic), payload, { qos: qos as 1, retain: retain === 1 }, noop);
+        this.answerComing();
         return true;
       });
     }
@@ -522,8 +550,21 @@ export class MqttSession implements FeatureHooks {
     const id = this.ids.unacknowledgedId();
     if (id === null) return 'wrongState';
     client.publish(toUtf8(topic), payload, { qos: 0, retain: retain === 1 }, noop);
+    if (this.subscribedTo(topic)) this.answerComing();
     this.push(`+SMPUB: ${id},${AckStatus.ok}`);
     return id;
+  }
+
+  /** A request whose answer an in-process broker sends within the cycle: the wire may wait for it (Modem.expectAnswer). */
+  private answerComing(): void {
+    if (this.inProcess) this.modem.expectAnswer();
+  }
+
+  /** The broker will deliver a publish to `topic` back to the module: one of its filters matches. */
+  private subscribedTo(topic: string): boolean {
+    if (!this.inProcess) return false;
+    for (const filter of this.subscriptions.keys()) if (topicMatches(filter, topic)) return true;
+    return false;
   }
 
   /** Hands one request to mqtt.js and opens its record; `send` returns false on a bad topic. */
@@ -544,6 +585,7 @@ export class MqttSession implements FeatureHooks {
   // ---- what the broker sends ----------------------------------------------------------
 
   private onPacket(p: Packet): void {
+    if (this.inProcess && (p.cmd === 'puback' || p.cmd === 'suback' || p.cmd === 'unsuback')) this.modem.answered();
     switch (p.cmd) {
       case 'puback':
         this.settle(p.messageId, 'PUB', AckStatus.ok);
@@ -559,6 +601,7 @@ export class MqttSession implements FeatureHooks {
   }
 
   private onMessage(topic: string, payload: Buffer, messageId: number): void {
+    if (this.inProcess) this.modem.answered();
     const t = toLatin1(topic).slice(0, URC_TOPIC_MAX);
     this.push(`+SMPUBLISH: ${messageId},"${t}",${payload.length},"${payload.toString('latin1')}"`);
   }
@@ -578,13 +621,17 @@ export class MqttSession implements FeatureHooks {
   }
 
   private push(line: string): void {
-    this.outbox.push({ line });
-    this.flush();
+    // Nothing waits ahead of it: out at once, no place kept in the order.
+    if (this.outbox.length === 0) this.modem.urcLine(line);
+    else {
+      this.outbox.push({ line });
+      this.flush();
+    }
   }
 
   /** Emits the ready URCs at the head of the order; stops at the first ack not yet known. */
   private flush(): void {
-    while (this.outbox.length > 0 && this.outbox[0].line !== null) this.modem.urc(this.outbox.shift()!.line!);
+    while (this.outbox.length > 0 && this.outbox[0].line !== null) this.modem.urcLine(this.outbox.shift()!.line!);
   }
 
   /** Every open request fails (status 2), in request order. */

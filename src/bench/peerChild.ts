@@ -1,0 +1,187 @@
+/**
+ * The benchmarks' peers, each in a process of its own (forked by procs.ts), as a user's
+ * real client or a minimal server would be: nothing else runs on their event loop.
+ *
+ *   node dist/bench/peerChild.js KIND 'JSON ARGS'
+ *
+ * - tcp-responder: a bare `net` server answering every CR with `AT\r\r\nOK\r\n`;
+ * - pty-responder: the same over a pty it creates (the native helper, as the emulator does),
+ *   one write per answer;
+ * - echo: a TCP echo server;
+ * - mqtt-peer: one plain mqtt.js client: `loop` (publish to its own subscription, time until
+ *   the message), `publish` (keep a window of publishes in flight, the next on each
+ *   callback);
+ * - receiver: a plain mqtt.js subscriber that says when the n-th message arrived.
+ *
+ * Requests come over IPC, one answer each, in order. Times that cross processes are
+ * `process.hrtime` (CLOCK_MONOTONIC, the same clock in every process), in ns.
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as tty from 'node:tty';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { ADDON } from '../transport/pty';
+
+export const AT_ANSWER = 'AT\r\r\nOK\r\n';
+
+type Request = { op: string; [k: string]: unknown };
+type Handler = (req: Request) => unknown;
+
+const now = () => Number(process.hrtime.bigint());
+
+/** Says it is ready (`ready`, its first message), then answers requests. */
+function serve(ready: object, handlers: Record<string, Handler>, stop: () => Promise<void> | void): void {
+  process.send!(ready);
+  process.on('message', async (req: Request) => {
+    try {
+      if (req.op === 'stop') {
+        await stop();
+        process.exit(0);
+      }
+      const h = handlers[req.op];
+      if (!h) throw new Error(`peer: no operation "${req.op}"`);
+      process.send!((await h(req)) ?? { ok: true });
+    } catch (err) {
+      process.send!({ error: (err as Error).message });
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+function listen(server: net.Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
+  });
+}
+
+async function tcpResponder(): Promise<void> {
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.on('data', (d: Buffer) => {
+      for (let i = d.indexOf(13); i >= 0; i = d.indexOf(13, i + 1)) socket.write(AT_ANSWER, 'latin1');
+    });
+    socket.on('error', () => undefined);
+  });
+  const port = await listen(server);
+  serve({ port }, {}, () => undefined);
+}
+
+async function echo(): Promise<void> {
+  const server = net.createServer((s) => {
+    s.setNoDelay(true);
+    s.on('data', (d) => s.write(d));
+    s.on('error', () => undefined);
+  });
+  const port = await listen(server);
+  serve({ port }, {}, () => undefined);
+}
+
+function ptyResponder(): void {
+  const native = require(ADDON) as { open(ptmx: string): { master: number; slave: number; path: string } };
+  const pty = native.open('/dev/ptmx');
+  const answer = Buffer.from(AT_ANSWER, 'latin1');
+  const reader = new tty.ReadStream(pty.master);
+  reader.on('data', (d: Buffer) => {
+    for (let i = d.indexOf(13); i >= 0; i = d.indexOf(13, i + 1)) fs.writeSync(pty.master, answer);
+  });
+  serve({ device: pty.path }, {}, () => undefined);
+}
+
+async function mqttPeer(args: { url: string; id: string }): Promise<void> {
+  const client = await connectAsync(args.url, { protocolVersion: 4, reconnectPeriod: 0, clientId: args.id });
+  const loopTopic = `bench/loop/${args.id}`;
+  await client.subscribeAsync(loopTopic, { qos: 1 });
+  let delivered: (() => void) | null = null;
+  client.on('message', () => delivered?.());
+  const trip = () =>
+    new Promise<number>((resolve) => {
+      const t0 = performance.now();
+      delivered = () => resolve(performance.now() - t0);
+      client.publish(loopTopic, 'ping', { qos: 0 });
+    });
+  serve(
+    { ok: true },
+    {
+      async loop(req) {
+        const samples: number[] = [];
+        for (let i = 0; i < (req.n as number); i++) samples.push(await trip());
+        return { samples };
+      },
+      async publish(req) {
+        const t0 = now();
+        await windowed(req.n as number, req.window as number, () => new Promise<void>((resolve) => client.publish(req.topic as string, req.payload as string, { qos: req.qos as 0 | 1 }, () => resolve())));
+        return { t0 };
+      },
+    },
+    () => client.endAsync(true),
+  );
+}
+
+/** Keeps `window` calls of `send` outstanding until `n` were made; `send` resolves when one completes. */
+export async function windowed(n: number, window: number, send: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < n) await send(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(window, n) }, lane));
+}
+
+async function receiver(args: { url: string; filter: string }): Promise<void> {
+  const client: MqttClient = await connectAsync(args.url, { protocolVersion: 4, reconnectPeriod: 0, clientId: 'bench-receiver' });
+  await client.subscribeAsync(args.filter, { qos: 1 });
+  let got = 0;
+  let want = Infinity;
+  let at = 0;
+  let done: ((t: number) => void) | null = null;
+  client.on('message', () => {
+    if (++got === want) {
+      at = now();
+      done?.(at);
+    }
+  });
+  serve(
+    { ok: true },
+    {
+      arm(req) {
+        got = 0;
+        at = 0;
+        want = req.n as number;
+        return { ok: true };
+      },
+      wait() {
+        if (at) return { t: at };
+        return new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`receiver: ${got} of ${want} messages after 60 s`)), 60_000);
+          done = (t) => {
+            clearTimeout(timer);
+            done = null;
+            resolve({ t });
+          };
+        });
+      },
+    },
+    () => client.endAsync(true),
+  );
+}
+
+if (require.main === module) {
+  const kind = process.argv[2];
+  const args = JSON.parse(process.argv[3] ?? '{}');
+  const start: Record<string, () => unknown> = {
+    'tcp-responder': tcpResponder,
+    'pty-responder': ptyResponder,
+    echo,
+    'mqtt-peer': () => mqttPeer(args),
+    receiver: () => receiver(args),
+  };
+  Promise.resolve()
+    .then(() => {
+      if (!start[kind]) throw new Error(`no peer "${kind}"`);
+      return start[kind]();
+    })
+    .catch((err: Error) => {
+      process.stderr.write(`peerChild ${kind}: ${err.stack ?? err.message}\n`);
+      process.exit(1);
+    });
+}
