@@ -454,8 +454,8 @@ export class AtEngine<M = unknown> {
    * Runs one command line. A line whose handlers all answer at once (most of them, on
    * the instant profile) finishes here, synchronously, with no promise made: the pump
    * then goes on with the next line. A handler that returns a promise, or the profile's
-   * command latency, makes the rest of the line asynchronous. (The promise chain every
-   * line used to take was a tenth of the engine's time in the publish benchmark.)
+   * command latency, makes the rest of the line asynchronous: a promise per line would
+   * cost a tenth of the engine's time in the publish benchmark (bench/README.md).
    */
   private startLine(body: string | null): void {
     this.busy = true;
