@@ -4,7 +4,9 @@
  * only when something tsc reads changed, and leaves no output whose source is gone.
  *
  * - Up to date: the content of every .ts file under src/, tsconfig.json and the TypeScript
- *   version hash to the value dist/.build-stamp holds from the last clean compile. Then
+ *   version hash to the value dist/.build-stamp holds from the last clean compile, and
+ *   every source's .js is in dist/ (a deleted output is compiled again; an output edited
+ *   by hand is not noticed). Then
  *   nothing runs (a no-op build takes a fraction of a second; tsc --incremental alone
  *   still takes seconds to find out nothing changed). Contents, not mtimes: a checkout or
  *   a merge that rewrites files unchanged does not force a rebuild, and one that changes
@@ -90,17 +92,24 @@ function prune() {
   return removed;
 }
 
+/** Sources whose .js is missing from dist/ (deleted by hand, or a half-copied dist/). */
+function missingOutputs() {
+  return walk(src).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !fs.existsSync(path.join(dist, `${f.slice(0, -3)}.js`)));
+}
+
 const print = (line) => process.stderr.write(`build: ${line}\n`);
 const stamp = fingerprint();
 const previous = fs.existsSync(stampFile) ? fs.readFileSync(stampFile, 'utf8').trim() : '';
-if (!force && previous === stamp) {
+const missing = missingOutputs();
+if (!force && previous === stamp && missing.length === 0) {
   print('dist/ is up to date');
   process.exit(0);
 }
+if (missing.length && previous !== '') print(`${missing.length} output(s) missing (dist/${missing[0].slice(0, -3)}.js …): compiling them again`);
 
 const t0 = performance.now();
-// --force: tsc's own build info would still skip outputs it believes are there.
-if (force) fs.rmSync(path.join(dist, '.tsbuildinfo'), { force: true });
+// --force, or outputs gone: tsc's own build info would still skip outputs it believes are there.
+if (force || missing.length) fs.rmSync(path.join(dist, '.tsbuildinfo'), { force: true });
 const tsc = spawnSync(process.execPath, [tscJs, '-p', path.join(root, 'tsconfig.json'), '--incremental', '--tsBuildInfoFile', path.join(dist, '.tsbuildinfo')], { stdio: 'inherit' });
 const removed = prune();
 if (removed.length) print(`removed ${removed.length} stale output(s): ${removed.map((f) => `dist/${f}`).join(', ')}`);

@@ -83,6 +83,16 @@ it('a source that becomes a folder, and a folder that goes: their old outputs go
   expect(exists('dist/.tsbuildinfo')).toBe(true);
 });
 
+it('an output deleted from dist/ is compiled again, though no source changed', () => {
+  expect(build().code).toBe(0);
+  fs.rmSync(path.join(root, 'dist/x.js'));
+  const r = build();
+  expect(r.code).toBe(0);
+  expect(r.out).toMatch(/^build: 1 output\(s\) missing \(dist\/x\.js …\): compiling them again\nbuild: compiled in \d+\.\d s\n$/);
+  expect(run('dist/main.js')).toBe('1\n');
+  expect(build().out).toBe('build: dist/ is up to date\n');
+});
+
 it('a compile error fails the build and leaves no stamp, so the next build compiles again', () => {
   write('src/x.ts', 'export const x: number = "one";\n');
   const r = build();
