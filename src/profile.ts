@@ -5,10 +5,10 @@
  * OK later; a plain SMCONN 1–5 s: docs/faults.md, timing profiles).
  * A profile file (`--profile-file`) names a base profile and overrides any figure.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { parseJsonObject, readFlagFile } from './flagFile';
 import { OptionError } from './optionError';
-import { fileKeyPath, parseOrThrow, strictObject } from './schema';
+import { fileKeyPath, lazy, parseOrThrow, strictObject, zod } from './schema';
 import type { Random } from './random';
 
 export interface TimingProfile {
@@ -128,20 +128,22 @@ export function resolveProfile(name: string, overrides: Partial<Record<TimingKey
   return { ...p, ...overrides };
 }
 
-/** A profile file: `base` and any figure; a delay's bound is a day, a rate's 100 Mbit/s, jitter's 1. */
-const PROFILE_FILE_SCHEMA = strictObject(
-  {
-    base: z.enum(Object.keys(PROFILES) as [string, ...string[]], { error: `must be one of ${Object.keys(PROFILES).join(', ')}` }).default('instant'),
-    ...(Object.fromEntries(
-      TIMING_KEYS.map((key) => {
-        const max = key === 'jitter' ? 1 : key.endsWith('Bps') ? MAX_BPS : MAX_MS;
-        const figure = `must be a number from 0 to ${max}`;
-        return [key, z.number({ error: figure }).min(0, { error: figure }).max(max, { error: figure }).optional()];
-      }),
-    ) as Record<TimingKey, z.ZodOptional<z.ZodNumber>>),
-  },
-  'must hold a JSON object',
-  (key) => `unknown key "${key}" (known: base, ${TIMING_KEYS.join(', ')})`,
+/** A profile file: `base` and any figure; a delay's bound is a day, a rate's 100 Mbit/s, jitter's 1. Built on first use. */
+const profileFileSchema = lazy(() =>
+  strictObject(
+    {
+      base: zod().enum(Object.keys(PROFILES) as [string, ...string[]], { error: `must be one of ${Object.keys(PROFILES).join(', ')}` }).default('instant'),
+      ...(Object.fromEntries(
+        TIMING_KEYS.map((key) => {
+          const max = key === 'jitter' ? 1 : key.endsWith('Bps') ? MAX_BPS : MAX_MS;
+          const figure = `must be a number from 0 to ${max}`;
+          return [key, zod().number({ error: figure }).min(0, { error: figure }).max(max, { error: figure }).optional()];
+        }),
+      ) as Record<TimingKey, z.ZodOptional<z.ZodNumber>>),
+    },
+    'must hold a JSON object',
+    (key) => `unknown key "${key}" (known: base, ${TIMING_KEYS.join(', ')})`,
+  ),
 );
 
 /**
@@ -151,7 +153,7 @@ const PROFILE_FILE_SCHEMA = strictObject(
 export function parseProfileText(text: string, name: string): TimingProfile {
   const fail = (m: string) => new OptionError('profileFile', m);
   const data = parseJsonObject(text, name, fail);
-  const { base, ...overrides } = parseOrThrow(PROFILE_FILE_SCHEMA, data, (p) => (p.length === 0 ? name : `${name}: ${fileKeyPath(p)}`), fail);
+  const { base, ...overrides } = parseOrThrow(profileFileSchema(), data, (p) => (p.length === 0 ? name : `${name}: ${fileKeyPath(p)}`), fail);
   const figures = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<Record<TimingKey, number>>;
   return { ...resolveProfile(base, figures), name: `${base}+${path(name)}` };
 }

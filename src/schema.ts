@@ -5,7 +5,25 @@
  * what is wrong with it (`"tcp": "abc" is not [host:]port`); only the first problem is
  * told, an unknown key before anything else (a typo explains the rest).
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+
+/**
+ * zod, loaded on first use. Loading it (with every locale it registers) is a large part
+ * of a cold start, and the default start checks its flags without it: only a config
+ * file, a scenario, a profile file, a modem config or a control API body is parsed with
+ * a schema. Modules on the start path therefore build their schemas on first use too
+ * (`lazy`, getters), never at load.
+ */
+let loadedZod: typeof z | undefined;
+export function zod(): typeof z {
+  return (loadedZod ??= (require('zod') as { z: typeof z }).z);
+}
+
+/** `make()`'s value, made on the first call and kept (a schema built only when needed). */
+export function lazy<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
 
 export type IssuePath = readonly PropertyKey[];
 
@@ -57,7 +75,7 @@ export function via<I, O>(schema: z.ZodType<I>, convert: (value: I) => O): z.Zod
     } catch (err) {
       if (!(err instanceof Error)) throw err;
       ctx.issues.push({ code: 'custom', message: err.message, input: value });
-      return z.NEVER;
+      return zod().NEVER;
     }
   });
 }
@@ -68,7 +86,7 @@ export function via<I, O>(schema: z.ZodType<I>, convert: (value: I) => O): z.Zod
  */
 export function strictObject<S extends z.ZodRawShape>(shape: S, notObject: string, unknownKey?: (key: string) => string) {
   const known = Object.keys(shape).join(', ');
-  return z.strictObject(shape, {
+  return zod().strictObject(shape, {
     error: (iss) => {
       if (iss.code === 'unrecognized_keys') return unknownKey ? unknownKey(String(iss.keys[0])) : `unknown key "${String(iss.keys[0])}" (known: ${known})`;
       return notObject;

@@ -14,7 +14,7 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import * as crypto from 'node:crypto';
-import { createBroker, type AuthenticateError, type Client } from 'aedes';
+import type { AuthenticateError, Client, createBroker } from 'aedes';
 import type { Logger } from 'pino';
 import { silentLogger } from '../log';
 import { urlOf, type Address } from '../address';
@@ -88,7 +88,8 @@ export class EmbeddedBroker {
   private unregister: () => void = () => undefined;
 
   private constructor(
-    private readonly aedes: Aedes,
+    /** Closes aedes if it was made (on the first connection, or at start with the hub stand-in). */
+    private readonly closeAedes: () => Promise<void>,
     private readonly servers: net.Server[],
     readonly address: Address,
     /** The TLS listener's address, when there is one. */
@@ -113,21 +114,34 @@ export class EmbeddedBroker {
   static async start(opts: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
     const host = opts.host ?? '127.0.0.1';
     const log = (opts.log ?? silentLogger).child({ mod: 'broker' });
-    const aedes = createBroker();
-    opts.azureHub?.attach(aedes);
     const auth = opts.auth;
-    if (auth) {
-      aedes.authenticate = (client, username, password, done) => {
-        if (username === auth.username && sameSecret(password, auth.password)) return done(null, true);
-        log.info({ clientId: client.id, username }, 'CONNECT refused: wrong or missing user name or password');
-        done(Object.assign(new Error('not authorized'), { returnCode: 5 }) as AuthenticateError, false);
-      };
-    }
-    aedes.on('clientError', (client: Client, err: Error) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
-    aedes.on('connectionError', (_client: Client, err: Error) => log.debug({ err: err.message }, 'connection error'));
+    let made: Aedes | undefined;
+    /**
+     * aedes (and the MQTT packet stack under it) is loaded and made on the first
+     * connection: a broker nobody has connected to holds no state, and loading it was a
+     * large part of the CLI's start. The hub stand-in needs it from the start (it
+     * delivers to a broker it is attached to).
+     */
+    const aedes = (): Aedes => {
+      if (made) return made;
+      const broker = (made = (require('aedes') as { createBroker: typeof createBroker }).createBroker());
+      opts.azureHub?.attach(broker);
+      if (auth) {
+        broker.authenticate = (client, username, password, done) => {
+          if (username === auth.username && sameSecret(password, auth.password)) return done(null, true);
+          log.info({ clientId: client.id, username }, 'CONNECT refused: wrong or missing user name or password');
+          done(Object.assign(new Error('not authorized'), { returnCode: 5 }) as AuthenticateError, false);
+        };
+      }
+      broker.on('clientError', (client: Client, err: Error) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
+      broker.on('connectionError', (_client: Client, err: Error) => log.debug({ err: err.message }, 'connection error'));
+      return broker;
+    };
+    if (opts.azureHub) aedes();
+    const close = () => new Promise<void>((r) => (made ? made.close(() => r()) : r()));
     const handle = (socket: Duplex) => {
       // Packet ids from 1, as mosquitto and the application note's capture number them.
-      setNextPacketId(aedes.handle(socket), 1);
+      setNextPacketId(aedes().handle(socket), 1);
     };
     const server = net.createServer((socket) => {
       socket.setNoDelay(true);
@@ -140,12 +154,12 @@ export class EmbeddedBroker {
       if (tlsServer) await listen(tlsServer, host, opts.tls!.port, 'brokerTlsPort', ' (TLS)');
     } catch (err) {
       for (const s of servers) if (s.listening) s.close();
-      await new Promise<void>((r) => aedes.close(() => r()));
+      await close();
       throw err;
     }
     for (const s of servers) s.on('error', (err) => log.error({ err: err.message }, 'broker listener error'));
     const bound = (s: net.Server): Address => ({ host, port: (s.address() as net.AddressInfo).port });
-    const broker = new EmbeddedBroker(aedes, servers, bound(server), tlsServer && bound(tlsServer));
+    const broker = new EmbeddedBroker(close, servers, bound(server), tlsServer && bound(tlsServer));
     // The plain listener also takes in-memory connections from this process (inMemory.ts).
     broker.unregister = registerLocalBroker(broker.address, () => {
       const [client, conn] = duplexPair();
@@ -164,7 +178,7 @@ export class EmbeddedBroker {
     this.closed = true;
     this.unregister();
     const serversClosed = Promise.all(this.servers.map((server) => new Promise<void>((r) => server.close(() => r()))));
-    await new Promise<void>((r) => this.aedes.close(() => r()));
+    await this.closeAedes();
     for (const s of this.sockets) s.destroy();
     await serversClosed;
   }

@@ -5,7 +5,8 @@
  * firmware published, as the broker saw it. Its own messages come back to it too
  * (MQTT 3.1.1 has no no-local) and are marked `source: "cloud"`.
  */
-import { connectAsync, type MqttClient } from 'mqtt';
+import type * as Mqtt from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { C2dMessage } from './c2d';
@@ -62,7 +63,8 @@ export class Cloud {
   start(): Promise<MqttClient> {
     if (!this.url) return Promise.reject(new InputError(this.unavailableReason));
     this.connecting ??= (async () => {
-      const client = await connectAsync(this.url!, { protocolVersion: 4, reconnectPeriod: 1000, clientId: `sim800-emu-cloud-${process.pid}-${Date.now() % 100000}`, clean: true, ...this.credentials });
+      // mqtt.js is loaded only when the cloud connects: the emulator starts without it.
+      const client = await (require('mqtt') as typeof Mqtt).connectAsync(this.url!, { protocolVersion: 4, reconnectPeriod: 1000, clientId: `sim800-emu-cloud-${process.pid}-${Date.now() % 100000}`, clean: true, ...this.credentials });
       client.on('error', (err) => this.log.debug({ err: err.message }, 'cloud client error'));
       client.on('message', (topic, payload, packet) => this.record(topic, payload, packet.qos, packet.retain));
       await client.subscribeAsync('#', { qos: 1 });

@@ -13,8 +13,8 @@ import { InputError } from '../faults/params';
 import type { LinkCounters, LinkState } from '../faults/link';
 import type { AtLog, AtLogEntry } from './atLog';
 import { checkAzureC2d, checkBody, checkC2d } from './c2d';
-import { strictObject } from '../schema';
-import { z } from 'zod';
+import { lazy, strictObject, zod } from '../schema';
+import type { z } from 'zod';
 import type { AzureHub, C2DResult } from '../broker/azureHub';
 import { smsControl, type SmsControl } from './sms';
 import { callControl, ussdControl, type CallControl, type UssdControl } from './calls';
@@ -24,10 +24,12 @@ import { LiveFeed } from './live';
 /** The longest line the page may type for the DTE: the module's command line buffer (556 characters). */
 export const DTE_LINE_MAX = 556;
 
-const DTE_BODY = strictObject(
-  { line: z.string({ error: 'must be a string' }).max(DTE_LINE_MAX, { error: `must be at most ${DTE_LINE_MAX} characters` }).refine((l) => !/[\r\n]/.test(l), { error: 'must be one line (no CR or LF: the CR is added)' }) },
-  'expected a JSON object { "line": "AT+CSQ" }',
-  (key) => `unknown field "${key}" (known: line)`,
+const DTE_BODY = lazy(() =>
+  strictObject(
+    { line: zod().string({ error: 'must be a string' }).max(DTE_LINE_MAX, { error: `must be at most ${DTE_LINE_MAX} characters` }).refine((l) => !/[\r\n]/.test(l), { error: 'must be one line (no CR or LF: the CR is added)' }) },
+    'expected a JSON object { "line": "AT+CSQ" }',
+    (key) => `unknown field "${key}" (known: line)`,
+  ),
 );
 
 export interface ControlOptions {
@@ -70,10 +72,12 @@ export type PowerAction = 'on' | 'off' | 'reboot';
 
 const mask = (s: string) => (s ? '***' : '');
 
-const INJECT_BODY = strictObject(
-  { name: z.unknown().optional(), params: z.unknown().optional(), duration: z.unknown().optional() },
-  'expected a JSON object { "name": ..., "params": {...}, "duration": "5s" }',
-  (key) => `unknown field "${key}" (known: name, params, duration)`,
+const INJECT_BODY = lazy(() =>
+  strictObject(
+    { name: zod().unknown().optional(), params: zod().unknown().optional(), duration: zod().unknown().optional() },
+    'expected a JSON object { "name": ..., "params": {...}, "duration": "5s" }',
+    (key) => `unknown field "${key}" (known: name, params, duration)`,
+  ),
 );
 
 export class Control {
@@ -126,7 +130,7 @@ export class Control {
    */
   typeLine(body: unknown): { sent: string } {
     if (!this.dteInput) throw new InputError('typing DTE lines is off: start the emulator with --control-dte (library: control.dte)');
-    const { line } = checkBody(DTE_BODY, body);
+    const { line } = checkBody(DTE_BODY(), body);
     this.modem.receive(Buffer.from(`${line}\r`, 'latin1'));
     return { sent: line };
   }
@@ -154,7 +158,7 @@ export class Control {
   /** `{ name, params?, duration? }` → the active fault (null for a moment-only fault). */
   inject(body: unknown): ActiveFault | null {
     // The shape here; the name, the parameters and the duration are the fault controller's to check.
-    const b = checkBody(INJECT_BODY, body);
+    const b = checkBody(INJECT_BODY(), body);
     return this.faults.inject(b.name as string, b.params, { duration: b.duration as string | number | undefined });
   }
 

@@ -25,7 +25,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import { lazy, zod } from '../schema';
 import { InputError } from '../faults/params';
 import { listenOrThrow, OptionError } from '../optionError';
 import { checkBody } from './c2d';
@@ -91,7 +91,9 @@ class HttpError extends Error {
   }
 }
 
-const POWER_BODY = z.object({ action: z.enum(['on', 'off', 'reboot'], { error: 'must be one of on, off, reboot' }) }, { error: '"action" must be one of on, off, reboot' });
+const POWER_BODY = lazy(() =>
+  zod().object({ action: zod().enum(['on', 'off', 'reboot'], { error: 'must be one of on, off, reboot' }) }, { error: '"action" must be one of on, off, reboot' }),
+);
 
 type Handler = (c: Control, req: { body: unknown; query: URLSearchParams; param: string }) => unknown | Promise<unknown>;
 
@@ -141,7 +143,7 @@ const ROUTES: Readonly<Record<string, { run: Handler; status?: number }>> = {
   'POST /ussd': { run: (c, r) => c.ussd.set(r.body), status: 201 },
   'GET /ussd': { run: (c) => c.ussd.state() },
   'GET /http': { run: (c, r) => ({ exchanges: c.http({ since: num(r.query, 'since') }) }) },
-  'POST /power': { run: (c, r) => ({ power: c.power(checkBody(POWER_BODY, r.body).action) }) },
+  'POST /power': { run: (c, r) => ({ power: c.power(checkBody(POWER_BODY(), r.body).action) }) },
   'GET /timeline': { run: (c, r) => ({ entries: c.live().timeline(num(r.query, 'since')) }) },
   'GET /messages': { run: (c, r) => ({ messages: c.live().messages(num(r.query, 'since')) }) },
   'POST /dte': {

@@ -4,10 +4,10 @@
  * checked here (a zod schema, then the rules between fields); a bad field is an
  * InputError (HTTP 400) and nothing is delivered.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { InputError } from '../faults/params';
 import type { Modem } from '../modem/modem';
-import { strictObject, via } from '../schema';
+import { lazy, strictObject, via, zod } from '../schema';
 import { toSeptets } from '../commands/sms/gsm';
 import { PduError, addressOf, parseTpdu, sctsFromIso, type Encoding } from '../commands/sms/pdu';
 import { smsFeature } from '../commands/sms';
@@ -20,31 +20,33 @@ const TIME = 'must be an ISO 8601 time with a zone, like 2024-03-01T10:15:00+01:
 
 /** A value a check turns into something else, or null when it does not fit: the issue is `message`. */
 const checked = <T>(check: (s: string) => T | null, message: string) =>
-  via(z.string({ error: message }), (s) => {
+  via(zod().string({ error: message }), (s) => {
     const v = check(s);
     if (v === null) throw new Error(message);
     return v;
   });
 
-const INCOMING = strictObject(
-  {
-    from: checked(addressOf, FROM),
-    text: z.string({ error: 'must be a string' }).optional(),
-    data: z.string({ error: 'must be hex' }).regex(/^([0-9A-Fa-f]{2})*$/, { error: 'must be hex' }).optional(),
-    pdu: z.string({ error: 'must be hex' }).regex(/^([0-9A-Fa-f]{2})+$/, { error: 'must be hex' }).optional(),
-    encoding: z.enum(ENCODINGS, { error: `must be one of ${ENCODINGS.join(', ')}` }).optional(),
-    time: checked(sctsFromIso, TIME).optional(),
-    class: intIn(0, 3, 'must be 0, 1, 2 or 3').optional(),
-    split: z.boolean({ error: 'must be true or false' }).optional(),
-    ref: intIn(0, 255, 'must be an integer 0-255').optional(),
-  },
-  'expected a JSON object { "from": "+31…", "text": "…" }',
-  unknownField('from, text, data, pdu, encoding, time, class, split, ref'),
+const INCOMING = lazy(() =>
+  strictObject(
+    {
+      from: checked(addressOf, FROM),
+      text: zod().string({ error: 'must be a string' }).optional(),
+      data: zod().string({ error: 'must be hex' }).regex(/^([0-9A-Fa-f]{2})*$/, { error: 'must be hex' }).optional(),
+      pdu: zod().string({ error: 'must be hex' }).regex(/^([0-9A-Fa-f]{2})+$/, { error: 'must be hex' }).optional(),
+      encoding: zod().enum(ENCODINGS, { error: `must be one of ${ENCODINGS.join(', ')}` }).optional(),
+      time: checked(sctsFromIso, TIME).optional(),
+      class: intIn(0, 3, 'must be 0, 1, 2 or 3').optional(),
+      split: zod().boolean({ error: 'must be true or false' }).optional(),
+      ref: intIn(0, 255, 'must be an integer 0-255').optional(),
+    },
+    'expected a JSON object { "from": "+31…", "text": "…" }',
+    unknownField('from, text, data, pdu, encoding, time, class, split, ref'),
+  ),
 );
 
 /** Checks a `POST /sms` body into what the network delivers. */
 export function checkIncoming(body: unknown): Incoming {
-  const b = checkBody(INCOMING, body);
+  const b = checkBody(INCOMING(), body);
   const given = [b.text, b.data, b.pdu].filter((v) => v !== undefined);
   if (given.length !== 1) throw new InputError('give exactly one of "text", "data" (hex) or "pdu" (an SMS-DELIVER TPDU in hex)');
   const base = { from: b.from, scts: b.time, cls: b.class ?? null, split: b.split !== false, ref: b.ref };

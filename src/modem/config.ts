@@ -4,8 +4,7 @@
  * against what the module can show (a Luhn-valid IMEI, AT+CSQ's rssi range, text that
  * fits in quotes on one line), so a config cannot make it print what no module would.
  */
-import { z } from 'zod';
-import { parseOrThrow, strictObject } from '../schema';
+import { lazy, parseOrThrow, strictObject, zod } from '../schema';
 import { OptionError } from '../optionError';
 
 export interface ModemConfig {
@@ -129,75 +128,78 @@ const setting = (key: string) => `modem setting "${key}"`;
  * no CR, LF or double quote, which would end the line or the string early.
  */
 const text = (key: string) =>
-  z
+  zod()
     .string({ error: `${setting(key)} must be a string` })
     .refine((v) => !/[\r\n"]/.test(v), { error: `${setting(key)} must not contain a quote or a line break` });
 
 const integer = (key: string, lo: number, hi: number, also: readonly number[] = []) =>
-  z.number({ error: `${setting(key)} must be a number` }).refine((v) => Number.isInteger(v) && ((v >= lo && v <= hi) || also.includes(v)), {
+  zod().number({ error: `${setting(key)} must be a number` }).refine((v) => Number.isInteger(v) && ((v >= lo && v <= hi) || also.includes(v)), {
     error: also.length ? `${setting(key)} must be an integer from ${lo} to ${hi} or ${also.join(', ')}` : `${setting(key)} must be an integer in ${lo}..${hi}`,
   });
 
-const batteryFigure = (key: string) => z.number({ error: `bad ${setting(`battery.${key}`)}` });
+const batteryFigure = (key: string) => zod().number({ error: `bad ${setting(`battery.${key}`)}` });
 
-/** Every setting, as the module can show it; absent ones keep their defaults. */
-const MODEM_CONFIG_SCHEMA = strictObject(
-  {
-    ati: text('ati'),
-    manufacturer: text('manufacturer'),
-    model: text('model'),
-    revision: text('revision'),
-    imei: text('imei').refine((v) => /^\d{15}$/.test(v), { error: `${setting('imei')} must be 15 digits` }).refine(isValidImei, {
-      error: (iss) => `${setting('imei')} must end in its Luhn check digit: "${String(iss.input)}" should end in ${luhnDigit(String(iss.input).slice(0, 14))}`,
-    }),
-    // 3GPP TS 23.003: at most 15 digits.
-    imsi: text('imsi').refine((v) => /^\d{1,15}$/.test(v), { error: `${setting('imsi')} must be 1 to 15 digits` }),
-    // Digits; F is the filler nibble real cards show (the manual's AT+CCID example holds one).
-    iccid: text('iccid').refine((v) => /^[0-9F]{1,20}$/i.test(v), { error: `${setting('iccid')} must be up to 20 digits (F, the filler digit, allowed)` }),
-    simInserted: z.boolean({ error: `${setting('simInserted')} must be a boolean` }),
-    operatorLong: text('operatorLong'),
-    operatorShort: text('operatorShort'),
-    mcc: text('mcc'),
-    mnc: text('mnc'),
-    lac: text('lac'),
-    ci: text('ci'),
-    // AT+CSQ: 0..31, or 99 for not known.
-    rssi: integer('rssi', 0, 31, [99]),
-    ber: integer('ber', 0, 99),
-    battery: strictObject({ bcs: batteryFigure('bcs'), bcl: batteryFigure('bcl'), voltage: batteryFigure('voltage') }, `${setting('battery')} must be an object`, (k) => `bad ${setting(`battery.${k}`)}`).partial(),
-    timezone: integer('timezone', -47, 48),
-    dst: integer('dst', 0, 2),
-    ipPool: text('ipPool').refine(
-      (v) => {
-        try {
-          parseIpPool(v);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { error: (iss) => ipPoolProblem(String(iss.input)) },
-    ),
-    ipr: z.number({ error: `${setting('ipr')} must be a number` }).refine((v) => IPR_RATES.includes(v), { error: `${setting('ipr')} must be one of ${IPR_RATES.join(', ')}` }),
-    ownNumber: text('ownNumber').refine((v) => /^(\+?[0-9]{1,20})?$/.test(v), { error: `${setting('ownNumber')} must be up to 20 digits, optionally after a +` }),
-    ownNumberName: text('ownNumberName'),
-    spn: text('spn'),
-    spnDisplayMode: integer('spnDisplayMode', 0, 1),
-    temperature: z
-      .number({ error: `${setting('temperature')} must be a number` })
-      .refine((v) => Number.isFinite(v) && v >= -40 && v <= 95, { error: `${setting('temperature')} must be a number in -40..95` }),
-    flashDevice: text('flashDevice'),
-    latitude: z.number({ error: `${setting('latitude')} must be a number` }).refine((v) => Number.isFinite(v) && v >= -90 && v <= 90, { error: `${setting('latitude')} must be a number in -90..90` }),
-    longitude: z.number({ error: `${setting('longitude')} must be a number` }).refine((v) => Number.isFinite(v) && v >= -180 && v <= 180, { error: `${setting('longitude')} must be a number in -180..180` }),
-    smsc: text('smsc').refine((v) => /^\+?\d{1,20}$/.test(v), { error: `${setting('smsc')} must be a phone number like +8613800100500` }),
-    smsCapacity: integer('smsCapacity', 1, 255),
-    meSmsCapacity: integer('meSmsCapacity', 1, 255),
-    ussd: z.record(z.string(), z.string({ error: `${setting('ussd')}: the reply must be a string` }), { error: `${setting('ussd')} must be an object of code: reply` }),
-    azureApiVersion: text('azureApiVersion').refine((v) => /^[A-Za-z0-9.-]{1,32}$/.test(v), { error: `${setting('azureApiVersion')} must be a version like 2018-06-30` }),
-  },
-  'modem config must be an object',
-  (key) => `unknown ${setting(key)}`,
-).partial();
+/** Every setting, as the module can show it; absent ones keep their defaults. Built on first use (zod loads then). */
+const modemConfigSchema = lazy(() => {
+  const z = zod();
+  return strictObject(
+    {
+      ati: text('ati'),
+      manufacturer: text('manufacturer'),
+      model: text('model'),
+      revision: text('revision'),
+      imei: text('imei').refine((v) => /^\d{15}$/.test(v), { error: `${setting('imei')} must be 15 digits` }).refine(isValidImei, {
+        error: (iss) => `${setting('imei')} must end in its Luhn check digit: "${String(iss.input)}" should end in ${luhnDigit(String(iss.input).slice(0, 14))}`,
+      }),
+      // 3GPP TS 23.003: at most 15 digits.
+      imsi: text('imsi').refine((v) => /^\d{1,15}$/.test(v), { error: `${setting('imsi')} must be 1 to 15 digits` }),
+      // Digits; F is the filler nibble real cards show (the manual's AT+CCID example holds one).
+      iccid: text('iccid').refine((v) => /^[0-9F]{1,20}$/i.test(v), { error: `${setting('iccid')} must be up to 20 digits (F, the filler digit, allowed)` }),
+      simInserted: z.boolean({ error: `${setting('simInserted')} must be a boolean` }),
+      operatorLong: text('operatorLong'),
+      operatorShort: text('operatorShort'),
+      mcc: text('mcc'),
+      mnc: text('mnc'),
+      lac: text('lac'),
+      ci: text('ci'),
+      // AT+CSQ: 0..31, or 99 for not known.
+      rssi: integer('rssi', 0, 31, [99]),
+      ber: integer('ber', 0, 99),
+      battery: strictObject({ bcs: batteryFigure('bcs'), bcl: batteryFigure('bcl'), voltage: batteryFigure('voltage') }, `${setting('battery')} must be an object`, (k) => `bad ${setting(`battery.${k}`)}`).partial(),
+      timezone: integer('timezone', -47, 48),
+      dst: integer('dst', 0, 2),
+      ipPool: text('ipPool').refine(
+        (v) => {
+          try {
+            parseIpPool(v);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { error: (iss) => ipPoolProblem(String(iss.input)) },
+      ),
+      ipr: z.number({ error: `${setting('ipr')} must be a number` }).refine((v) => IPR_RATES.includes(v), { error: `${setting('ipr')} must be one of ${IPR_RATES.join(', ')}` }),
+      ownNumber: text('ownNumber').refine((v) => /^(\+?[0-9]{1,20})?$/.test(v), { error: `${setting('ownNumber')} must be up to 20 digits, optionally after a +` }),
+      ownNumberName: text('ownNumberName'),
+      spn: text('spn'),
+      spnDisplayMode: integer('spnDisplayMode', 0, 1),
+      temperature: z
+        .number({ error: `${setting('temperature')} must be a number` })
+        .refine((v) => Number.isFinite(v) && v >= -40 && v <= 95, { error: `${setting('temperature')} must be a number in -40..95` }),
+      flashDevice: text('flashDevice'),
+      latitude: z.number({ error: `${setting('latitude')} must be a number` }).refine((v) => Number.isFinite(v) && v >= -90 && v <= 90, { error: `${setting('latitude')} must be a number in -90..90` }),
+      longitude: z.number({ error: `${setting('longitude')} must be a number` }).refine((v) => Number.isFinite(v) && v >= -180 && v <= 180, { error: `${setting('longitude')} must be a number in -180..180` }),
+      smsc: text('smsc').refine((v) => /^\+?\d{1,20}$/.test(v), { error: `${setting('smsc')} must be a phone number like +8613800100500` }),
+      smsCapacity: integer('smsCapacity', 1, 255),
+      meSmsCapacity: integer('meSmsCapacity', 1, 255),
+      ussd: z.record(z.string(), z.string({ error: `${setting('ussd')}: the reply must be a string` }), { error: `${setting('ussd')} must be an object of code: reply` }),
+      azureApiVersion: text('azureApiVersion').refine((v) => /^[A-Za-z0-9.-]{1,32}$/.test(v), { error: `${setting('azureApiVersion')} must be a version like 2018-06-30` }),
+    },
+    'modem config must be an object',
+    (key) => `unknown ${setting(key)}`,
+  ).partial();
+});
 
 function ipPoolProblem(pool: string): string {
   try {
@@ -215,7 +217,7 @@ function ipPoolProblem(pool: string): string {
 export function mergeModemConfig(partial: unknown): ModemConfig {
   if (partial === undefined || partial === null) return { ...DEFAULT_MODEM_CONFIG, battery: { ...DEFAULT_MODEM_CONFIG.battery } };
   const given = parseOrThrow(
-    MODEM_CONFIG_SCHEMA,
+    modemConfigSchema(),
     partial,
     () => '',
     (line, problem) => new OptionError(['modem', ...problem.path.map(String)].join('.'), line),

@@ -6,9 +6,9 @@
  */
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { UsageError } from '../optionError';
-import { fileKeyPath, joinProblem, parseOrThrow } from '../schema';
+import { fileKeyPath, joinProblem, lazy, parseOrThrow, zod } from '../schema';
 import { OPTIONS, WIRES, type AnyOption, type OptionDecl, type Settings } from './table';
 import type { FlagValue } from './values';
 
@@ -80,10 +80,12 @@ export function settingsFromFlags(raw: RawFlags): Settings {
 
 const inFile = all.filter((o) => o.file !== undefined);
 
-/** The config file: one object, each key as its option's kind reads JSON; nothing else. */
-export const CONFIG_FILE_SCHEMA = z.strictObject(Object.fromEntries(inFile.map((o) => [o.key, o.kind.file.optional()])) as Record<string, z.ZodOptional<z.ZodType>>, {
-  error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown key "${String(iss.keys[0])}" (known: ${inFile.map((o) => o.key).join(', ')})` : 'must hold a JSON object'),
-});
+/** The config file: one object, each key as its option's kind reads JSON; nothing else. Built when a file is read. */
+export const configFileSchema = lazy(() =>
+  zod().strictObject(Object.fromEntries(inFile.map((o) => [o.key, o.kind.file.optional()])) as Record<string, z.ZodOptional<z.ZodType>>, {
+    error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown key "${String(iss.keys[0])}" (known: ${inFile.map((o) => o.key).join(', ')})` : 'must hold a JSON object'),
+  }),
+);
 
 /**
  * A config file's content, checked; `name` starts every message so the user knows where
@@ -91,7 +93,7 @@ export const CONFIG_FILE_SCHEMA = z.strictObject(Object.fromEntries(inFile.map((
  */
 export function settingsFromFile(data: unknown, name: string, dir = '.'): Settings {
   const parsed = parseOrThrow(
-    CONFIG_FILE_SCHEMA,
+    configFileSchema(),
     data,
     (p) => (p.length === 0 ? name : `${name}: ${fileKeyPath(p)}`),
     (line, problem) => new UsageError(line, String(problem.path[0] ?? name)),

@@ -16,9 +16,8 @@ import { PROFILES } from '../profile';
 import { parseShard, type Shard } from '../fleet/shard';
 import { BrokerRouter } from '../net/routing';
 import { PARITIES } from '../uart/uart';
-import { via } from '../schema';
+import { via, zod } from '../schema';
 import { credentials, kinds, ValueProblem, type HostPort, type Kind } from './values';
-import { z } from 'zod';
 
 export interface OptionDecl<K extends string = string, V = unknown> {
   /** The settings field and the config file's key. */
@@ -61,22 +60,26 @@ const azureHubKind = kinds.custom<AzureHubOptions>({
     return checkAzureHubOptions({ devices: lists.flatMap((list) => parseDeviceList(list)) });
   },
   // { "devices": ["id:key", {"id": ..., "key": ...}], "hostName": "..." }
-  file: via(
-    z.object(
-      {
-        devices: z.array(z.unknown(), { error: 'must be an array' }),
-        hostName: z.string({ error: 'must be a string' }).optional(),
-      },
-      { error: 'must be an object with a "devices" array' },
-    ),
-    (o) => checkAzureHubOptions({ devices: o.devices.flatMap((d) => (typeof d === 'string' ? parseDeviceList(d) : [d as AzureHubOptions['devices'][number]])), hostName: o.hostName }),
-  ),
+  get file() {
+    const z = zod();
+    return via(
+      z.object(
+        {
+          devices: z.array(z.unknown(), { error: 'must be an array' }),
+          hostName: z.string({ error: 'must be a string' }).optional(),
+        },
+        { error: 'must be an object with a "devices" array' },
+      ),
+      (o) => checkAzureHubOptions({ devices: o.devices.flatMap((d) => (typeof d === 'string' ? parseDeviceList(d) : [d as AzureHubOptions['devices'][number]])), hostName: o.hostName }),
+    );
+  },
   fileType: '`{"devices": ["id:key", …], "hostName": …}`',
 });
 
 /** The modem's identity and figures: checked as the library checks them (src/modem/config.ts). */
 const modemKind = kinds.fileOnly<Partial<ModemConfig>>(
-  via(z.unknown(), (v) => {
+  () =>
+    via(zod().unknown(), (v) => {
     mergeModemConfig(v);
     return v as Partial<ModemConfig>;
   }),
@@ -93,7 +96,10 @@ const cipPortsKind = kinds.custom<number[]>({
       throw new ValueProblem((err as Error).message);
     }
   },
-  file: z.array(z.number({ error: 'must be an array of ports' }).int({ error: 'must be an array of ports' }).min(1, { error: 'must be an array of ports 1..65535' }).max(65535, { error: 'must be an array of ports 1..65535' }), { error: 'must be an array of ports' }),
+  get file() {
+    const z = zod();
+    return z.array(z.number({ error: 'must be an array of ports' }).int({ error: 'must be an array of ports' }).min(1, { error: 'must be an array of ports 1..65535' }).max(65535, { error: 'must be an array of ports 1..65535' }), { error: 'must be an array of ports' });
+  },
   fileType: 'array of numbers',
 });
 
@@ -107,14 +113,18 @@ const shardKind = kinds.custom<Shard>({
       throw new ValueProblem((err as Error).message);
     }
   },
-  file: via(z.string({ error: 'must be a string "I/N"' }), parseShard),
+  get file() {
+    return via(zod().string({ error: 'must be a string "I/N"' }), parseShard);
+  },
   fileType: '`"I/N"` string',
 });
 
 const brokerAuthKind = kinds.custom<{ username: string; password: string }>({
   arg: '<user:password>',
   fromFlag: (raw) => credentials(String(raw)),
-  file: via(z.string({ error: 'must be a string' }), credentials),
+  get file() {
+    return via(zod().string({ error: 'must be a string' }), credentials);
+  },
   fileType: '`"user:password"` string',
 });
 

@@ -4,8 +4,8 @@
  * schema). A bad value's message names the value, never where it came from; the caller
  * puts the flag or the file's key in front (`--tcp: "abc" is not [host:]port`).
  */
-import { z } from 'zod';
-import { via } from '../schema';
+import type { z } from 'zod';
+import { via, zod } from '../schema';
 
 /** A value that does not fit its kind; the message says what is wrong with the value. */
 export class ValueProblem extends Error {}
@@ -28,7 +28,7 @@ export interface Kind<V> {
   readonly repeatable?: boolean;
   /** The value from the command line; throws ValueProblem. */
   fromFlag(raw: FlagValue): V;
-  /** The value from the config file. */
+  /** The value from the config file (built on first use: a getter, so zod loads only for a config file). */
   readonly file: z.ZodType<V>;
   /** What the config file holds, for the docs. */
   readonly fileType: string;
@@ -41,8 +41,8 @@ export function nonEmpty(text: string): string {
   return text;
 }
 
-const fileText = z.string({ error: 'must be a non-empty string' }).refine((s) => s.trim() !== '', 'must be a non-empty string');
-const fileNumber = z.number({ error: 'must be a number' });
+const fileText = () => zod().string({ error: 'must be a non-empty string' }).refine((s) => s.trim() !== '', 'must be a non-empty string');
+const fileNumber = () => zod().number({ error: 'must be a number' });
 
 /** `port`, `host:port` or `[v6]:port`; a bare port means 127.0.0.1. */
 export function listenAddress(text: string): HostPort {
@@ -71,12 +71,26 @@ const PORT = wholeNumber(0, 65535, 5, 'a port number (0..65535, 0 = any free por
 export const kinds = {
   /** A flag without a value; true or false in the file. */
   switch(): Kind<boolean> {
-    return { arg: '', fromFlag: () => true, file: z.boolean({ error: 'must be true or false' }), fileType: 'boolean' };
+    return {
+      arg: '',
+      fromFlag: () => true,
+      get file() {
+        return zod().boolean({ error: 'must be true or false' });
+      },
+      fileType: 'boolean',
+    };
   },
 
   /** Non-empty text (a name, a URL, a device). */
   text(arg: string): Kind<string> {
-    return { arg, fromFlag: (raw) => nonEmpty(one(raw)), file: fileText, fileType: 'string' };
+    return {
+      arg,
+      fromFlag: (raw) => nonEmpty(one(raw)),
+      get file() {
+        return fileText();
+      },
+      fileType: 'string',
+    };
   },
 
   /** `[host:]port`; `fallback` is what the flag alone means (an optional value). */
@@ -84,7 +98,9 @@ export const kinds = {
     return {
       arg,
       fromFlag: (raw) => (raw === true && fallback ? { ...fallback } : listenAddress(one(raw))),
-      file: via(fileText, listenAddress),
+      get file() {
+        return via(fileText(), listenAddress);
+      },
       fileType: '`"host:port"` string',
     };
   },
@@ -92,11 +108,25 @@ export const kinds = {
   /** A whole number lo..hi; `noun` completes `"x" is not …`. */
   integer(arg: string, lo: number, hi: number, digits: number, noun: string): Kind<number> {
     const n = wholeNumber(lo, hi, digits, noun);
-    return { arg, fromFlag: (raw) => n.fromText(one(raw)), file: via(fileNumber, n.fromNumber), fileType: 'number' };
+    return {
+      arg,
+      fromFlag: (raw) => n.fromText(one(raw)),
+      get file() {
+        return via(fileNumber(), n.fromNumber);
+      },
+      fileType: 'number',
+    };
   },
 
   port(arg: string): Kind<number> {
-    return { arg, fromFlag: (raw) => PORT.fromText(one(raw)), file: via(fileNumber, PORT.fromNumber), fileType: 'number' };
+    return {
+      arg,
+      fromFlag: (raw) => PORT.fromText(one(raw)),
+      get file() {
+        return via(fileNumber(), PORT.fromNumber);
+      },
+      fileType: 'number',
+    };
   },
 
   /** A port, or `off` (false in the file) for none. */
@@ -109,7 +139,10 @@ export const kinds = {
         if (!/^\d{1,5}$/.test(text.trim())) throw new ValueProblem(`"${text}" is not a port number (0..65535, 0 = any free port) or off`);
         return PORT.fromText(text);
       },
-      file: via(z.union([z.number(), z.literal(false)], { error: 'must be a number or false' }), (v) => (v === false ? false : PORT.fromNumber(v))),
+      get file() {
+        const z = zod();
+        return via(z.union([z.number(), z.literal(false)], { error: 'must be a number or false' }), (v) => (v === false ? false : PORT.fromNumber(v)));
+      },
       fileType: 'number, or `false` for none',
     };
   },
@@ -120,7 +153,14 @@ export const kinds = {
       if (!(values as readonly string[]).includes(text)) throw new ValueProblem(`"${text}" is not one of ${values.join(', ')}`);
       return text as T;
     };
-    return { arg, fromFlag: (raw) => check(one(raw)), file: via(fileText, check), fileType: values.map((v) => `\`"${v}"\``).join(', ') };
+    return {
+      arg,
+      fromFlag: (raw) => check(one(raw)),
+      get file() {
+        return via(fileText(), check);
+      },
+      fileType: values.map((v) => `\`"${v}"\``).join(', '),
+    };
   },
 
   /** Repeatable text: every use adds one; an array of strings in the file. */
@@ -129,19 +169,23 @@ export const kinds = {
       arg,
       repeatable: true,
       fromFlag: (raw) => (Array.isArray(raw) ? raw : [one(raw)]).map(nonEmpty),
-      file: z.array(fileText, { error: 'must be an array of strings' }),
+      get file() {
+        return zod().array(fileText(), { error: 'must be an array of strings' });
+      },
       fileType: 'array of strings',
     };
   },
 
   /** A value only the config file (or the library) holds: its schema says the rest. */
-  fileOnly<V>(file: z.ZodType<V>, fileType: string): Kind<V> {
+  fileOnly<V>(file: () => z.ZodType<V>, fileType: string): Kind<V> {
     return {
       arg: '',
       fromFlag: () => {
         throw new ValueProblem('is not a flag');
       },
-      file,
+      get file() {
+        return file();
+      },
       fileType,
     };
   },

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import type { EmulatorOptions } from '../../src/emulator';
-import { addFlags, CONFIG_FILE_SCHEMA, OPTIONS, optionsDocTable, type Settings } from '../../src/options';
+import { addFlags, configFileSchema, OPTIONS, optionsDocTable, type Settings } from '../../src/options';
 import { tableIn } from '../../src/options/docs';
 import { parseConfigText, settingsFromFlags, toEmulatorOptions, UsageError } from '../../src/cli/config';
 
@@ -34,7 +34,7 @@ describe('the option table', () => {
   });
 
   it('the config file takes exactly the keys declared for it', () => {
-    expect(Object.keys(CONFIG_FILE_SCHEMA.shape)).toEqual(OPTIONS.filter((o) => 'file' in o && o.file !== undefined).map((o) => o.key));
+    expect(Object.keys(configFileSchema().shape)).toEqual(OPTIONS.filter((o) => 'file' in o && o.file !== undefined).map((o) => o.key));
     // Command-line-only options are no file keys.
     expect(() => parseConfigText('{"scenario": "s.yaml"}', 'c.json')).toThrow(/^c\.json: unknown key "scenario"/);
   });

@@ -13,7 +13,16 @@
  *   `+SMPUB: 2,0` before `+SMPUBLISH: 1,...`, whichever order the broker sends them in);
  * - bytes are latin1 on the AT side (one char = one byte) and raw bytes on the MQTT side.
  */
-import { connect, MqttClient as Client, validateTopics, type IClientOptions, type MqttClient, type Packet } from 'mqtt';
+import type * as Mqtt from 'mqtt';
+import type { IClientOptions, MqttClient, Packet } from 'mqtt';
+
+/**
+ * mqtt.js is loaded on first use (a session's connect, a topic check): it takes a large
+ * part of the CLI's start when loaded with the rest, and a modem whose firmware never
+ * speaks MQTT does not need it.
+ */
+let loadedMqtt: typeof Mqtt | undefined;
+const mqtt = (): typeof Mqtt => (loadedMqtt ??= require('mqtt') as typeof Mqtt);
 import type { TimerHandle } from '../../clock';
 import { BearerStatus } from '../../modem/bearer';
 import type { FeatureHooks } from '../../modem/feature';
@@ -429,7 +438,7 @@ export class MqttSession implements FeatureHooks {
         // connect()'s up-front check is made here.
         const stream = target.stream;
         if (stream && opts.clean === false && !opts.clientId) throw new Error('Missing clientId for unclean clients');
-        client = stream ? new Client(() => stream(), opts) : connect(opts);
+        client = stream ? new (mqtt().MqttClient)(() => stream(), opts) : mqtt().connect(opts);
       } catch (err) {
         // mqtt.js refuses some option sets up front (CLEANSS=0 without a CLIENTID).
         lastError = err as Error;
@@ -510,7 +519,7 @@ export class MqttSession implements FeatureHooks {
     return this.request(
       'SUB',
       () => {
-        if (topic === '' || validateTopics([toUtf8(topic)]) !== null) return false;
+        if (topic === '' || mqtt().validateTopics([toUtf8(topic)]) !== null) return false;
         this.client!.subscribe(toUtf8(topic), { qos: qos as 0 | 1 }, noop);
         this.answerComing();
         return true;
@@ -524,7 +533,7 @@ export class MqttSession implements FeatureHooks {
     return this.request(
       'UNSUB',
       () => {
-        if (topic === '' || validateTopics([toUtf8(topic)]) !== null) return false;
+        if (topic === '' || mqtt().validateTopics([toUtf8(topic)]) !== null) return false;
         this.client!.unsubscribe(toUtf8(topic), {}, noop);
         this.answerComing();
         return true;
