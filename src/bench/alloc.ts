@@ -3,11 +3,13 @@
  * `AT` round trip and per MQTT loop (`AT+SMPUB` → `+SMPUBLISH`), over many rounds in a row
  * (the allocation probe, allocProbe.ts, counts every byte the heap took between two marks),
  * and p99 over p50 of the same rounds (targets: ≤ 0.5 KB per round trip, ≤ 5 KB per loop,
- * p99 ≤ 3 × p50). The emulator is the CLI in its own process, the DTE the bench's.
+ * p99 ≤ 3 × p50). The emulator is the CLI in its own process, the DTE the bench's. The
+ * round trip's peer is the bare TCP responder of benchmark 1 with the same probe: what
+ * Node's own sockets allocate to read a line and write an answer.
  */
 import { latency, repeat, RoundTripper, type Latency } from './common';
 import { LOOP_COMMAND, LOOP_END, modemRig } from './mqtt';
-import { startEmulatorProcess } from './procs';
+import { startEmulatorProcess, startPeer, type Rpc } from './procs';
 
 export interface AllocRun {
   rounds: number;
@@ -30,7 +32,25 @@ async function measure(emu: { allocation: { start(): Promise<void>; stop(): Prom
   return { rounds, bytesPerRound: a.bytes / rounds, gcs: a.gcs, gcMs: a.gcMs, latency: l, tail: l.p99 / l.p50 };
 }
 
-export async function benchAllocation(rounds: number): Promise<{ at: AllocRun; mqttLoop: AllocRun }> {
+/** The probe's two requests, to a peer forked with it. */
+const probeOf = (rpc: Rpc) => ({ allocation: { start: async () => void (await rpc.ask({ op: 'alloc-start' })), stop: () => rpc.ask<{ bytes: number; gcs: number; gcMs: number }>({ op: 'alloc-stop' }) } });
+
+async function bareResponder(rounds: number): Promise<AllocRun> {
+  const peer = await startPeer<{ port: number }>('tcp-responder', {}, { probe: true });
+  try {
+    const dte = await RoundTripper.connect(peer.ready.port);
+    try {
+      return await measure(probeOf(peer.rpc), rounds, () => dte.trip('AT\r', 'AT\r\r\nOK\r\n'));
+    } finally {
+      dte.close();
+    }
+  } finally {
+    await peer.rpc.stop();
+  }
+}
+
+export async function benchAllocation(rounds: number): Promise<{ at: AllocRun; atPeer: AllocRun; mqttLoop: AllocRun }> {
+  const atPeer = await bareResponder(rounds);
   const emu = await startEmulatorProcess(['--tcp', '127.0.0.1:0', '--broker-port', '0', '--log-level', 'warn'], { probe: true });
   let at: AllocRun;
   try {
@@ -43,7 +63,7 @@ export async function benchAllocation(rounds: number): Promise<{ at: AllocRun; m
   }
   const r = await modemRig('bench/loop/modem', undefined, [], true);
   try {
-    return { at, mqttLoop: await measure(r.emu, rounds, () => r.dte.trip(LOOP_COMMAND, LOOP_END)) };
+    return { at, atPeer, mqttLoop: await measure(r.emu, rounds, () => r.dte.trip(LOOP_COMMAND, LOOP_END)) };
   } finally {
     await r.close();
   }

@@ -34,6 +34,7 @@ function serve(ready: object, handlers: Record<string, Handler>, stop: () => Pro
   process.send!(ready);
   process.on('message', async (req: Request) => {
     try {
+      if (req.op === 'alloc-start' || req.op === 'alloc-stop') return; // the preloaded allocation probe answers
       if (req.op === 'stop') {
         await stop();
         process.exit(0);

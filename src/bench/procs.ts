@@ -56,9 +56,12 @@ export class Rpc {
 
 export type PeerKind = 'tcp-responder' | 'pty-responder' | 'mqtt-peer' | 'receiver' | 'echo';
 
-/** A peer process (peerChild.ts); its first message says where it is. */
-export async function startPeer<Ready>(kind: PeerKind, args: Record<string, unknown> = {}): Promise<{ rpc: Rpc; ready: Ready }> {
-  const child = fork(PEER, [kind, JSON.stringify(args)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+/**
+ * A peer process (peerChild.ts); its first message says where it is. With `probe`, the
+ * allocation probe is preloaded as into the emulator, so both are counted the same way.
+ */
+export async function startPeer<Ready>(kind: PeerKind, args: Record<string, unknown> = {}, opts: { probe?: boolean } = {}): Promise<{ rpc: Rpc; ready: Ready }> {
+  const child = fork(PEER, [kind, JSON.stringify(args)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: opts.probe ? ['-r', PROBE] : [] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   // Its first message says it is ready (and where); requests only after it.

@@ -29,7 +29,7 @@ describe('npm run bench -- --quick', () => {
     expect(r.code).toBe(0);
     const results = JSON.parse(fs.readFileSync(out, 'utf8'));
     expect(Object.keys(results)).toEqual(
-      expect.arrayContaining(['machine', 'atRoundTrip', 'mqttLoop', 'throughput', 'parser', 'pacing', 'fleet', 'coldStart', 'tcpEcho', 'cipMqtt', 'loadavgStart', 'loadavgEnd']),
+      expect.arrayContaining(['machine', 'atRoundTrip', 'mqttLoop', 'throughput', 'parser', 'pacing', 'fleet', 'coldStart', 'tcpEcho', 'cipMqtt', 'allocation', 'loadavgStart', 'loadavgEnd']),
     );
     expect(results.machine).toEqual(expect.objectContaining({ nproc: expect.any(Number), node: process.version, cpu: expect.any(String) }));
     for (const ratio of [results.atRoundTrip.ratio.p50, results.mqttLoop.ratio.p50, results.throughput.qos0.ratio, results.throughput.qos1.ratio, results.parser.ratio, results.coldStart.ratio, results.tcpEcho.ratio.p50, results.tcpEcho.throughput.ratio, results.cipMqtt.ratio]) {
@@ -42,8 +42,12 @@ describe('npm run bench -- --quick', () => {
       [3, 3, 0, true],
     ]);
     expect(r.stdout).toMatch(/fleet N=3 --shared-port publishing/);
-    // The table: one row per benchmark, numbered 1 to 9.
-    for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9]) expect(r.stdout).toMatch(new RegExp(`^${n}  `, 'm'));
+    // Allocation counted by the same probe in the emulator and in the bare responder (its peer).
+    expect(results.allocation.at.bytesPerRound).toBeGreaterThan(0);
+    expect(results.allocation.atPeer.bytesPerRound).toBeGreaterThan(0);
+    expect(results.allocation.mqttLoop.bytesPerRound).toBeGreaterThan(0);
+    // The table: one row per benchmark, numbered 1 to 10.
+    for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) expect(r.stdout).toMatch(new RegExp(`^${n} +\\S`, 'm'));
   }, 120_000);
 });
 
