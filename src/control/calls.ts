@@ -3,7 +3,6 @@
  * scenarios: ring the device, arrange the outcome of its next call, act as the other side
  * of a call, set what USSD codes answer. Bad input is an InputError (HTTP 400).
  */
-import type { z } from 'zod';
 import { InputError } from '../faults/params';
 import type { Modem } from '../modem/modem';
 import { lazy, strictObject, zod } from '../schema';

@@ -14,7 +14,6 @@ import type { LinkCounters, LinkState } from '../faults/link';
 import type { AtLog, AtLogEntry } from './atLog';
 import { checkAzureC2d, checkBody, checkC2d } from './c2d';
 import { lazy, strictObject, zod } from '../schema';
-import type { z } from 'zod';
 import type { AzureHub, C2DResult } from '../broker/azureHub';
 import { smsControl, type SmsControl } from './sms';
 import { callControl, ussdControl, type CallControl, type UssdControl } from './calls';

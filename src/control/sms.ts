@@ -4,7 +4,6 @@
  * checked here (a zod schema, then the rules between fields); a bad field is an
  * InputError (HTTP 400) and nothing is delivered.
  */
-import type { z } from 'zod';
 import { InputError } from '../faults/params';
 import type { Modem } from '../modem/modem';
 import { lazy, strictObject, via, zod } from '../schema';

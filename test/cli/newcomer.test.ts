@@ -23,7 +23,7 @@ function aptPackages(line: string): string[] {
   return after
     .split(/\s+/)
     .filter((w) => w && !w.startsWith('-') && !w.startsWith('>') && !w.startsWith('#'))
-    .filter((w, i, all) => !all.slice(0, i).some((x) => x.startsWith('#')))
+    .filter((_w, i, all) => !all.slice(0, i).some((x) => x.startsWith('#')))
     .sort();
 }
 

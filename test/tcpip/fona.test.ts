@@ -37,8 +37,7 @@ describe('Adafruit FONA', () => {
     expect(latin1(await conn.waitBytes(18))).toBe('GET / HTTP/1.0\r\n\r\n');
 
     await conn.write('HTTP/1.0 200 OK\r\n\r\nhello');
-    let avail = 0;
-    await eventually('TCPavailable() to see 24 bytes', async () => (avail = await f.TCPavailable()) === 24);
+    await eventually('TCPavailable() to see 24 bytes', async () => (await f.TCPavailable()) === 24);
     expect(latin1(await f.TCPread(10))).toBe('HTTP/1.0 2');
     expect(await f.TCPavailable()).toBe(14);
     expect(latin1(await f.TCPread(200))).toBe('00 OK\r\n\r\nhello');

@@ -113,7 +113,7 @@ export class Connection {
     readonly protocol: Protocol,
     readonly remote: Address,
     readonly tls: boolean,
-    private readonly modem: Modem,
+    modem: Modem,
     private readonly hooks: ConnectionHooks,
     /** Accepted by the module's server (AT+CIPSERVER) rather than started. */
     readonly accepted = false,
