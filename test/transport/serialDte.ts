@@ -70,11 +70,20 @@ export async function openSerial(path: string, baudRate = 115200): Promise<Seria
 /** The test side of any serialport stream (default binding or ours). */
 export function serialDte<P extends PortLike>(port: P): SerialDte<P> {
   const log = new ByteLog(port);
-  const send = (data: string | Buffer) =>
-    new Promise<void>((resolve, reject) => {
+  // Sends not yet drained: close() waits for them, since a drain the binding starts after
+  // the port closed fails (bindings-cpp: "First argument must be an int"), and a caller that
+  // does not await its send would see that as an unhandled rejection.
+  const inFlight = new Set<Promise<void>>();
+  const send = (data: string | Buffer) => {
+    const p = new Promise<void>((resolve, reject) => {
       port.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
       port.drain((err) => (err ? reject(err) : resolve()));
     });
+    inFlight.add(p);
+    const done = () => inFlight.delete(p);
+    p.then(done, done);
+    return p;
+  };
   return {
     port,
     log,
@@ -85,7 +94,10 @@ export function serialDte<P extends PortLike>(port: P): SerialDte<P> {
       await log.until(until, 5000, from);
       return log.bytes.subarray(from).toString('latin1');
     },
-    close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
+    async close() {
+      await Promise.allSettled([...inFlight]);
+      await new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
+    },
   };
 }
 
