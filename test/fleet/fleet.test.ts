@@ -104,15 +104,38 @@ describe('a fleet on TCP', () => {
   });
 
   it('a taken port fails the whole start with the modem and the port named, and leaves nothing listening', async () => {
-    const blocker = net.createServer();
-    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
-    const taken = (blocker.address() as net.AddressInfo).port;
-    try {
-      await expect(startFleet({ ...BASE, modems: 3, tcp: { port: taken - 1 } })).rejects.toThrow(/^modem 1: .*EADDRINUSE.*/);
-      expect(await refused(taken - 1)).toBe(true);
-    } finally {
-      blocker.close();
+    // Modem 0's port must be free and modem 1's taken. Another process may hold the port
+    // below any one we pick, so: take two adjacent ports, free the first just before the
+    // start, and pick again in the rare case somebody took it meanwhile (modem 0 named).
+    const listen = (port: number) =>
+      new Promise<net.Server | null>((resolve) => {
+        const srv = net.createServer();
+        srv.once('error', () => resolve(null));
+        srv.listen(port, '127.0.0.1', () => resolve(srv));
+      });
+    const close = (srv: net.Server) => new Promise<void>((r) => srv.close(() => r()));
+    let error: Error | null = null;
+    let first = 0;
+    for (let attempt = 0; attempt < 20 && !error; attempt++) {
+      const a = (await listen(0))!;
+      first = (a.address() as net.AddressInfo).port;
+      const blocker = first < 65535 ? await listen(first + 1) : null;
+      await close(a);
+      if (!blocker) continue;
+      try {
+        await startFleet({ ...BASE, modems: 3, tcp: { port: first } }).then(
+          (f) => f.stop().then(() => Promise.reject(new Error('the fleet started on a taken port'))),
+          (err: Error) => {
+            if (!/^modem 0: .*EADDRINUSE/.test(err.message)) error = err;
+          },
+        );
+      } finally {
+        await close(blocker);
+      }
     }
+    expect(error).not.toBeNull();
+    expect(error!.message).toMatch(new RegExp(`^modem 1: .*127\\.0\\.0\\.1:${first + 1}.*EADDRINUSE`));
+    expect(await refused(first)).toBe(true);
   });
 
   it('driveFleet runs the scripted DTE on every modem and reports each', async () => {

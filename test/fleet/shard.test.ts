@@ -126,7 +126,7 @@ describe('a sharded fleet', () => {
   });
 
   it('the CLI takes the shard from a Kubernetes Indexed Job\'s environment', async () => {
-    const cli = await startCli(['--modems', '1', '--tcp', '127.0.0.1:0', ...QUIET], 10_000, { JOB_COMPLETION_INDEX: '3', SIM800_SHARDS: '4' });
+    const cli = await startCli(['--modems', '1', '--tcp', '127.0.0.1:0', ...QUIET], undefined, { JOB_COMPLETION_INDEX: '3', SIM800_SHARDS: '4' });
     expect(cli.fields.shard).toBe('3/4');
     const c = await DteClient.connectTcp(cli.port);
     clients.push(c);
@@ -136,7 +136,7 @@ describe('a sharded fleet', () => {
   it('usage errors, exit 2: --shard without --modems, a Job index without SIM800_SHARDS, a bad value', async () => {
     const alone = await runCli(['--shard', '1/2', ...QUIET]);
     expect(alone).toMatchObject({ code: 2, stderr: 'sim800-emu: --shard needs --modems: a shard is a part of a fleet\n' });
-    const job = await runCli(['--modems', '2', '--tcp', '127.0.0.1:0', ...QUIET], 10_000, { JOB_COMPLETION_INDEX: '1' });
+    const job = await runCli(['--modems', '2', '--tcp', '127.0.0.1:0', ...QUIET], undefined, { JOB_COMPLETION_INDEX: '1' });
     expect(job.code).toBe(2);
     expect(job.stderr).toMatch(/^sim800-emu: JOB_COMPLETION_INDEX=1 is set \(a pod of an Indexed Job\) but SIM800_SHARDS is not/);
     const bad = await runCli(['--modems', '2', '--shard', '2/2', ...QUIET]);
@@ -144,7 +144,7 @@ describe('a sharded fleet', () => {
   });
 
   it('sim800-emu loadtest refuses the same, and more devices than there are identities, before starting any', async () => {
-    const job = await runCli(['loadtest', '--modems', '2'], 10_000, { JOB_COMPLETION_INDEX: '1' });
+    const job = await runCli(['loadtest', '--modems', '2'], undefined, { JOB_COMPLETION_INDEX: '1' });
     expect(job).toMatchObject({ code: 2, stdout: '' });
     expect(job.stderr).toMatch(/^loadtest: JOB_COMPLETION_INDEX=1 is set \(a pod of an Indexed Job\) but SIM800_SHARDS is not/);
     const many = await runCli(['loadtest', '--modems', '10000', '--shard', '0/101', '--count', '1']);

@@ -98,7 +98,7 @@ describe('one emulator per state dir', () => {
 
 describe('a state dir that cannot be used is a start-up error', () => {
   /** Runs the CLI to its end; the limit is what a spin would exceed. */
-  const run = (dir: string) => runCli([...ARGS, '--state-dir', dir], 8000);
+  const run = (dir: string) => runCli([...ARGS, '--state-dir', dir]);
 
   it('under a regular file: cannot be created, exit 2, one line', async () => {
     const file = path.join(tmp(), 'file');
