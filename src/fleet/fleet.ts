@@ -197,6 +197,14 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
   }
 
   let server: ControlServer | undefined;
+  /** A start that failed after the modems were up: everything made so far goes. */
+  const abandon = async () => {
+    await server?.stop();
+    await cloud?.stop();
+    await Promise.all(modems.map((m) => m.stop()));
+    await running.stop();
+    stateDir?.release();
+  };
   if (options.control) {
     try {
       server = await ControlServer.start(
@@ -205,11 +213,7 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
       );
       if (cloud?.available) await cloud.start();
     } catch (err) {
-      await server?.stop();
-      await cloud?.stop();
-      await Promise.all(modems.map((m) => m.stop()));
-      await running.stop();
-      stateDir?.release();
+      await abandon();
       throw err;
     }
   }
@@ -226,11 +230,7 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
     try {
       endpoints.sharedTcp = await listener.open();
     } catch (err) {
-      await server?.stop();
-      await cloud?.stop();
-      await Promise.all(modems.map((m) => m.stop()));
-      await running.stop();
-      stateDir?.release();
+      await abandon();
       throw err;
     }
   } else endpoints.tcp = modems.map((m) => m.endpoints.tcp!);

@@ -205,6 +205,21 @@ function lingerThenDestroy(socket: net.Socket): void {
   socket.once('close', () => clearTimeout(timer));
 }
 
+/**
+ * Puts a DTE listener on `opts`' address (127.0.0.1:2323 by default): a wire's or a
+ * fleet's shared one. Running out of descriptors later is reported, not thrown.
+ */
+export async function listenForDtes(server: net.Server, opts: { host?: string; port?: number }, log: Logger): Promise<TcpEndpoint> {
+  openFileLimit(); // read now: out of descriptors, it could not be read to be reported
+  await listenOrThrow(server, opts.host ?? '127.0.0.1', opts.port ?? 2323, 'tcp');
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    if (isFdExhaustion(err)) reportFdExhaustion(log, err, 'a DTE connection was dropped');
+    else log.error({ err }, 'tcp server error');
+  });
+  const addr = server.address() as net.AddressInfo;
+  return { host: addr.address, port: addr.port };
+}
+
 export class TcpTransport implements Wire<TcpEndpoint> {
   private server: net.Server | null = null;
   private holder: TcpDte | null = null;
@@ -221,16 +236,8 @@ export class TcpTransport implements Wire<TcpEndpoint> {
   ) {}
 
   async open(): Promise<TcpEndpoint> {
-    openFileLimit(); // read now: out of descriptors, it could not be read to be reported
-    const server = net.createServer((socket) => this.onConnection(socket));
-    this.server = server;
-    await listenOrThrow(server, this.opts.host ?? '127.0.0.1', this.opts.port ?? 2323, 'tcp');
-    server.on('error', (err: NodeJS.ErrnoException) => {
-      if (isFdExhaustion(err)) reportFdExhaustion(this.log, err, 'a DTE connection was dropped');
-      else this.log.error({ err }, 'tcp server error');
-    });
-    const addr = server.address() as net.AddressInfo;
-    return { host: addr.address, port: addr.port };
+    this.server = net.createServer((socket) => this.onConnection(socket));
+    return listenForDtes(this.server, this.opts, this.log);
   }
 
   /** Bytes waiting in this process for the connected DTE (0 when none is connected). */

@@ -13,9 +13,7 @@
 import * as net from 'node:net';
 import type { Logger } from 'pino';
 import type { Modem } from '../modem/modem';
-import { listenOrThrow } from '../optionError';
-import { isFdExhaustion, openFileLimit, reportFdExhaustion } from './fdLimit';
-import { attachTcpDte, detachTcpDte, refuseTcp, type TcpDte, type TcpEndpoint } from './tcp';
+import { attachTcpDte, detachTcpDte, listenForDtes, refuseTcp, type TcpDte, type TcpEndpoint } from './tcp';
 
 export const FLEET_BUSY_MESSAGE = 'sim800-emu: every modem of the fleet has a DTE connected; closing\r\n';
 
@@ -87,16 +85,8 @@ export class SharedTcpListener {
   }
 
   async open(): Promise<TcpEndpoint> {
-    openFileLimit(); // read now: out of descriptors, it could not be read to be reported
-    const server = net.createServer((socket) => this.onConnection(socket));
-    this.server = server;
-    await listenOrThrow(server, this.opts.host ?? '127.0.0.1', this.opts.port ?? 2323, 'tcp');
-    server.on('error', (err: NodeJS.ErrnoException) => {
-      if (isFdExhaustion(err)) reportFdExhaustion(this.log, err, 'a DTE connection was dropped');
-      else this.log.error({ err }, 'tcp server error');
-    });
-    const addr = server.address() as net.AddressInfo;
-    return { host: addr.address, port: addr.port };
+    this.server = net.createServer((socket) => this.onConnection(socket));
+    return listenForDtes(this.server, this.opts, this.log);
   }
 
   /** Modems with a DTE connected through this listener. */
