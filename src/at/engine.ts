@@ -127,6 +127,9 @@ export class AtEngine<M = unknown> {
   private ctxCache: { generation: number; ctx: CommandContext<M> } | null = null;
   /** Lines run since the count was last reset at the end of a turn (TURN_WATCH), and whether the input is held until the next. */
   private linesThisTurn = 0;
+  /** Whether debug is on, for the logger level it was read at: pino's isLevelEnabled() per line was ~1 % of a fleet's bring-up. */
+  private debugAt = NaN;
+  private debugOn = false;
   private readonly turnEnded = () => {
     this.linesThisTurn = 0;
   };
@@ -224,9 +227,9 @@ export class AtEngine<M = unknown> {
   }
 
   private sendUrc(bytes: WireData, lines: readonly string[] | string | null): void {
-    const record = this.host.record;
-    if (record && typeof lines === 'string') record({ dir: 'urc', line: lines });
-    else if (record && lines) for (const line of lines) record({ dir: 'urc', line });
+    const host = this.host;
+    if (host.record && typeof lines === 'string') host.record({ dir: 'urc', line: lines });
+    else if (host.record && lines) for (const line of lines) host.record({ dir: 'urc', line });
     this.write(bytes);
   }
 
@@ -487,7 +490,7 @@ export class AtEngine<M = unknown> {
     // The module lost power (or restarted) while the line ran: its answer is gone.
     if (generation !== this.generation) return;
     const settings = this.host.lineSettings();
-    const debug = this.log.isLevelEnabled('debug');
+    const debug = this.debugEnabled();
     if (this.host.record || debug) {
       const line = body === null ? '<overlong line>' : redactLine('AT' + body);
       const info = this.lineInfo === null ? undefined : logInfo(line, this.lineInfo);
@@ -503,6 +506,16 @@ export class AtEngine<M = unknown> {
     this.endCollect();
     this.flushUrcs();
     this.pump();
+  }
+
+  /** The logger's level can change at any time: the answer is read again when it does. */
+  private debugEnabled(): boolean {
+    const level = this.log.levelVal;
+    if (level !== this.debugAt) {
+      this.debugAt = level;
+      this.debugOn = this.log.isLevelEnabled('debug');
+    }
+    return this.debugOn;
   }
 
   private execLine(body: string): Final | Promise<Final> {

@@ -13,6 +13,7 @@ import { APPLY, FAULT_NAMES, FAULTS, NORMAL, type Conditions, type FaultContext,
 import { FaultLink } from './link';
 import { checkParams, FaultError, parseDuration, type ParamValues } from './params';
 import { FaultWire } from './wire';
+import { childLogger } from '../log';
 
 export interface ActiveFault {
   name: FaultName;
@@ -51,7 +52,7 @@ export class FaultController extends EventEmitter<{ change: [FaultEvent] }> {
   ) {
     super();
     const seed = opts.seed ?? DEFAULT_SEED;
-    this.log = (opts.log ?? modem.log).child({ mod: 'faults' });
+    this.log = childLogger(opts.log ?? modem.log, { mod: 'faults' });
     this.link = new FaultLink(modem.clock, seededRandom(seed, 'link'), this.log);
     this.wire = new FaultWire(modem, seededRandom(seed, 'wire'));
     modem.link = this.link;

@@ -198,7 +198,7 @@ class Channel {
  */
 class LinkedSocket extends Duplex {
   /** Where the session's writes go: the up channel (through the framing check). */
-  up: { feed(bytes: Buffer): void; endAfterQueue(): void } | null = null;
+  up: { data(bytes: Buffer): void; end(): void } | null = null;
 
   constructor(readonly socket: net.Socket) {
     super({ allowHalfOpen: false });
@@ -209,13 +209,13 @@ class LinkedSocket extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.up!.feed(chunk);
+    this.up!.data(chunk);
     this.afterWrite(cb);
   }
 
   override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
     this.socket.cork();
-    for (const c of chunks) this.up!.feed(c.chunk);
+    for (const c of chunks) this.up!.data(c.chunk);
     this.socket.uncork();
     this.afterWrite(cb);
   }
@@ -227,13 +227,47 @@ class LinkedSocket extends Duplex {
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    this.up!.endAfterQueue();
+    this.up!.end();
     cb();
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this.socket.destroy();
     cb(err);
+  }
+}
+
+/** The two channels of one in-memory connection. */
+class ChannelPair {
+  up: Channel | null = null;
+  down: Channel | null = null;
+  /** The first chunk (CONNECT or a TLS hello) has set both channels' framing. */
+  private known = false;
+
+  route(way: Way, bytes: Buffer): void {
+    if (!this.known) {
+      this.known = true;
+      const plain = bytes[0] === 0x10; // CONNECT first: plain MQTT; TLS starts with 0x16 (high nibble 1 as well)
+      this.up!.framing(plain);
+      this.down!.framing(plain);
+    }
+    this[way]!.feed(bytes);
+  }
+}
+
+/** One direction's writes into its channel (a class: an object per direction, no closures). */
+class ChannelRoute {
+  constructor(
+    private readonly pair: ChannelPair,
+    private readonly way: Way,
+  ) {}
+
+  data(bytes: Buffer): void {
+    this.pair.route(this.way, bytes);
+  }
+
+  end(): void {
+    this.pair[this.way]!.endAfterQueue();
   }
 }
 
@@ -362,28 +396,12 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
     const session = local();
     session.on('error', () => undefined); // the session's client listens too
     this.counters.connections++;
-    const mqtt = { known: false };
-    const channels = { up: null as Channel | null, down: null as Channel | null };
-    const outlets = routePipe(
-      session,
-      { data: (b) => this.route(channels, 'up', b, mqtt), end: () => channels.up!.endAfterQueue() },
-      { data: (b) => this.route(channels, 'down', b, mqtt), end: () => channels.down!.endAfterQueue() },
-    );
-    channels.up = new Channel(this, 'up', outlets.far);
-    channels.down = new Channel(this, 'down', outlets.near);
-    this.track(session, channels.up, channels.down, () => session.destroy());
+    const conn = new ChannelPair();
+    const outlets = routePipe(session, new ChannelRoute(conn, 'up'), new ChannelRoute(conn, 'down'));
+    const up = (conn.up = new Channel(this, 'up', outlets.far));
+    const down = (conn.down = new Channel(this, 'down', outlets.near));
+    this.track(session, up, down, () => session.destroy());
     return session;
-  }
-
-  /** A chunk into its channel; the first one (CONNECT or a TLS hello) sets both channels' framing. */
-  private route(channels: { up: Channel | null; down: Channel | null }, way: Way, bytes: Buffer, mqtt: { known: boolean }): void {
-    if (!mqtt.known) {
-      mqtt.known = true;
-      const plain = bytes[0] === 0x10; // CONNECT first: plain MQTT; TLS starts with 0x16 (high nibble 1 as well)
-      channels.up!.framing(plain);
-      channels.down!.framing(plain);
-    }
-    channels[way]!.feed(bytes);
   }
 
   /** Cuts and closes of a connection whose channels sit on a stream of the session's. */
@@ -441,20 +459,18 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
       return session;
     }
     this.counters.connections++;
-    const mqtt = { known: false };
-    const channels = {
-      up: new Channel(this, 'up', socket),
-      down: new Channel(this, 'down', {
-        write: (b) => session.push(b),
-        end: () => session.push(null),
-        get destroyed() {
-          return session.destroyed;
-        },
-      }),
-    };
-    session.up = { feed: (b) => this.route(channels, 'up', b, mqtt), endAfterQueue: () => channels.up.endAfterQueue() };
-    socket.on('data', (b: Buffer) => this.route(channels, 'down', b, mqtt));
-    socket.once('end', () => channels.down.endAfterQueue());
+    const channels = new ChannelPair();
+    channels.up = new Channel(this, 'up', socket);
+    channels.down = new Channel(this, 'down', {
+      write: (b) => session.push(b),
+      end: () => session.push(null),
+      get destroyed() {
+        return session.destroyed;
+      },
+    });
+    session.up = new ChannelRoute(channels, 'up');
+    socket.on('data', (b: Buffer) => channels.route('down', b));
+    socket.once('end', () => channels.down!.endAfterQueue());
     socket.once('close', () => session.destroy());
     this.track(session, channels.up, channels.down, () => session.destroy());
     return session;

@@ -17,7 +17,7 @@ import { createCatalog } from '../commands';
 import { ControlServer } from '../control/http';
 import { cloudFor, formatHostPort, startEmulator, type EmulatorHandle, type EmulatorOptions, type SharedParts } from '../emulator';
 import { systemClock } from '../clock';
-import { silentLogger } from '../log';
+import { childLogger, silentLogger } from '../log';
 import { mergeModemConfig, type ModemConfig } from '../modem/config';
 import { ListenError, OptionError } from '../optionError';
 import { DEFAULT_SEED } from '../random';
@@ -139,7 +139,7 @@ function memberOptions(o: FleetOptions, base: ModemConfig, i: number, log: Logge
     stateDir: o.stateDir === undefined ? undefined : path.join(o.stateDir, `modem-${i}`),
     // The broker's CA is the fleet's: written once, through modem 0.
     exportCa: i === 0 ? exportCa : undefined,
-    logger: o.modems > 1 ? log.child({ modem: i }) : log,
+    logger: o.modems > 1 ? childLogger(log, { modem: i }) : log,
     trace: trace ? { ...trace, file: trace.file.split(PTY_INDEX).join(String(i)) } : undefined,
   };
 }
@@ -164,8 +164,9 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
     stateDir?.release();
     throw err;
   }
-  // With a control API, one cloud client for the fleet (a client per modem would each get every message).
-  const cloud = options.control ? cloudFor(running, options.clock ?? systemClock, log) : undefined;
+  // One cloud client for the fleet, started with a control API (a client per modem would
+  // each get every message), and without one not a Cloud object per modem either.
+  const cloud = cloudFor(running, options.clock ?? systemClock, log);
   const shared: SharedParts = { broker: { plan, running }, catalog: createCatalog(), cloud, live: options.control !== undefined };
   const modems: EmulatorHandle[] = [];
   const batch = Math.max(1, options.concurrency ?? 50);
@@ -200,7 +201,7 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
   /** A start that failed after the modems were up: everything made so far goes. */
   const abandon = async () => {
     await server?.stop();
-    await cloud?.stop();
+    await cloud.stop();
     await Promise.all(modems.map((m) => m.stop()));
     await running.stop();
     stateDir?.release();
@@ -211,7 +212,7 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
         modems.map((m) => m.control),
         { host: options.control.host, port: options.control.port, token: options.control.token, log },
       );
-      if (cloud?.available) await cloud.start();
+      if (cloud.available) await cloud.start();
     } catch (err) {
       await abandon();
       throw err;
@@ -257,7 +258,7 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
       await server?.stop();
       // Every session vanishes before the shared broker closes (its wills go out).
       await Promise.all(modems.map((m) => m.stop()));
-      await cloud?.stop();
+      await cloud.stop();
       await running.stop();
       stateDir?.release();
     },

@@ -245,26 +245,7 @@ export class Modem extends EventEmitter<ModemEvents> {
 
   /** What the engine reads of the modem: live state, through getters. */
   private engineHost(): EngineHost {
-    const self = this;
-    return {
-      lineSettings: () => this.settings,
-      get synced() {
-        return self.synced;
-      },
-      markSynced: () => {
-        this.synced = true;
-      },
-      // Until it has booted the module reads nothing: no answer, not even an error.
-      get accepting() {
-        return self.powerState === 'on' && !self.isFrozen;
-      },
-      get powered() {
-        return self.powerState !== 'off';
-      },
-      commandDelay: () => this.timing.delay('commandMs'),
-      record: (r) => this.emit('at', r),
-      lineDone: () => this.uart.follow(this.settings.ipr),
-    };
+    return new ModemEngineHost(this);
   }
 
   // ---- the wire ---------------------------------------------------------------------
@@ -731,5 +712,47 @@ export class Modem extends EventEmitter<ModemEvents> {
       prompt: (size, timeoutMs, opts) => engine.prompt(size, timeoutMs, opts),
       collect: (opts) => engine.collect(opts),
     };
+  }
+}
+
+/**
+ * The engine's view of a modem: live state through getters on the prototype, so each
+ * modem holds one small object here rather than a literal with seven closures (a fleet
+ * has thousands of modems).
+ */
+class ModemEngineHost implements EngineHost {
+  constructor(private readonly modem: Modem) {}
+
+  lineSettings(): Settings {
+    return this.modem.settings;
+  }
+
+  get synced(): boolean {
+    return this.modem.synced;
+  }
+
+  markSynced(): void {
+    this.modem.synced = true;
+  }
+
+  // Until it has booted the module reads nothing: no answer, not even an error.
+  get accepting(): boolean {
+    return this.modem.power === 'on' && !this.modem.frozen;
+  }
+
+  get powered(): boolean {
+    return this.modem.powered;
+  }
+
+  commandDelay(): number {
+    return this.modem.timing.delay('commandMs');
+  }
+
+  record(r: AtRecord): void {
+    this.modem.emit('at', r);
+  }
+
+  lineDone(): void {
+    this.modem.uart.follow(this.modem.settings.ipr);
   }
 }

@@ -14,6 +14,7 @@ import * as net from 'node:net';
 import type { Logger } from 'pino';
 import type { Modem } from '../modem/modem';
 import { attachTcpDte, detachTcpDte, listenForDtes, refuseTcp, type TcpDte, type TcpEndpoint } from './tcp';
+import { childLogger } from '../log';
 
 export const FLEET_BUSY_MESSAGE = 'sim800-emu: every modem of the fleet has a DTE connected; closing\r\n';
 
@@ -110,7 +111,7 @@ export class SharedTcpListener {
       refuseTcp(socket, FLEET_BUSY_MESSAGE);
       return;
     }
-    const dte = attachTcpDte(this.modems[i], socket, peer, this.log.child({ modem: i }), this.opts.reset, (d) => this.release(i, d));
+    const dte = attachTcpDte(this.modems[i], socket, peer, childLogger(this.log, { modem: i }), this.opts.reset, (d) => this.release(i, d));
     this.dtes.set(i, dte);
   }
 

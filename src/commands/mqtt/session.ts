@@ -31,6 +31,7 @@ import { urlOf } from '../../address';
 import { BrokerRouter } from '../../net/routing';
 import { createSasToken } from '../../sas';
 import { tlsClientOptions, type RootCertificateSource, type TrustSettings } from '../../net/tls';
+import { childLogger } from '../../log';
 
 export interface MqttWill {
   topic: string;
@@ -305,7 +306,7 @@ export class MqttSession implements FeatureHooks {
     private readonly modem: Modem,
     private readonly trust: TlsTrust,
   ) {
-    this.log = modem.log.child({ mod: 'mqtt' });
+    this.log = childLogger(modem.log, { mod: 'mqtt' });
   }
 
   /** Where the session is; every change is a modem `change` (the control page's timeline). */
