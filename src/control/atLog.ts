@@ -22,7 +22,8 @@ export class AtLog {
    * cost 8 % of the CPU of a publish loop.) A record's seq follows from its place.
    */
   private readonly records: AtRecord[] = [];
-  private readonly times: Float64Array;
+  /** Grows with the records (a double array, unboxed) rather than sized up front: most of a fleet's logs hold a few lines. */
+  private readonly times: number[] = [];
   private head = 0;
   private seq = 0;
 
@@ -30,22 +31,20 @@ export class AtLog {
     modem: Modem,
     readonly capacity = 2000,
   ) {
-    this.times = new Float64Array(capacity);
     modem.on('at', (r) => this.push(r, modem.clock.now()));
   }
 
   private push(r: AtRecord, t: number): void {
     this.seq++;
-    let i: number;
     if (this.records.length < this.capacity) {
-      i = this.records.length;
       this.records.push(r);
-    } else {
-      i = this.head;
-      this.records[i] = r;
-      this.head = (i + 1) % this.capacity;
+      this.times.push(t);
+      return;
     }
+    const i = this.head;
+    this.records[i] = r;
     this.times[i] = t;
+    this.head = (i + 1) % this.capacity;
   }
 
   /** Entries after `since` (a seq), at most `limit` of the newest. */

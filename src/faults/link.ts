@@ -285,7 +285,8 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
   private server: net.Server | null = null;
   private waiting: Waiting[] = [];
   private readonly cuts = new Set<() => void>();
-  private readonly accepted = new Set<Duplex>();
+  /** Connections the proxy accepted (made on the first: most modems never take one). */
+  private accepted: Set<Duplex> | null = null;
 
   constructor(
     readonly clock: Clock,
@@ -338,7 +339,7 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
 
   async close(): Promise<void> {
     this.cutAll();
-    for (const s of this.accepted) s.destroy();
+    for (const s of this.accepted ?? []) s.destroy();
     const server = this.server;
     this.server = null;
     this.listening = null;
@@ -484,8 +485,9 @@ export class FaultLink extends EventEmitter<{ packet: [LinkPacket] }> implements
   private accept(device: Duplex, w: Waiting | undefined): void {
     device.on('error', () => undefined);
     // Every accepted socket is known, so close() never waits on one.
-    this.accepted.add(device);
-    device.once('close', () => this.accepted.delete(device));
+    const accepted = (this.accepted ??= new Set());
+    accepted.add(device);
+    device.once('close', () => accepted.delete(device));
     if (!w || this.state.broker === 'down') {
       w?.upstream?.destroy();
       device.destroy();

@@ -176,9 +176,10 @@ export function attachTcpDte(modem: Modem, socket: net.Socket, peer: string, log
   });
   // 'end': the peer closed or half-closed its side; it has hung up. (Our side is ended
   // by the socket itself, once what is queued is written.)
+  // Each is emitted once at most, so on() (no once() wrapper to keep per connection) does.
   const gone = () => hungUp(holder);
-  socket.once('end', gone);
-  socket.once('close', gone);
+  socket.on('end', gone);
+  socket.on('close', gone);
   return holder;
 }
 
