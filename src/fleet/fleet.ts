@@ -20,6 +20,7 @@ import { systemClock } from '../clock';
 import { childLogger, silentLogger } from '../log';
 import { mergeModemConfig, type ModemConfig } from '../modem/config';
 import { ListenError, OptionError } from '../optionError';
+import { resolveProfile, type TimingProfile } from '../profile';
 import { DEFAULT_SEED } from '../random';
 import { StateDir } from '../stateDir';
 import { isFdExhaustion, openFileLimit } from '../transport/fdLimit';
@@ -119,7 +120,7 @@ export function checkFleetOptions(o: FleetOptions): void {
 }
 
 /** Modem i's own options: its wire, identity, seed, state directory and logger. */
-function memberOptions(o: FleetOptions, base: ModemConfig, i: number, log: Logger): EmulatorOptions {
+function memberOptions(o: FleetOptions, base: ModemConfig, i: number, log: Logger, profile: TimingProfile): EmulatorOptions {
   const { modems: _n, tcp, pty, concurrency: _c, exportCa, shard: _s, control: _k, trace, sharedPort, ...common } = o;
   // The device's index in the whole fleet (all shards): what its identity, seed and port follow.
   const g = firstDevice(o.shard, o.modems) + i;
@@ -133,6 +134,7 @@ function memberOptions(o: FleetOptions, base: ModemConfig, i: number, log: Logge
   return {
     ...common,
     ...wire,
+    profile,
     modem: { ...o.modem, ...identityFor(base, g) },
     seed: (o.seed ?? DEFAULT_SEED) + g,
     atLogSize: o.atLogSize ?? FLEET_AT_LOG_SIZE,
@@ -148,6 +150,8 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
   checkFleetOptions(options);
   // The identity every modem's is derived from: checked once, before anything starts.
   const base = mergeModemConfig(options.modem);
+  // Resolved once, before anything starts: every modem reads the same profile object (nothing writes to one).
+  const profile = typeof options.profile === 'object' ? options.profile : resolveProfile(options.profile ?? 'instant');
   if (options.shard) checkShard(options.shard, options.modems, base, options.pty === undefined && !options.sharedPort ? (options.tcp?.port ?? 2323) : undefined);
   const started = performance.now();
   const log = options.logger ?? silentLogger;
@@ -173,7 +177,7 @@ export async function startFleet(options: FleetOptions): Promise<FleetHandle> {
   try {
     for (let from = 0; from < options.modems; from += batch) {
       const ids = Array.from({ length: Math.min(batch, options.modems - from) }, (_, k) => from + k);
-      const results = await Promise.allSettled(ids.map((i) => startEmulator(memberOptions(options, base, i, log), shared)));
+      const results = await Promise.allSettled(ids.map((i) => startEmulator(memberOptions(options, base, i, log, profile), shared)));
       for (const r of results) if (r.status === 'fulfilled') modems.push(r.value);
       const failed = results.findIndex((r) => r.status === 'rejected');
       if (failed >= 0) {
