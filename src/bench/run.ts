@@ -4,9 +4,11 @@
  * and writes bench/results.json. No figure passes or fails: the targets are shown
  * beside the ratios.
  *
- *   npm run bench [-- --quick] [-- --out FILE] [-- --only 1,2,6]
+ *   npm run bench [-- --quick] [-- --out FILE] [-- --only 1,2,6] [-- --shared-fleet-only]
  *
  * --quick: small N and few iterations (what CI runs to check that it works).
+ * --shared-fleet-only: benchmark 6 runs only its shared-port fleet (10 000 modems), not
+ * the fleets of 1, 100 and 1000 with a port each (a minute instead of two).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -123,13 +125,13 @@ function table(rows: Row[]): string {
   return [line(head), cols.map((c) => '-'.repeat(width[c])).join('  '), ...rows.map(line)].join('\n');
 }
 
-function parseArgs(argv: string[]): { quick: boolean; out: string; only: Set<number> | null } {
+function parseArgs(argv: string[]): { quick: boolean; out: string; only: Set<number> | null; sharedFleetOnly: boolean } {
   const get = (name: string) => {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const only = get('--only');
-  return { quick: argv.includes('--quick'), out: get('--out') ?? RESULTS, only: only ? new Set(only.split(',').map(Number)) : null };
+  return { quick: argv.includes('--quick'), out: get('--out') ?? RESULTS, only: only ? new Set(only.split(',').map(Number)) : null, sharedFleetOnly: argv.includes('--shared-fleet-only') };
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -194,7 +196,7 @@ export async function main(argv: string[]): Promise<void> {
   if (want(6)) {
     step('6 fleet');
     const runs: FleetRun[] = [];
-    for (const n of plan.fleet) {
+    for (const n of args.sharedFleetOnly ? [] : plan.fleet) {
       step(`  fleet of ${n}`);
       runs.push(await benchFleet(n, { intervalMs: Math.max(plan.fleetIntervalMs, n / 4), publishingMs: plan.fleetPublishingMs }));
     }
