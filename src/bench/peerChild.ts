@@ -17,7 +17,10 @@
  *   nothing else: each `AT+SMPUB="topic",qos,retain,"payload"` line is published and
  *   answered with the module's bytes (`OK`, then `+SMPUB: <id>,0` at once for QoS 0 or on
  *   the PUBACK for QoS 1), each message on its subscription written as `+SMPUBLISH`. It
- *   crosses the same sockets as the emulator, so what separates the two is our code.
+ *   crosses the same sockets as the emulator, so what separates the two is our code. With
+ *   `embedded`, it runs its own aedes and reaches it over an in-memory pipe, as the
+ *   emulator's modem reaches the embedded broker: the floor for what a process holding the
+ *   DTE, the client and the broker allocates per loop.
  *
  * Requests come over IPC, one answer each, in order. Times that cross processes are
  * `process.hrtime` (CLOCK_MONOTONIC, the same clock in every process), in ns.
@@ -25,7 +28,8 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tty from 'node:tty';
-import { connectAsync, type MqttClient } from 'mqtt';
+import { connectAsync, MqttClient } from 'mqtt';
+import { duplexPair } from '../broker/inMemory';
 import { ADDON } from '../transport/pty';
 
 export const AT_ANSWER = 'AT\r\r\nOK\r\n';
@@ -128,8 +132,28 @@ async function mqttPeer(args: { url: string; id: string }): Promise<void> {
 /** `AT+SMPUB="topic",qos,retain,"payload"`, the inline form the benchmarks send (ATE0). */
 const SMPUB_LINE = /^AT\+SMPUB="([^"]*)",([01]),([01]),"([^"]*)"$/;
 
-async function mqttRelay(args: { url: string; id: string; subscribe: string }): Promise<void> {
-  const client = await connectAsync(args.url, { protocolVersion: 4, reconnectPeriod: 0, clientId: args.id });
+/** A plain mqtt.js client on an aedes of this process, over an in-memory pipe; closing it closes aedes. */
+async function ownBroker(clientId: string): Promise<MqttClient> {
+  const { createBroker } = require('aedes') as typeof import('aedes');
+  const broker = createBroker();
+  const client = new MqttClient(
+    () => {
+      const [near, far] = duplexPair();
+      broker.handle(far);
+      return near;
+    },
+    { protocolVersion: 4, reconnectPeriod: 0, clientId },
+  );
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+  });
+  client.once('end', () => broker.close());
+  return client;
+}
+
+async function mqttRelay(args: { url?: string; embedded?: boolean; id: string; subscribe: string }): Promise<void> {
+  const client = args.embedded ? await ownBroker(args.id) : await connectAsync(args.url!, { protocolVersion: 4, reconnectPeriod: 0, clientId: args.id });
   await client.subscribeAsync(args.subscribe, { qos: 1 });
   let dte: net.Socket | null = null;
   let out = '';

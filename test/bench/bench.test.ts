@@ -46,6 +46,7 @@ describe('npm run bench -- --quick', () => {
     expect(results.allocation.at.bytesPerRound).toBeGreaterThan(0);
     expect(results.allocation.atPeer.bytesPerRound).toBeGreaterThan(0);
     expect(results.allocation.mqttLoop.bytesPerRound).toBeGreaterThan(0);
+    expect(results.allocation.mqttLoopPeer.bytesPerRound).toBeGreaterThan(0);
     // The table: one row per benchmark, numbered 1 to 10.
     for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) expect(r.stdout).toMatch(new RegExp(`^${n} +\\S`, 'm'));
   }, 120_000);
