@@ -12,9 +12,11 @@
  *    mqtt.js publishes again when a publish callback fires (QoS 0: written; QoS 1: PUBACK).
  *    Rounds alternate; the ratio is the median of the paired rounds' ratios.
  * Both are measured against a floor too: the relay (peerChild.ts), a bare DTE server joined
- * to one mqtt.js client on the same broker, answering the same lines with the same bytes.
- * It crosses the sockets the emulator crosses (the DTE's, the broker's), which the plain
- * mqtt.js peer does not, so our ratio to it is what our own code costs on those paths.
+ * to one mqtt.js client, answering the same lines with the same bytes: on the external
+ * broker the emulator is routed to, or, for the embedded broker, with an aedes of its own
+ * over an in-memory pipe, as the modem's. It crosses what the emulator crosses (the DTE's
+ * socket, the broker's), which the plain mqtt.js peer does not, so our ratio to it is what
+ * our own code costs on those paths.
  */
 import { DteClient } from '../client/dteClient';
 import { runScriptedDte } from '../fleet/driver';
@@ -28,7 +30,7 @@ export interface MqttLoopResult {
   emulator: Latency;
   peer: Latency;
   ratio: { p50: number; p99: number };
-  /** Against the floor: the relay peer (peerChild.ts), a bare DTE server joined to mqtt.js, the same sockets crossed. */
+  /** Against the floor: the relay peer (startRelay), a bare DTE server joined to mqtt.js (and to its own aedes for the embedded case). */
   relay: { peer: Latency; ratio: { p50: number; p99: number } };
 }
 
@@ -95,7 +97,7 @@ export async function benchMqttLoop(iterations: number, broker?: string): Promis
     await r.close();
     throw err;
   });
-  const relay = await startRelay(r.brokerUrl, 'bench/loop/modem').catch(async (err) => {
+  const relay = await startRelay(broker, 'bench/loop/modem').catch(async (err) => {
     await peer.rpc.stop();
     await r.close();
     throw err;
@@ -124,15 +126,21 @@ export async function benchMqttLoop(iterations: number, broker?: string): Promis
   }
 }
 
-/** The relay peer on `brokerUrl`, subscribed to `subscribe`, and a DTE connected to it. */
-async function startRelay(brokerUrl: string, subscribe: string): Promise<{ dte: RoundTripper; close(): Promise<void> }> {
-  const { rpc, ready } = await startPeer<{ port: number }>('mqtt-relay', { url: brokerUrl, id: 'bench-relay', subscribe });
+/**
+ * The relay peer and a DTE connected to it, subscribed to `subscribe`: on `broker` when the
+ * emulator is routed to one (both cross the same sockets to it), else with an aedes of its
+ * own reached over an in-memory pipe, as the emulator's modem reaches its embedded broker.
+ * `brokerUrl`: where subscribers reach the relay's broker.
+ */
+async function startRelay(broker: string | undefined, subscribe: string): Promise<{ dte: RoundTripper; brokerUrl: string; close(): Promise<void> }> {
+  const { rpc, ready } = await startPeer<{ port: number; broker: string }>('mqtt-relay', { ...(broker ? { url: broker } : { embedded: true }), id: 'bench-relay', subscribe });
   const dte = await RoundTripper.connect(ready.port).catch(async (err) => {
     await rpc.stop();
     throw err;
   });
   return {
     dte,
+    brokerUrl: ready.broker,
     async close() {
       dte.close();
       await rpc.stop();
@@ -154,10 +162,13 @@ export async function benchThroughput(qos: 0 | 1, messages: number, rounds: numb
     started.push(rx.rpc);
     const peer = await startPeer('mqtt-peer', { url: r.brokerUrl, id: 'bench-publisher' });
     started.push(peer.rpc);
-    relay = await startRelay(r.brokerUrl, 'bench/none');
+    relay = await startRelay(broker, 'bench/none');
+    // The relay's own broker needs a receiver of its own; on a shared broker the one serves both.
+    const relayRx = relay.brokerUrl === r.brokerUrl ? rx : await startPeer('receiver', { url: relay.brokerUrl, filter: 'bench/tput/#' });
+    if (relayRx !== rx) started.push(relayRx.rpc);
     // The same DTE loop for the modem and for the relay: each `+SMPUB: <id>,0` ack frees a
     // place in the window for the next line.
-    const driven = (dte: RoundTripper) => {
+    const driven = (dte: RoundTripper, rx: { rpc: Rpc }) => {
       let acked: (() => void)[] = [];
       dte.countEach('+SMPUB: ', () => acked.shift()?.());
       const line = `AT+SMPUB="bench/tput/modem",${qos},0,"${PAYLOAD}"\r`;
@@ -174,8 +185,8 @@ export async function benchThroughput(qos: 0 | 1, messages: number, rounds: numb
         return rate(messages, t0, t);
       };
     };
-    const ours = driven(r.dte);
-    const relayed = driven(relay.dte);
+    const ours = driven(r.dte, rx);
+    const relayed = driven(relay.dte, relayRx);
     const theirs = async () => {
       await rx.rpc.ask({ op: 'arm', n: messages });
       const sent = peer.rpc.ask<{ t0: number }>({ op: 'publish', n: messages, qos, window: WINDOW, topic: 'bench/tput/peer', payload: PAYLOAD });

@@ -132,10 +132,16 @@ async function mqttPeer(args: { url: string; id: string }): Promise<void> {
 /** `AT+SMPUB="topic",qos,retain,"payload"`, the inline form the benchmarks send (ATE0). */
 const SMPUB_LINE = /^AT\+SMPUB="([^"]*)",([01]),([01]),"([^"]*)"$/;
 
-/** A plain mqtt.js client on an aedes of this process, over an in-memory pipe; closing it closes aedes. */
-async function ownBroker(clientId: string): Promise<MqttClient> {
+/**
+ * A plain mqtt.js client on an aedes of this process, over an in-memory pipe, and the URL of
+ * a TCP listener on the same aedes (for subscribers in other processes); closing the
+ * client closes both.
+ */
+async function ownBroker(clientId: string): Promise<{ client: MqttClient; url: string }> {
   const { createBroker } = require('aedes') as typeof import('aedes');
   const broker = createBroker();
+  const listener = net.createServer((socket) => broker.handle(socket));
+  const port = await listen(listener);
   const client = new MqttClient(
     () => {
       const [near, far] = duplexPair();
@@ -148,12 +154,16 @@ async function ownBroker(clientId: string): Promise<MqttClient> {
     client.once('connect', () => resolve());
     client.once('error', reject);
   });
-  client.once('end', () => broker.close());
-  return client;
+  client.once('end', () => {
+    listener.close();
+    broker.close();
+  });
+  return { client, url: `mqtt://127.0.0.1:${port}` };
 }
 
 async function mqttRelay(args: { url?: string; embedded?: boolean; id: string; subscribe: string }): Promise<void> {
-  const client = args.embedded ? await ownBroker(args.id) : await connectAsync(args.url!, { protocolVersion: 4, reconnectPeriod: 0, clientId: args.id });
+  const own = args.embedded ? await ownBroker(args.id) : null;
+  const client = own ? own.client : await connectAsync(args.url!, { protocolVersion: 4, reconnectPeriod: 0, clientId: args.id });
   await client.subscribeAsync(args.subscribe, { qos: 1 });
   let dte: net.Socket | null = null;
   let out = '';
@@ -198,7 +208,7 @@ async function mqttRelay(args: { url?: string; embedded?: boolean; id: string; s
     socket.on('error', () => undefined);
   });
   const port = await listen(server);
-  serve({ port }, {}, () => client.endAsync(true));
+  serve({ port, broker: own?.url ?? args.url }, {}, () => client.endAsync(true));
 }
 
 /** Keeps `window` calls of `send` outstanding until `n` were made; `send` resolves when one completes. */
