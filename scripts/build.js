@@ -4,7 +4,7 @@
  * only when something tsc reads changed, and leaves no output whose source is gone.
  *
  * - Up to date: the content of every .ts file under src/, tsconfig.json and the TypeScript
- *   version hash to the value dist/.build-stamp holds from the last clean compile, and
+ *   version (with a bundle: scripts/bundle.js and package.json's dependencies) hash to the value dist/.build-stamp holds from the last clean compile, and
  *   every source's .js is in dist/ (a deleted output is compiled again; an output edited
  *   by hand is not noticed). Then
  *   nothing runs (a no-op build takes a fraction of a second; tsc --incremental alone
@@ -18,15 +18,10 @@
  *   in require('./x').
  * - The stamp is written only after tsc succeeds, from the hash taken before it started,
  *   so a failed compile, or a file edited during the compile, rebuilds next time.
- * - After a compile (or when they are missing), the CLI's start path is bundled: esbuild
- *   puts dist/cli/run.js and every module of ours it reaches, with commander, into
- *   dist/cli/run.bundle.js (+ .map); the other packages stay outside it (each is loaded
- *   on first use, pino needs its worker files, serialport its addon). Then one start of
- *   the bundled CLI to its ready line writes dist/cli/run.bundle.cache, V8's code cache
- *   for it. src/cli/main.ts loads them (why: docs/architecture.md, start-up). Both are
- *   written to a temporary name and renamed; a failed bundle removes the old one, so the
- *   CLI never runs a bundle older than dist/; a start that fails leaves no cache, which
- *   only costs speed. A project without src/cli/run.ts (the build tests') has no bundle.
+ * - After a compile (or when it is missing), scripts/bundle.js bundles the CLI's start
+ *   path into dist/cli/run.bundle.js with its code cache (see there). A failed bundle
+ *   fails the build and removes the old one, so the CLI never runs a bundle older than
+ *   dist/. A project without src/cli/run.ts (the build tests') has no bundle.
  *
  * Usage: node scripts/build.js [--force] [--root DIR]   (DIR: a project with tsconfig.json,
  * src/ and dist/ as this one; tests build small projects with it).
@@ -69,6 +64,11 @@ function fingerprint() {
   const h = crypto.createHash('sha256');
   h.update(`typescript ${tsVersion}\n`);
   h.update(fs.readFileSync(path.join(root, 'tsconfig.json')));
+  // The bundle's recipe and what it leaves outside (the package's dependencies).
+  if (wantsBundle()) {
+    h.update(fs.readFileSync(path.join(__dirname, 'bundle.js')));
+    h.update(JSON.stringify(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).dependencies ?? {}));
+  }
   for (const f of walk(src).filter((f) => f.endsWith('.ts'))) {
     h.update(`\n${f}\n`);
     h.update(fs.readFileSync(path.join(src, f)));
@@ -109,99 +109,21 @@ function missingOutputs() {
 
 const print = (line) => process.stderr.write(`build: ${line}\n`);
 
-const BUNDLE_ENTRY = path.join(dist, 'cli', 'run.js');
 const BUNDLE = path.join(dist, 'cli', 'run.bundle.js');
-const CODE_CACHE = path.join(dist, 'cli', 'run.bundle.cache');
-const BUNDLE_FILES = [BUNDLE, `${BUNDLE}.map`, CODE_CACHE];
-/** Packages the bundle takes in: loaded on every start anyway, and plain JavaScript. */
-const BUNDLED_PACKAGES = ['commander'];
+const BUNDLE_FILES = [BUNDLE, `${BUNDLE}.map`, path.join(dist, 'cli', 'run.bundle.cache')];
 
 const wantsBundle = () => fs.existsSync(path.join(src, 'cli', 'run.ts'));
 const bundleMissing = () => wantsBundle() && BUNDLE_FILES.slice(0, 2).some((f) => !fs.existsSync(f));
 
-/** Writes dist/cli/run.bundle.js (+ .map) and its code cache; throws when esbuild fails. */
-function bundle() {
-  for (const f of BUNDLE_FILES) fs.rmSync(f, { force: true });
-  const t0 = performance.now();
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-  const external = Object.keys(pkg.dependencies ?? {}).filter((p) => !BUNDLED_PACKAGES.includes(p));
-  // Written in a folder of its own at dist/cli/'s depth, so the map's relative paths
-  // hold after the rename.
-  const tmpDir = path.join(dist, `.bundle-${process.pid}.tmp`);
-  fs.rmSync(tmpDir, { recursive: true, force: true });
-  const tmp = path.join(tmpDir, path.basename(BUNDLE));
-  try {
-    require(require.resolve('esbuild', { paths: [root, __dirname] })).buildSync({
-      entryPoints: [BUNDLE_ENTRY],
-      outfile: tmp,
-      bundle: true,
-      platform: 'node',
-      target: `node${process.versions.node.split('.')[0]}`,
-      format: 'cjs',
-      // Each package's subpaths too (`@serialport/stream`, `pino/file`).
-      external: external.flatMap((p) => [p, `${p}/*`]),
-      // tsc's maps are read through, so the bundle's map points at src/*.ts.
-      sourcemap: 'linked',
-      sourcesContent: false,
-      // Whitespace and comments out (identifiers and names kept): a start reads and
-      // hashes every byte of the bundle, and the map still gives each position's source.
-      minifyWhitespace: true,
-      // Non-ASCII in strings and regular expressions as \u escapes (esbuild's default,
-      // stated), so that the file is ASCII and the CLI reads it as latin1 (a one-byte
-      // string, no UTF-8 decoding); checked below.
-      charset: 'ascii',
-      logLevel: 'error',
-    });
-    const text = fs.readFileSync(tmp, 'utf8');
-    // What is left outside ASCII is in comments (esbuild escaped the rest): escaped the
-    // same way, which changes no code and keeps every line where the map says it is.
-    if (/[^\x00-\x7f]/.test(text)) fs.writeFileSync(tmp, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`), 'latin1');
-    fs.renameSync(`${tmp}.map`, `${BUNDLE}.map`);
-    fs.renameSync(tmp, BUNDLE);
-  } finally {
-    fs.rmSync(tmpDir, { recursive: true, force: true });
-  }
-  const size = fs.statSync(BUNDLE).size;
-  print(`bundled dist/cli/run.bundle.js (${Math.round(size / 1024)} KB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  makeCodeCache();
-}
-
-/**
- * Starts the bundled CLI once (loopback, any free ports, logging nothing) and keeps the
- * code cache it writes when it exits. Best effort: without a cache the CLI still runs.
- */
-function makeCodeCache() {
-  const tmp = `${CODE_CACHE}.${process.pid}.tmp`;
-  const main = path.join(dist, 'cli', 'main.js');
-  const script = [
-    `const { spawn } = require('node:child_process');`,
-    `const c = spawn(process.execPath, [${JSON.stringify(main)}, '--tcp', '127.0.0.1:0', '--broker-port', '0', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SIM800_EMU_CODE_CACHE_OUT: ${JSON.stringify(tmp)} } });`,
-    `const limit = setTimeout(() => c.kill('SIGKILL'), 30000);`,
-    `let out = '';`,
-    `c.stdout.on('data', (d) => { if ((out += d).includes('\\n')) c.kill('SIGTERM'); });`,
-    `c.on('exit', (code, signal) => { clearTimeout(limit); process.exit(out.startsWith('sim800-emu ready') && (code === 0 || signal === 'SIGTERM') ? 0 : 1); });`,
-  ].join('\n');
-  const r = spawnSync(process.execPath, ['-e', script], { stdio: 'inherit' });
-  if (r.status === 0 && fs.existsSync(tmp)) {
-    fs.renameSync(tmp, CODE_CACHE);
-    print(`code cache dist/cli/run.bundle.cache (${Math.round(fs.statSync(CODE_CACHE).size / 1024)} KB)`);
-  } else {
-    fs.rmSync(tmp, { force: true });
-    print('no code cache: the bundled CLI did not start (it runs, only its start compiles more)');
-  }
-}
-
-/** bundle(), or a failed build with no bundle left behind. */
+/** scripts/bundle.js, or a failed build with no bundle left behind. */
 function bundleOrFail() {
-  try {
-    bundle();
-  } catch (err) {
-    for (const f of BUNDLE_FILES) fs.rmSync(f, { force: true });
-    print(`bundling failed: ${err.message}`);
-    return false;
-  }
-  return true;
+  const r = spawnSync(process.execPath, [path.join(__dirname, 'bundle.js'), '--root', root], { stdio: 'inherit' });
+  if (r.status === 0) return true;
+  for (const f of BUNDLE_FILES) fs.rmSync(f, { force: true });
+  print('bundling failed: dist/cli/run.bundle.js removed');
+  return false;
 }
+
 const stamp = fingerprint();
 const previous = fs.existsSync(stampFile) ? fs.readFileSync(stampFile, 'utf8').trim() : '';
 const missing = missingOutputs();

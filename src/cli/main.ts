@@ -12,9 +12,11 @@
  *   taken from a start to its ready line, so this start skips compiling what that one
  *   compiled. V8 refuses a cache made by another V8 version or other V8 flags, and then
  *   compiles the bundle as if there were none.
- * - Without a bundle (a source checkout not built by scripts/build.js, ts-jest), or with
- *   SIM800_EMU_UNBUNDLED=1 set (stack traces naming each module, with
- *   `node --enable-source-maps` the .ts lines), run.js is required as a module tree.
+ * - Without a bundle (a source checkout not built by scripts/build.js, ts-jest), with
+ *   SIM800_EMU_UNBUNDLED=1 set, or under `node --enable-source-maps`, run.js is required
+ *   as a module tree: Node maps stack traces through tsc's maps to src/*.ts only for
+ *   modules it loads itself. A frame in the bundle reads `run.bundle.js:LINE:COLUMN`,
+ *   which run.bundle.js.map (shipped beside it) resolves to src/*.ts.
  *
  * The bundle sits in dist/cli/ as run.js does, so the `__dirname` of every module in it
  * is two levels below the package root, as theirs is in dist/ (the control UI's files,
@@ -40,6 +42,7 @@ let loaded: { run: Run; info: StartInfo } | undefined;
 function loadBundle(): { run: Run; info: StartInfo } | undefined {
   let source: string;
   try {
+    // latin1: one byte a character, no UTF-8 decoding; the build wrote it in ASCII.
     source = fs.readFileSync(BUNDLE, 'latin1');
   } catch {
     return undefined;
@@ -50,14 +53,21 @@ function loadBundle(): { run: Run; info: StartInfo } | undefined {
   } catch {
     cachedData = undefined;
   }
-  // The wrapper Node gives every CommonJS module; `require` is this module's, which
-  // resolves packages from dist/cli/ as the bundle's own would.
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: BUNDLE, cachedData });
+  // The bundle is the function Node wraps a CommonJS module in (scripts/bundle.js).
+  const script = new vm.Script(source, { filename: BUNDLE, cachedData });
   const out = process.env.SIM800_EMU_CODE_CACHE_OUT;
   if (out) {
-    // scripts/build.js makes the cache from a start: what that start compiled is in it.
-    process.once('exit', () => fs.writeFileSync(out, script.createCachedData()));
+    // scripts/build.js makes the cache from a start: taken at its first line on stdout
+    // (the ready line), it holds what a start compiles and nothing a later command does.
+    const stdout = process.stdout;
+    const write = stdout.write;
+    stdout.write = function (this: typeof stdout, ...args: Parameters<typeof write>) {
+      stdout.write = write;
+      fs.writeFileSync(out, script.createCachedData());
+      return write.apply(this, args);
+    } as typeof write;
   }
+  // `require` is this module's, which resolves packages from dist/cli/ as the bundle's would.
   const bundled = { exports: {} as Run };
   (script.runInThisContext() as (...a: unknown[]) => void).call(bundled.exports, bundled.exports, require, bundled, BUNDLE, __dirname);
   const cache = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted';
@@ -66,7 +76,7 @@ function loadBundle(): { run: Run; info: StartInfo } | undefined {
 
 /** The CLI, loaded once: from the bundle when there is one, else from run.js. */
 function load(): { run: Run; info: StartInfo } {
-  loaded ??= (process.env.SIM800_EMU_UNBUNDLED ? undefined : loadBundle()) ?? { run: require('./run') as Run, info: { from: 'modules', cache: 'none' } };
+  loaded ??= (process.env.SIM800_EMU_UNBUNDLED || process.sourceMapsEnabled ? undefined : loadBundle()) ?? { run: require('./run') as Run, info: { from: 'modules', cache: 'none' } };
   return loaded;
 }
 
