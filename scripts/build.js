@@ -4,7 +4,7 @@
  * only when something tsc reads changed, and leaves no output whose source is gone.
  *
  * - Up to date: the content of every .ts file under src/, tsconfig.json and the TypeScript
- *   version hash to the value dist/.build-stamp holds from the last clean compile, and
+ *   version (with a bundle: scripts/bundle.js and package.json's dependencies) hash to the value dist/.build-stamp holds from the last clean compile, and
  *   every source's .js is in dist/ (a deleted output is compiled again; an output edited
  *   by hand is not noticed). Then
  *   nothing runs (a no-op build takes a fraction of a second; tsc --incremental alone
@@ -18,6 +18,10 @@
  *   in require('./x').
  * - The stamp is written only after tsc succeeds, from the hash taken before it started,
  *   so a failed compile, or a file edited during the compile, rebuilds next time.
+ * - After a compile (or when it is missing), scripts/bundle.js bundles the CLI's start
+ *   path into dist/cli/run.bundle.js with its code cache (see there). A failed bundle
+ *   fails the build and removes the old one, so the CLI never runs a bundle older than
+ *   dist/. A project without src/cli/run.ts (the build tests') has no bundle.
  *
  * Usage: node scripts/build.js [--force] [--root DIR]   (DIR: a project with tsconfig.json,
  * src/ and dist/ as this one; tests build small projects with it).
@@ -60,6 +64,11 @@ function fingerprint() {
   const h = crypto.createHash('sha256');
   h.update(`typescript ${tsVersion}\n`);
   h.update(fs.readFileSync(path.join(root, 'tsconfig.json')));
+  // The bundle's recipe and what it leaves outside (the package's dependencies).
+  if (wantsBundle()) {
+    h.update(fs.readFileSync(path.join(__dirname, 'bundle.js')));
+    h.update(JSON.stringify(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).dependencies ?? {}));
+  }
   for (const f of walk(src).filter((f) => f.endsWith('.ts'))) {
     h.update(`\n${f}\n`);
     h.update(fs.readFileSync(path.join(src, f)));
@@ -75,6 +84,7 @@ function prune() {
   for (const f of walk(dist)) {
     const suffix = OUTPUTS.find((s) => f.endsWith(s));
     if (!suffix) continue; // the build info, the stamp, anything not tsc's
+    if (BUNDLE_FILES.includes(path.join(dist, f))) continue; // the bundle: bundle() replaces it
     const base = f.slice(0, -suffix.length);
     if (fs.existsSync(path.join(src, `${base}.ts`))) continue;
     fs.rmSync(path.join(dist, f));
@@ -98,10 +108,27 @@ function missingOutputs() {
 }
 
 const print = (line) => process.stderr.write(`build: ${line}\n`);
+
+const BUNDLE = path.join(dist, 'cli', 'run.bundle.js');
+const BUNDLE_FILES = [BUNDLE, `${BUNDLE}.map`, path.join(dist, 'cli', 'run.bundle.cache')];
+
+const wantsBundle = () => fs.existsSync(path.join(src, 'cli', 'run.ts'));
+const bundleMissing = () => wantsBundle() && BUNDLE_FILES.slice(0, 2).some((f) => !fs.existsSync(f));
+
+/** scripts/bundle.js, or a failed build with no bundle left behind. */
+function bundleOrFail() {
+  const r = spawnSync(process.execPath, [path.join(__dirname, 'bundle.js'), '--root', root], { stdio: 'inherit' });
+  if (r.status === 0) return true;
+  for (const f of BUNDLE_FILES) fs.rmSync(f, { force: true });
+  print('bundling failed: dist/cli/run.bundle.js removed');
+  return false;
+}
+
 const stamp = fingerprint();
 const previous = fs.existsSync(stampFile) ? fs.readFileSync(stampFile, 'utf8').trim() : '';
 const missing = missingOutputs();
 if (!force && previous === stamp && missing.length === 0) {
+  if (bundleMissing()) process.exit(bundleOrFail() ? 0 : 1);
   print('dist/ is up to date');
   process.exit(0);
 }
@@ -117,5 +144,9 @@ if (tsc.status !== 0) {
   fs.rmSync(stampFile, { force: true });
   process.exit(tsc.status ?? 1);
 }
-fs.writeFileSync(stampFile, `${stamp}\n`);
 print(`compiled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+if (wantsBundle() && !bundleOrFail()) {
+  fs.rmSync(stampFile, { force: true });
+  process.exit(1);
+}
+fs.writeFileSync(stampFile, `${stamp}\n`);

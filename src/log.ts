@@ -3,8 +3,12 @@
  * carries the ready line, and with --stdio the modem's own bytes). Secrets never reach
  * a log unredacted: redactLine() masks them inside AT lines, and pino's redact paths
  * mask them inside structured fields.
+ *
+ * pino itself (about 30 modules, with worker_threads and its stream) is loaded when a
+ * logger first writes a line at its level, not when it is made: a start at `warn` that
+ * logs nothing never loads it (docs/architecture.md, start-up).
  */
-import pino, { type Logger } from 'pino';
+import type { Logger, LoggerOptions, ChildLoggerOptions, Bindings } from 'pino';
 import { withoutSpaces } from './lineText';
 
 export type { Logger };
@@ -14,18 +18,122 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const REDACT_PATHS = ['password', '*.password', 'deviceKey', '*.deviceKey', 'sasToken', '*.sasToken', 'token', '*.token'];
 
-export function createLogger(level: LogLevel = 'info', pretty = process.stderr.isTTY === true): Logger {
-  if (pretty && level !== 'silent') {
-    return pino({
-      level,
-      redact: { paths: REDACT_PATHS, censor: '***' },
-      transport: { target: 'pino-pretty', options: { destination: 2, colorize: true } },
-    });
+/** pino's own level numbers; `silent` writes nothing. */
+const LEVEL_VALUES: Record<string, number> = { fatal: 60, error: 50, warn: 40, info: 30, debug: 20, trace: 10, silent: Infinity };
+
+type Pino = typeof import('pino');
+let loadedPino: Pino | undefined;
+const pino = (): Pino => (loadedPino ??= require('pino') as Pino);
+
+/**
+ * A pino logger made on first need: a call at an enabled level, a child of it that
+ * writes, or any member beyond the ones below. Calls at disabled levels return at once,
+ * as pino's own no-ops do; once made, every call goes to the pino logger, so what is
+ * written (fields, redaction, time, destination) is pino's. Children are deferred too and
+ * are made from their parent's pino logger, as `child()` would have made them.
+ *
+ * It has the members this code base and pino's own API most use (the six level methods,
+ * `silent`, `child`, `isLevelEnabled`, `level`, `levelVal`, `bindings`, `setBindings`,
+ * `flush`); a caller needing more passes its own pino logger (the library's `logger`).
+ */
+class DeferredLogger {
+  private made: Logger | undefined;
+  private levelName: string;
+  private value: number;
+
+  constructor(
+    private readonly make: () => Logger,
+    level: string,
+  ) {
+    this.levelName = level;
+    this.value = LEVEL_VALUES[level] ?? LEVEL_VALUES.info;
   }
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '***' } }, pino.destination(2));
+
+  /** The pino logger, made now if it was not yet. */
+  private real(): Logger {
+    if (this.made === undefined) {
+      this.made = this.make();
+      if (this.made.level !== this.levelName) this.made.level = this.levelName;
+    }
+    return this.made;
+  }
+
+  get level(): string {
+    return this.levelName;
+  }
+
+  set level(level: string) {
+    this.real().level = level;
+    this.levelName = level;
+    this.value = LEVEL_VALUES[level] ?? this.real().levelVal;
+  }
+
+  get levelVal(): number {
+    return this.value;
+  }
+
+  /** As pino answers it: a known level at or above the logger's. */
+  isLevelEnabled(level: string): boolean {
+    const v = LEVEL_VALUES[level];
+    return v !== undefined && v >= this.value;
+  }
+
+  fatal(...args: unknown[]): void {
+    if (this.value <= 60) (this.real().fatal as (...a: unknown[]) => void)(...args);
+  }
+
+  error(...args: unknown[]): void {
+    if (this.value <= 50) (this.real().error as (...a: unknown[]) => void)(...args);
+  }
+
+  warn(...args: unknown[]): void {
+    if (this.value <= 40) (this.real().warn as (...a: unknown[]) => void)(...args);
+  }
+
+  info(...args: unknown[]): void {
+    if (this.value <= 30) (this.real().info as (...a: unknown[]) => void)(...args);
+  }
+
+  debug(...args: unknown[]): void {
+    if (this.value <= 20) (this.real().debug as (...a: unknown[]) => void)(...args);
+  }
+
+  trace(...args: unknown[]): void {
+    if (this.value <= 10) (this.real().trace as (...a: unknown[]) => void)(...args);
+  }
+
+  silent(): void {}
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): Logger {
+    return new DeferredLogger(() => this.real().child(bindings, options), options?.level ?? this.levelName) as unknown as Logger;
+  }
+
+  bindings(): Bindings {
+    return this.real().bindings();
+  }
+
+  setBindings(bindings: Bindings): void {
+    this.real().setBindings(bindings);
+  }
+
+  /** Nothing was written while the logger is unmade, so there is nothing to flush. */
+  flush(cb?: (err?: Error) => void): void {
+    if (this.made) this.made.flush(cb);
+    else cb?.();
+  }
 }
 
-export const silentLogger: Logger = pino({ level: 'silent' });
+/** A pino logger (deferred, see DeferredLogger) at `level`, on stderr. */
+export function createLogger(level: LogLevel = 'info', pretty = process.stderr.isTTY === true): Logger {
+  return new DeferredLogger(() => {
+    const options: LoggerOptions = { level, redact: { paths: REDACT_PATHS, censor: '***' } };
+    if (pretty && level !== 'silent') return pino()({ ...options, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true } } });
+    return pino()(options, pino().destination(2));
+  }, level) as unknown as Logger;
+}
+
+/** The logger of a library user who passed none: writes nothing, and never loads pino for it. */
+export const silentLogger: Logger = new DeferredLogger(() => pino()({ level: 'silent' }), 'silent') as unknown as Logger;
 
 /**
  * `log.child(bindings)`, except that the silent logger (what a library user who passes

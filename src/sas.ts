@@ -6,7 +6,7 @@
  *   sig = URL-encode(base64(HMAC-SHA256(base64-decode(key), `${sr}\n${se}`)))
  *   token = `SharedAccessSignature sr=<sr>&sig=<sig>&se=<se>`
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from './builtins';
 
 /**
  * encodeURIComponent plus `!'()*`, exactly as Microsoft's Node SDK encodes (unreserved
@@ -35,7 +35,7 @@ export function isBase64(s: string): boolean {
 
 /** base64 of HMAC-SHA256 over `message` with the base64-decoded key (Node decodes leniently, as the SDKs do). */
 export function sign(key: string, message: string): string {
-  return createHmac('sha256', Buffer.from(key, 'base64')).update(message, 'utf8').digest('base64');
+  return nodeCrypto().createHmac('sha256', Buffer.from(key, 'base64')).update(message, 'utf8').digest('base64');
 }
 
 export interface SasInput {
@@ -105,6 +105,6 @@ export function checkSasToken(token: string, expect: { host?: string; deviceId: 
   if (sas.se <= nowSeconds) return { ok: false, problem: 'expired' };
   const want = Buffer.from(sign(expect.key, `${sas.sr}\n${sas.se}`));
   const got = Buffer.from(sig);
-  if (got.length !== want.length || !timingSafeEqual(got, want)) return { ok: false, problem: 'signature' };
+  if (got.length !== want.length || !nodeCrypto().timingSafeEqual(got, want)) return { ok: false, problem: 'signature' };
   return { ok: true, sas, host };
 }

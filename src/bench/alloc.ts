@@ -5,7 +5,9 @@
  * and p99 over p50 of the same rounds (targets: ≤ 0.5 KB per round trip, ≤ 5 KB per loop,
  * p99 ≤ 3 × p50). The emulator is the CLI in its own process, the DTE the bench's. The
  * round trip's peer is the bare TCP responder of benchmark 1 with the same probe: what
- * Node's own sockets allocate to read a line and write an answer.
+ * Node's own sockets allocate to read a line and write an answer. The loop's is the relay
+ * (peerChild.ts `mqtt-relay`) with its own aedes reached over an in-memory pipe: a bare
+ * DTE server, one mqtt.js client and the broker in one process, as in the emulator's.
  */
 import { latency, repeat, RoundTripper, type Latency } from './common';
 import { LOOP_COMMAND, LOOP_END, modemRig } from './mqtt';
@@ -49,8 +51,23 @@ async function bareResponder(rounds: number): Promise<AllocRun> {
   }
 }
 
-export async function benchAllocation(rounds: number): Promise<{ at: AllocRun; atPeer: AllocRun; mqttLoop: AllocRun }> {
+async function relayWithBroker(rounds: number): Promise<AllocRun> {
+  const peer = await startPeer<{ port: number }>('mqtt-relay', { embedded: true, id: 'bench-relay', subscribe: 'bench/loop/modem' }, { probe: true });
+  try {
+    const dte = await RoundTripper.connect(peer.ready.port);
+    try {
+      return await measure(probeOf(peer.rpc), rounds, () => dte.trip(LOOP_COMMAND, LOOP_END));
+    } finally {
+      dte.close();
+    }
+  } finally {
+    await peer.rpc.stop();
+  }
+}
+
+export async function benchAllocation(rounds: number): Promise<{ at: AllocRun; atPeer: AllocRun; mqttLoop: AllocRun; mqttLoopPeer: AllocRun }> {
   const atPeer = await bareResponder(rounds);
+  const mqttLoopPeer = await relayWithBroker(rounds);
   const emu = await startEmulatorProcess(['--tcp', '127.0.0.1:0', '--broker-port', '0', '--log-level', 'warn'], { probe: true });
   let at: AllocRun;
   try {
@@ -63,7 +80,7 @@ export async function benchAllocation(rounds: number): Promise<{ at: AllocRun; a
   }
   const r = await modemRig('bench/loop/modem', undefined, [], true);
   try {
-    return { at, atPeer, mqttLoop: await measure(r.emu, rounds, () => r.dte.trip(LOOP_COMMAND, LOOP_END)) };
+    return { at, atPeer, mqttLoopPeer, mqttLoop: await measure(r.emu, rounds, () => r.dte.trip(LOOP_COMMAND, LOOP_END)) };
   } finally {
     await r.close();
   }

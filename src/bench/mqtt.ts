@@ -11,6 +11,12 @@
  *    `+SMPUB: <id>,0` ack comes (the engine queues lines that arrive while one runs),
  *    mqtt.js publishes again when a publish callback fires (QoS 0: written; QoS 1: PUBACK).
  *    Rounds alternate; the ratio is the median of the paired rounds' ratios.
+ * Both are measured against a floor too: the relay (peerChild.ts), a bare DTE server joined
+ * to one mqtt.js client, answering the same lines with the same bytes: on the external
+ * broker the emulator is routed to, or, for the embedded broker, with an aedes of its own
+ * over an in-memory pipe, as the modem's. It crosses what the emulator crosses (the DTE's
+ * socket, the broker's), which the plain mqtt.js peer does not, so our ratio to it is what
+ * our own code costs on those paths.
  */
 import { DteClient } from '../client/dteClient';
 import { runScriptedDte } from '../fleet/driver';
@@ -24,6 +30,8 @@ export interface MqttLoopResult {
   emulator: Latency;
   peer: Latency;
   ratio: { p50: number; p99: number };
+  /** Against the floor: the relay peer (startRelay), a bare DTE server joined to mqtt.js (and to its own aedes for the embedded case). */
+  relay: { peer: Latency; ratio: { p50: number; p99: number } };
 }
 
 export interface ThroughputResult {
@@ -35,6 +43,8 @@ export interface ThroughputResult {
   /** The median of the rounds' ratios (each emulator round over the peer round after it). */
   ratio: number;
   pairs: number[];
+  /** The relay peer driven by the same DTE loop (messages/s, median), and our rounds over its. */
+  relay: { rate: number; ratio: number };
 }
 
 const WINDOW = 8;
@@ -87,17 +97,55 @@ export async function benchMqttLoop(iterations: number, broker?: string): Promis
     await r.close();
     throw err;
   });
+  const relay = await startRelay(broker, 'bench/loop/modem').catch(async (err) => {
+    await peer.rpc.stop();
+    await r.close();
+    throw err;
+  });
   try {
     const ours = (n: number) => repeat(n, () => r.dte.trip(LOOP_COMMAND, LOOP_END));
     const theirs = async (n: number) => (await peer.rpc.ask<{ samples: number[] }>({ op: 'loop', n })).samples;
     const s = await alternate(iterations, 100, Math.min(200, iterations), ours, theirs);
     const e = latency(s.a);
     const p = latency(s.b);
-    return { broker: broker ?? 'embedded', emulator: e, peer: p, ratio: { p50: ratio(e.p50, p.p50), p99: ratio(e.p99, p.p99) } };
+    // Against the floor, in a second alternation of the same length.
+    const f = await alternate(iterations, 100, Math.min(200, iterations), ours, (n) => repeat(n, () => relay.dte.trip(LOOP_COMMAND, LOOP_END)));
+    const fe = latency(f.a);
+    const fp = latency(f.b);
+    return {
+      broker: broker ?? 'embedded',
+      emulator: e,
+      peer: p,
+      ratio: { p50: ratio(e.p50, p.p50), p99: ratio(e.p99, p.p99) },
+      relay: { peer: fp, ratio: { p50: ratio(fe.p50, fp.p50), p99: ratio(fe.p99, fp.p99) } },
+    };
   } finally {
+    await relay.close();
     await peer.rpc.stop();
     await r.close();
   }
+}
+
+/**
+ * The relay peer and a DTE connected to it, subscribed to `subscribe`: on `broker` when the
+ * emulator is routed to one (both cross the same sockets to it), else with an aedes of its
+ * own reached over an in-memory pipe, as the emulator's modem reaches its embedded broker.
+ * `brokerUrl`: where subscribers reach the relay's broker.
+ */
+async function startRelay(broker: string | undefined, subscribe: string): Promise<{ dte: RoundTripper; brokerUrl: string; close(): Promise<void> }> {
+  const { rpc, ready } = await startPeer<{ port: number; broker: string }>('mqtt-relay', { ...(broker ? { url: broker } : { embedded: true }), id: 'bench-relay', subscribe });
+  const dte = await RoundTripper.connect(ready.port).catch(async (err) => {
+    await rpc.stop();
+    throw err;
+  });
+  return {
+    dte,
+    brokerUrl: ready.broker,
+    async close() {
+      dte.close();
+      await rpc.stop();
+    },
+  };
 }
 
 const hr = () => Number(process.hrtime.bigint());
@@ -108,48 +156,63 @@ const rate = (n: number, t0: number, t: number) => n / ((t - t0) / 1e9);
 export async function benchThroughput(qos: 0 | 1, messages: number, rounds: number, broker?: string): Promise<ThroughputResult> {
   const r = await modemRig('bench/none', broker);
   const started: Rpc[] = [];
+  let relay: Awaited<ReturnType<typeof startRelay>> | null = null;
   try {
     const rx = await startPeer('receiver', { url: r.brokerUrl, filter: 'bench/tput/#' });
     started.push(rx.rpc);
     const peer = await startPeer('mqtt-peer', { url: r.brokerUrl, id: 'bench-publisher' });
     started.push(peer.rpc);
-    // Each `+SMPUB: <id>,0` ack frees a place in the window for the next line.
-    let acked: (() => void)[] = [];
-    r.dte.countEach('+SMPUB: ', () => acked.shift()?.());
-    const line = `AT+SMPUB="bench/tput/modem",${qos},0,"${PAYLOAD}"\r`;
-    const ours = async () => {
-      await rx.rpc.ask({ op: 'arm', n: messages });
-      const t0 = hr();
-      await windowed(messages, WINDOW, () => {
-        const done = new Promise<void>((resolve) => acked.push(resolve));
-        r.dte.write(line);
-        return done;
-      });
-      acked = [];
-      const { t } = await rx.rpc.ask<{ t: number }>({ op: 'wait' });
-      return rate(messages, t0, t);
+    relay = await startRelay(broker, 'bench/none');
+    // The relay's own broker needs a receiver of its own; on a shared broker the one serves both.
+    const relayRx = relay.brokerUrl === r.brokerUrl ? rx : await startPeer('receiver', { url: relay.brokerUrl, filter: 'bench/tput/#' });
+    if (relayRx !== rx) started.push(relayRx.rpc);
+    // The same DTE loop for the modem and for the relay: each `+SMPUB: <id>,0` ack frees a
+    // place in the window for the next line.
+    const driven = (dte: RoundTripper, rx: { rpc: Rpc }) => {
+      let acked: (() => void)[] = [];
+      dte.countEach('+SMPUB: ', () => acked.shift()?.());
+      const line = `AT+SMPUB="bench/tput/modem",${qos},0,"${PAYLOAD}"\r`;
+      return async () => {
+        await rx.rpc.ask({ op: 'arm', n: messages });
+        const t0 = hr();
+        await windowed(messages, WINDOW, () => {
+          const done = new Promise<void>((resolve) => acked.push(resolve));
+          dte.write(line);
+          return done;
+        });
+        acked = [];
+        const { t } = await rx.rpc.ask<{ t: number }>({ op: 'wait' });
+        return rate(messages, t0, t);
+      };
     };
+    const ours = driven(r.dte, rx);
+    const relayed = driven(relay.dte, relayRx);
     const theirs = async () => {
       await rx.rpc.ask({ op: 'arm', n: messages });
       const sent = peer.rpc.ask<{ t0: number }>({ op: 'publish', n: messages, qos, window: WINDOW, topic: 'bench/tput/peer', payload: PAYLOAD });
       const { t } = await rx.rpc.ask<{ t: number }>({ op: 'wait' });
       return rate(messages, (await sent).t0, t);
     };
-    // A round of each to warm up, then `rounds` pairs.
+    // A round of each to warm up, then `rounds` of each in turn.
     await ours();
     await theirs();
+    await relayed();
     const a: number[] = [];
     const b: number[] = [];
+    const c: number[] = [];
     for (let i = 0; i < rounds; i++) {
       a.push(await ours());
       b.push(await theirs());
+      c.push(await relayed());
     }
     const median = (xs: number[]) => latency(xs).p50;
     // Each emulator round is paired with the peer round right after it; the ratio is the
     // median of those pairs', so a stretch when the host runs slow hits both sides of a pair.
     const pairs = a.map((x, i) => ratio(x, b[i]));
-    return { qos, messages, emulator: median(a), peer: median(b), ratio: median(pairs), pairs };
+    const relayPairs = a.map((x, i) => ratio(x, c[i]));
+    return { qos, messages, emulator: median(a), peer: median(b), ratio: median(pairs), pairs, relay: { rate: median(c), ratio: median(relayPairs) } };
   } finally {
+    await relay?.close();
     for (const p of started) await p.stop();
     await r.close();
   }

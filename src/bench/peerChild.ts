@@ -11,7 +11,16 @@
  * - mqtt-peer: one plain mqtt.js client: `loop` (publish to its own subscription, time until
  *   the message), `publish` (keep a window of publishes in flight, the next on each
  *   callback);
- * - receiver: a plain mqtt.js subscriber that says when the n-th message arrived.
+ * - receiver: a plain mqtt.js subscriber that says when the n-th message arrived;
+ * - mqtt-relay: the floor for the AT-to-MQTT paths: a bare `net` server for the DTE joined
+ *   to one plain mqtt.js client, doing what the emulator's modem does on those paths and
+ *   nothing else: each `AT+SMPUB="topic",qos,retain,"payload"` line is published and
+ *   answered with the module's bytes (`OK`, then `+SMPUB: <id>,0` at once for QoS 0 or on
+ *   the PUBACK for QoS 1), each message on its subscription written as `+SMPUBLISH`. It
+ *   crosses the same sockets as the emulator, so what separates the two is our code. With
+ *   `embedded`, it runs its own aedes and reaches it over an in-memory pipe, as the
+ *   emulator's modem reaches the embedded broker: the floor for what a process holding the
+ *   DTE, the client and the broker allocates per loop.
  *
  * Requests come over IPC, one answer each, in order. Times that cross processes are
  * `process.hrtime` (CLOCK_MONOTONIC, the same clock in every process), in ns.
@@ -19,7 +28,8 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tty from 'node:tty';
-import { connectAsync, type MqttClient } from 'mqtt';
+import { connectAsync, MqttClient } from 'mqtt';
+import { duplexPair } from '../broker/inMemory';
 import { ADDON } from '../transport/pty';
 
 export const AT_ANSWER = 'AT\r\r\nOK\r\n';
@@ -119,6 +129,88 @@ async function mqttPeer(args: { url: string; id: string }): Promise<void> {
   );
 }
 
+/** `AT+SMPUB="topic",qos,retain,"payload"`, the inline form the benchmarks send (ATE0). */
+const SMPUB_LINE = /^AT\+SMPUB="([^"]*)",([01]),([01]),"([^"]*)"$/;
+
+/**
+ * A plain mqtt.js client on an aedes of this process, over an in-memory pipe, and the URL of
+ * a TCP listener on the same aedes (for subscribers in other processes); closing the
+ * client closes both.
+ */
+async function ownBroker(clientId: string): Promise<{ client: MqttClient; url: string }> {
+  const { createBroker } = require('aedes') as typeof import('aedes');
+  const broker = createBroker();
+  const listener = net.createServer((socket) => broker.handle(socket));
+  const port = await listen(listener);
+  const client = new MqttClient(
+    () => {
+      const [near, far] = duplexPair();
+      broker.handle(far);
+      return near;
+    },
+    { protocolVersion: 4, reconnectPeriod: 0, clientId },
+  );
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+  });
+  client.once('end', () => {
+    listener.close();
+    broker.close();
+  });
+  return { client, url: `mqtt://127.0.0.1:${port}` };
+}
+
+async function mqttRelay(args: { url?: string; embedded?: boolean; id: string; subscribe: string }): Promise<void> {
+  const own = args.embedded ? await ownBroker(args.id) : null;
+  const client = own ? own.client : await connectAsync(args.url!, { protocolVersion: 4, reconnectPeriod: 0, clientId: args.id });
+  await client.subscribeAsync(args.subscribe, { qos: 1 });
+  let dte: net.Socket | null = null;
+  let out = '';
+  let inChunk = false;
+  // What is answered while a chunk is taken in leaves in one write once it is; the rest at once.
+  const send = (text: string) => {
+    if (inChunk) out += text;
+    else dte?.write(text, 'latin1');
+  };
+  let nextId = 0;
+  client.on('message', (topic: string, payload: Buffer, packet: { messageId?: number }) => {
+    send(`\r\n+SMPUBLISH: ${packet.messageId ?? 0},"${topic}",${payload.length},"${payload.toString('latin1')}"\r\n`);
+  });
+  const server = net.createServer((socket) => {
+    dte = socket;
+    socket.setNoDelay(true);
+    let partial = '';
+    socket.on('data', (d: Buffer) => {
+      const lines = (partial + d.toString('latin1')).split('\r');
+      partial = lines.pop()!;
+      inChunk = true;
+      for (const line of lines) {
+        const m = SMPUB_LINE.exec(line.trim());
+        if (!m) {
+          out += '\r\nERROR\r\n';
+          continue;
+        }
+        const id = (nextId = (nextId % 65535) + 1);
+        const qos = Number(m[2]) as 0 | 1;
+        if (qos === 0) {
+          client.publish(m[1], m[4], { qos, retain: m[3] === '1' });
+          out += `\r\nOK\r\n\r\n+SMPUB: ${id},0\r\n`;
+        } else {
+          out += '\r\nOK\r\n';
+          client.publish(m[1], m[4], { qos, retain: m[3] === '1' }, () => send(`\r\n+SMPUB: ${id},0\r\n`));
+        }
+      }
+      inChunk = false;
+      if (out) socket.write(out, 'latin1');
+      out = '';
+    });
+    socket.on('error', () => undefined);
+  });
+  const port = await listen(server);
+  serve({ port, broker: own?.url ?? args.url }, {}, () => client.endAsync(true));
+}
+
 /** Keeps `window` calls of `send` outstanding until `n` were made; `send` resolves when one completes. */
 export async function windowed(n: number, window: number, send: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -175,6 +267,7 @@ if (require.main === module) {
     echo,
     'mqtt-peer': () => mqttPeer(args),
     receiver: () => receiver(args),
+    'mqtt-relay': () => mqttRelay(args),
   };
   Promise.resolve()
     .then(() => {

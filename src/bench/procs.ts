@@ -54,7 +54,7 @@ export class Rpc {
   }
 }
 
-export type PeerKind = 'tcp-responder' | 'pty-responder' | 'mqtt-peer' | 'receiver' | 'echo';
+export type PeerKind = 'tcp-responder' | 'pty-responder' | 'mqtt-peer' | 'receiver' | 'echo' | 'mqtt-relay';
 
 /**
  * A peer process (peerChild.ts); its first message says where it is. With `probe`, the

@@ -11,7 +11,6 @@
  * embedded broker has a TLS listener) a plain connection is dropped without a CONNACK, as
  * the hub's TLS-only endpoint drops an MQTT CONNECT that is not a TLS handshake.
  */
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
@@ -19,6 +18,7 @@ import { silentLogger } from '../log';
 import { OptionError } from '../optionError';
 import { connectedClient, hasSubscription, setNextPacketId } from './aedesInternals';
 import { checkSasToken, DEVICE_ID_RE, encodeStrict, isBase64, isDomainName, type SasProblem } from '../sas';
+import { nodeCrypto } from '../builtins';
 
 export interface AzureDevice {
   id: string;
@@ -233,7 +233,7 @@ export class AzureHub extends EventEmitter<AzureHubEvents> {
    */
   sendC2D(deviceId: string, payload: string | Buffer, opts: C2DOptions = {}): Promise<C2DResult> {
     if (!this.keys.has(deviceId)) return Promise.reject(new Error(`azure hub: unknown device "${deviceId}"`));
-    const messageId = opts.messageId ?? randomUUID();
+    const messageId = opts.messageId ?? nodeCrypto().randomUUID();
     const bag: [string, string][] = [['$.mid', messageId], ['$.to', `/devices/${deviceId}/messages/devicebound`], ...Object.entries(opts.properties ?? {})];
     const topic = c2dPrefix(deviceId) + bag.map(([k, v]) => `${encodeStrict(k)}=${encodeStrict(v)}`).join('&');
     const msg = { topic, payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8'), packetId: opts.packetId };

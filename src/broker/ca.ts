@@ -8,12 +8,13 @@
  * crypto (native, fast). RSA 2048 / SHA-256: what a SIM800 (TLS 1.0-1.2 era) can verify.
  * Nothing here logs a key.
  */
-import * as crypto from 'node:crypto';
+import type * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 import type Forge from 'node-forge';
+import { nodeCrypto, nodeTls } from '../builtins';
 
 /**
  * node-forge is loaded on first use: a CA is made or read only when TLS is needed, and
@@ -34,7 +35,7 @@ const HOST_RE = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-
 const CONTEXT_CACHE_MAX = 256;
 
 function rsaKeyPair(): { pem: string; key: Forge.pki.rsa.PrivateKey; pub: Forge.pki.rsa.PublicKey } {
-  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey } = nodeCrypto().generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   const key = forge().pki.privateKeyFromPem(pem);
   return { pem, key, pub: forge().pki.setRsaPublicKey(key.n, key.e) };
@@ -45,7 +46,7 @@ const pemLf = (pem: string) => pem.replace(/\r\n/g, '\n');
 
 /** A positive serial number, 16 random bytes. */
 function serial(): string {
-  const b = crypto.randomBytes(16);
+  const b = nodeCrypto().randomBytes(16);
   b[0] &= 0x7f;
   return b.toString('hex');
 }
@@ -72,7 +73,7 @@ export class CertificateAuthority {
   }
 
   /** A new CA, valid for ten years, with a unique name. */
-  static generate(commonName = `sim800-emu test CA ${crypto.randomBytes(4).toString('hex')}`): CertificateAuthority {
+  static generate(commonName = `sim800-emu test CA ${nodeCrypto().randomBytes(4).toString('hex')}`): CertificateAuthority {
     const { pem, key, pub } = rsaKeyPair();
     const cert = forge().pki.createCertificate();
     cert.publicKey = pub;
@@ -97,14 +98,14 @@ export class CertificateAuthority {
   static fromPem(pair: PemPair): CertificateAuthority {
     let x509: crypto.X509Certificate;
     try {
-      x509 = new crypto.X509Certificate(pair.cert);
+      x509 = new (nodeCrypto().X509Certificate)(pair.cert);
     } catch {
       throw new Error('broker CA: the certificate is not a PEM X.509 certificate');
     }
     if (!x509.ca) throw new Error('broker CA: the certificate is not a CA certificate (basicConstraints CA:TRUE)');
     let key: crypto.KeyObject;
     try {
-      key = crypto.createPrivateKey(pair.key);
+      key = nodeCrypto().createPrivateKey(pair.key);
     } catch {
       throw new Error('broker CA: the key is not an unencrypted PEM private key');
     }
@@ -160,7 +161,7 @@ export class CertificateAuthority {
     let ctx = this.contexts.get(name);
     if (!ctx) {
       const pair = this.issue(name ? [name] : DEFAULT_SERVER_NAMES);
-      ctx = tls.createSecureContext({ cert: pair.cert, key: pair.key });
+      ctx = nodeTls().createSecureContext({ cert: pair.cert, key: pair.key });
       if (this.contexts.size >= CONTEXT_CACHE_MAX) this.contexts.clear();
       this.contexts.set(name, ctx);
     }

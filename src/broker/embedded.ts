@@ -12,8 +12,6 @@
  */
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import * as tls from 'node:tls';
-import * as crypto from 'node:crypto';
 import type { AuthenticateError, Client, createBroker } from 'aedes';
 import type { Logger } from 'pino';
 import { silentLogger } from '../log';
@@ -23,6 +21,7 @@ import { setNextPacketId } from './aedesInternals';
 import type { AzureHub } from './azureHub';
 import type { CertificateAuthority } from './ca';
 import { duplexPair, registerLocalBroker } from './inMemory';
+import { nodeCrypto, nodeTls } from '../builtins';
 
 export interface EmbeddedBrokerOptions {
   host?: string;
@@ -48,9 +47,9 @@ export interface BrokerCredentials {
 /** Equal without telling, by its timing, how much of the secret a guess got right. */
 function sameSecret(given: Buffer | undefined, expected: string): boolean {
   if (given === undefined) return false;
-  const a = crypto.createHash('sha256').update(given).digest();
-  const b = crypto.createHash('sha256').update(expected, 'utf8').digest();
-  return crypto.timingSafeEqual(a, b);
+  const a = nodeCrypto().createHash('sha256').update(given).digest();
+  const b = nodeCrypto().createHash('sha256').update(expected, 'utf8').digest();
+  return nodeCrypto().timingSafeEqual(a, b);
 }
 
 type Aedes = ReturnType<typeof createBroker>;
@@ -76,7 +75,7 @@ function tlsListener(opts: NonNullable<EmbeddedBrokerOptions['tls']>, log: Logge
       raw.destroy();
       return;
     }
-    const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: ca.contextFor(''), SNICallback: ca.sniCallback });
+    const socket = new (nodeTls().TLSSocket)(raw, { isServer: true, secureContext: ca.contextFor(''), SNICallback: ca.sniCallback });
     socket.on('error', (err) => log.debug({ err: err.message }, 'TLS client error'));
     handle(socket);
   });

@@ -1,155 +1,100 @@
 #!/usr/bin/env node
 /**
- * The `sim800-emu` binary: flags and config file → startEmulator() → one ready line.
- * Contract for scripts (docs/cli.md): exactly one line on stdout when ready (on stderr
- * with --stdio, where stdout is the wire); logs on stderr; usage errors are one stderr
- * line and exit 2 (src/cli/errors.ts); SIGINT/SIGTERM (and stdin's end with --stdio)
- * stop cleanly, exit 0.
+ * The `sim800-emu` binary (package.json "bin"). The CLI itself is src/cli/run.ts; this
+ * file only loads it the fastest way there is, because a start's time to its ready line
+ * is mostly Node reading and compiling modules:
+ *
+ * - `npm run build` bundles run.js and every module of ours it reaches (and commander)
+ *   into dist/cli/run.bundle.js (scripts/build.js), so a start reads and compiles one
+ *   file instead of about 120. Packages loaded on first use (zod, aedes, mqtt.js, pino,
+ *   node-forge, serialport, yaml) stay outside it, loaded from node_modules as before.
+ * - The build also writes dist/cli/run.bundle.cache: V8's code cache for the bundle,
+ *   taken from a start to its ready line, so this start skips compiling what that one
+ *   compiled. V8 refuses a cache made by another V8 version or other V8 flags, and then
+ *   compiles the bundle as if there were none.
+ * - Without a bundle (a source checkout not built by scripts/build.js, ts-jest), with
+ *   SIM800_EMU_UNBUNDLED=1 set, or under `node --enable-source-maps`, run.js is required
+ *   as a module tree: Node maps stack traces through tsc's maps to src/*.ts only for
+ *   modules it loads itself. A frame in the bundle reads `run.bundle.js:LINE:COLUMN`,
+ *   which run.bundle.js.map (shipped beside it) resolves to src/*.ts.
+ *
+ * The bundle sits in dist/cli/ as run.js does, so the `__dirname` of every module in it
+ * is two levels below the package root, as theirs is in dist/ (the control UI's files,
+ * the pty addon and package.json are found from there). docs/architecture.md, start-up.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Command, CommanderError } from 'commander';
-import type { EmulatorHandle } from '../emulator';
-import { createLogger } from '../log';
-import { OptionError } from '../optionError';
-import { addFlags } from '../options';
-import { loadConfigFile, mergeSettings, settingsFromFlags, toEmulatorOptions, type CliSettings, type RawFlags } from './config';
-import { EXIT, exitCodeFor, failureLine } from './errors';
+import * as vm from 'node:vm';
 
-const NAME = 'sim800-emu';
+type Run = typeof import('./run');
 
-function packageVersion(): string {
-  // dist/cli/main.js and src/cli/main.ts both sit two levels below package.json.
-  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
+export const BUNDLE = path.join(__dirname, 'run.bundle.js');
+export const CODE_CACHE = path.join(__dirname, 'run.bundle.cache');
+
+/** How the CLI was loaded: the bundle (with V8's code cache used, refused, or absent), or run.js's modules. */
+export interface StartInfo {
+  from: 'bundle' | 'modules';
+  cache: 'accepted' | 'rejected' | 'none';
 }
 
-function buildProgram(): Command {
-  // Every option comes from the table (src/options/table.ts); only --version and --help are commander's own.
-  return addFlags(
-    new Command(NAME)
-      .description('SIM800 GSM/GPRS modem emulator: firmware talks AT to it over TCP, stdio, a pty or a serial port')
-      .version(packageVersion(), '-V, --version', 'print the version and exit'),
-  )
-    .helpOption('-h, --help', 'print this help and exit')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Commands (each has its own --help):',
-        '  loadtest [options]             load-test an MQTT backend with a fleet of scripted devices (docs/fleet.md)',
-        '  loadtest-merge [files...]      merge load test results of several shards into one report',
-        '  trace FILE [--html OUT.html]   a --trace file as one HTML page or an annotated transcript (docs/ui.md)',
-      ].join('\n'),
-    )
-    .exitOverride()
-    // Commander's own messages are re-printed by fail() as one line; nothing else here.
-    .configureOutput({ outputError: () => undefined });
-}
+let loaded: { run: Run; info: StartInfo } | undefined;
 
-/** One line on stderr, whatever the message held. */
-function fail(message: string): void {
-  const text = message.replace(/^error:\s*/i, '').replace(/\s*\n\s*/g, ' ').trim();
-  process.stderr.write(`${NAME}: ${text}\n`);
-}
-
-/** Parses argv into checked settings; throws OptionError or CommanderError. */
-function resolveSettings(argv: string[]): CliSettings {
-  const program = buildProgram();
-  program.parse(argv, { from: 'user' });
-  const fromFlags = settingsFromFlags(program.opts<RawFlags>());
-  const fromFile = fromFlags.config !== undefined ? loadConfigFile(fromFlags.config) : {};
-  return mergeSettings(fromFile, fromFlags);
-}
-
-/** Resolves when the emulator should stop: a signal, or stdin's end when stdin is the wire. */
-function untilShutdown(stdio: boolean): Promise<string> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    if (!stdio) return;
-    if (process.stdin.readableEnded) resolve('stdin closed');
-    else process.stdin.once('end', () => resolve('stdin closed'));
-  });
-}
-
-/** The subcommands, each a program of its own, loaded only when named first. */
-const COMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
-  loadtest: () => import('./loadtest'),
-  'loadtest-merge': () => import('./loadtestMerge'),
-  // Reading a trace back starts no emulator.
-  trace: () => import('./trace'),
-};
-
-export async function main(argv: string[]): Promise<number> {
-  const command = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? COMMANDS[argv[0]] : undefined;
-  if (command) return (await command()).main(argv.slice(1));
-  let settings: CliSettings;
-  let scenario: import('../scenario/format').Scenario | undefined;
+function loadBundle(): { run: Run; info: StartInfo } | undefined {
+  let source: string;
   try {
-    settings = resolveSettings(argv);
-    // Checked before anything starts: a bad scenario file is a usage error.
-    if (settings.scenario !== undefined) scenario = (await import('./scenario')).loadScenarioForCli(settings.scenario);
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.exitCode === 0) return EXIT.ok; // --help, --version
-      fail(err.message);
-      return EXIT.usage;
-    }
-    if (err instanceof OptionError) {
-      fail(err.message);
-      return EXIT.usage;
-    }
-    throw err;
+    // latin1: one byte a character, no UTF-8 decoding; the build wrote it in ASCII.
+    source = fs.readFileSync(BUNDLE, 'latin1');
+  } catch {
+    return undefined;
   }
-
-  const log = createLogger(settings.logLevel ?? 'info');
-  const stdio = settings.stdio === true;
-  // Listening from here on: a signal during start-up still ends in a clean stop.
-  const shutdown = untilShutdown(stdio);
-  if (settings.control && settings.controlToken === undefined && !(await import('../control/http')).isLoopback(settings.control.host)) {
-    settings.controlToken = (await import('node:crypto')).randomBytes(16).toString('hex');
-    process.stderr.write(`${NAME}: control API token (send Authorization: Bearer <token>): ${settings.controlToken}\n`);
-  }
-  // A fleet (docs/fleet.md), loaded only when asked for.
-  if (settings.modems !== undefined) return (await import('./fleet')).runFleetCli(settings, log, shutdown, fail);
-  let emu: EmulatorHandle;
+  let cachedData: Buffer | undefined;
   try {
-    // Loaded only now: --help, --version and usage errors answer without loading the
-    // broker and MQTT stacks.
-    const { startEmulator } = await import('../emulator');
-    emu = await startEmulator({
-      ...toEmulatorOptions(settings),
-      stdio: stdio ? { input: process.stdin, output: process.stdout } : undefined,
-      logger: log,
-    });
-  } catch (err) {
-    fail(failureLine(err));
-    // A value the library refused (OptionError) is a usage error; a listener that cannot open is not.
-    return exitCodeFor(err);
+    cachedData = fs.readFileSync(CODE_CACHE);
+  } catch {
+    cachedData = undefined;
   }
+  // The bundle is the function Node wraps a CommonJS module in (scripts/bundle.js).
+  const script = new vm.Script(source, { filename: BUNDLE, cachedData });
+  const out = process.env.SIM800_EMU_CODE_CACHE_OUT;
+  if (out) {
+    // scripts/build.js makes the cache from a start: taken at its first line on stdout
+    // (the ready line), it holds what a start compiles and nothing a later command does.
+    const stdout = process.stdout;
+    const write = stdout.write;
+    stdout.write = function (this: typeof stdout, ...args: Parameters<typeof write>) {
+      stdout.write = write;
+      fs.writeFileSync(out, script.createCachedData());
+      return write.apply(this, args);
+    } as typeof write;
+  }
+  // `require` is this module's, which resolves packages from dist/cli/ as the bundle's would.
+  const bundled = { exports: {} as Run };
+  (script.runInThisContext() as (...a: unknown[]) => void).call(bundled.exports, bundled.exports, require, bundled, BUNDLE, __dirname);
+  const cache = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted';
+  return { run: bundled.exports, info: { from: 'bundle', cache } };
+}
 
-  const scenarioCli = scenario ? await import('./scenario') : undefined;
-  const running = scenario && scenarioCli ? scenarioCli.startScenarioCli(emu, scenario, { failFast: settings.failFast === true }) : undefined;
-  await running?.ready;
+/** The CLI, loaded once: from the bundle when there is one, else from run.js. */
+function load(): { run: Run; info: StartInfo } {
+  loaded ??= (process.env.SIM800_EMU_UNBUNDLED || process.sourceMapsEnabled ? undefined : loadBundle()) ?? { run: require('./run') as Run, info: { from: 'modules', cache: 'none' } };
+  return loaded;
+}
 
-  // With --stdio, stdout is the wire: the ready line must not land in the firmware's input.
-  (stdio ? process.stderr : process.stdout).write(`${emu.readyLine}\n`);
-  log.info({ ready: emu.readyLine }, 'emulator ready');
+/** How this process loaded the CLI (loading it if it was not yet). */
+export function startInfo(): StartInfo {
+  return load().info;
+}
 
-  let code = 0;
-  if (running && scenarioCli) code = await scenarioCli.runScenarioCli(running, settings.scenarioResult, shutdown, log);
-  else log.info({ why: await shutdown }, 'stopping');
-  await emu.stop();
-  log.flush();
-  return code;
+/** Runs the CLI on argv (without node and the script); resolves with the exit code. */
+export function main(argv: string[]): Promise<number> {
+  return load().run.main(argv);
 }
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      fail(`unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      load().run.fail(`unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       process.exit(1);
     },
   );

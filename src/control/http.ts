@@ -19,9 +19,8 @@
  * page may not be framed by another (CSP frame-ancestors), so no other site can click
  * its buttons.
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
@@ -32,6 +31,7 @@ import { checkBody } from './c2d';
 import { Control } from './control';
 import type { AtRecord } from '../at/engine';
 import { UI_DIR } from './assets';
+import { nodeCrypto, nodeHttp } from '../builtins';
 
 export interface ControlServerOptions {
   host?: string;
@@ -205,7 +205,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   if (!m) return false;
   const a = Buffer.from(m[1]);
   const b = Buffer.from(token);
-  return a.length === b.length && crypto.timingSafeEqual(a, b);
+  return a.length === b.length && nodeCrypto().timingSafeEqual(a, b);
 }
 
 /** A browser asking for a page (a navigation), not a script asking for JSON. */
@@ -330,7 +330,7 @@ export class ControlServer {
     const checkHost = opts.token === undefined;
     const streams = new Set<EventStream>();
     const ctx: ServerContext = { modems, token: opts.token, checkHost, log, streams };
-    const server = http.createServer((req, res) => {
+    const server = nodeHttp().createServer((req, res) => {
       void handle(ctx, req, res);
     });
     await listenOrThrow(server, host, port, 'control', { who: 'control API' });

@@ -6,8 +6,8 @@
  * AT+SSLOPT=0,1 switches every check off.
  */
 import * as net from 'node:net';
-import * as tls from 'node:tls';
-import { X509Certificate } from 'node:crypto';
+import type * as tls from 'node:tls';
+import { nodeCrypto, nodeTls } from '../builtins';
 
 /** What the module's SSL settings say about trust. */
 export interface TrustSettings {
@@ -41,7 +41,7 @@ export function parseRootCertificates(data: Buffer): string[] {
   const out: string[] = [];
   for (const b of blocks) {
     try {
-      out.push(new X509Certificate(b).toString());
+      out.push(new (nodeCrypto().X509Certificate)(b).toString());
     } catch {
       // not a certificate: it adds no trust
     }
@@ -66,7 +66,7 @@ export function tlsClientOptions(trust: TrustSettings, roots: RootCertificateSou
       servername,
       rejectUnauthorized: true,
       // Node would check the dialled address; the module checks the name it was given.
-      checkServerIdentity: (_dialled, cert) => tls.checkServerIdentity(host, cert),
+      checkServerIdentity: (_dialled, cert) => nodeTls().checkServerIdentity(host, cert),
     },
   };
 }

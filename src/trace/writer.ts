@@ -10,7 +10,6 @@
  * time, or at BATCH_BYTES); close() writes the rest, so a process killed without a
  * chance to stop loses at most the last batch.
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import type { AtRecord } from '../at/engine';
 import type { Control } from '../control/control';
@@ -19,6 +18,7 @@ import type { MqttPacketEvent } from '../modem/modem';
 import { OptionError } from '../optionError';
 import { roundMs, TRACE_VERSION, type TraceKind } from './format';
 import { StreamRedactor } from './redact';
+import { nodeCrypto } from '../builtins';
 
 export interface TraceOptions {
   /** The trace file (JSON lines); its previous part is `FILE.1`. */
@@ -41,7 +41,7 @@ export class TraceWriter {
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  private readonly run = crypto.randomBytes(6).toString('hex');
+  private readonly run = nodeCrypto().randomBytes(6).toString('hex');
   private readonly t0: number;
   private readonly wall: string;
   private readonly rx = new StreamRedactor();

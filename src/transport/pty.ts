@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tty from 'node:tty';
+import type * as tty from 'node:tty';
 import type { Logger } from 'pino';
 import type { Modem } from '../modem/modem';
 import { OutputBound } from '../uart/outputBound';
@@ -167,7 +167,8 @@ export class PtyTransport implements Wire<PtyEndpoint> {
     // A tty stream reads the master through the event loop (fs.read would block a
     // threadpool thread). Writes go through write() below, never through this stream:
     // libuv writes to a pty master in a blocking loop.
-    const reader = new tty.ReadStream(this.master);
+    // tty is loaded only when a pty opens: no other start needs it before its ready line.
+    const reader = new (require('node:tty') as typeof tty).ReadStream(this.master);
     reader.on('data', (chunk: Buffer) => {
       // An open that came before these bytes is taken in first: the opener's bytes go
       // to the module it opened, not to the one before the reset.

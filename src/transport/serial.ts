@@ -5,7 +5,7 @@
  * module's UART does. An adapter that is unplugged is opened again once it is back.
  */
 import type { BindingInterface } from '@serialport/bindings-interface';
-import { SerialPortStream } from '@serialport/stream';
+import type { SerialPortStream } from '@serialport/stream';
 import type { Logger } from 'pino';
 import type { Modem } from '../modem/modem';
 import type { Parity } from '../uart/uart';
@@ -82,6 +82,9 @@ export class SerialTransport implements Wire<SerialEndpoint> {
 
   private async connect(): Promise<void> {
     const binding = this.opts.binding ?? (await import('serialport')).SerialPort.binding;
+    // Loaded here, not at the top: only a --serial start opens one, and the stream package
+    // (with its debug logger) would cost every other start's ready line.
+    const { SerialPortStream } = await import('@serialport/stream');
     const port = new SerialPortStream({
       binding,
       path: this.opts.path,

@@ -3,7 +3,7 @@
  * the CLI), so `socat PTY,link=/tmp/ttySIM800,raw,echo=0 EXEC:"sim800-emu --stdio"`
  * gives firmware a serial device. Bytes pass unchanged both ways; nothing here parses AT.
  */
-import { execFileSync } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import type { ReadStream, WriteStream } from 'node:tty';
 import type { Logger } from 'pino';
@@ -87,7 +87,8 @@ function setOutputPost(output: Writable, on: boolean, log: Logger): boolean {
   const tty = output as Partial<WriteStream> & { fd?: number };
   if (tty.isTTY !== true || typeof tty.fd !== 'number') return false;
   try {
-    execFileSync('stty', [on ? 'opost' : '-opost'], { stdio: [tty.fd, 'ignore', 'ignore'] });
+    // child_process is loaded only here: a start without a terminal on stdout never needs it.
+    (require('node:child_process') as typeof ChildProcess).execFileSync('stty', [on ? 'opost' : '-opost'], { stdio: [tty.fd, 'ignore', 'ignore'] });
     return true;
   } catch (err) {
     log.warn({ err }, 'could not switch off output processing on the stdout terminal: LF may go out as CR LF');

@@ -32,7 +32,7 @@ describe('npm run bench -- --quick', () => {
       expect.arrayContaining(['machine', 'atRoundTrip', 'mqttLoop', 'throughput', 'parser', 'pacing', 'fleet', 'coldStart', 'tcpEcho', 'cipMqtt', 'allocation', 'loadavgStart', 'loadavgEnd']),
     );
     expect(results.machine).toEqual(expect.objectContaining({ nproc: expect.any(Number), node: process.version, cpu: expect.any(String) }));
-    for (const ratio of [results.atRoundTrip.ratio.p50, results.mqttLoop.ratio.p50, results.throughput.qos0.ratio, results.throughput.qos1.ratio, results.parser.ratio, results.coldStart.ratio, results.tcpEcho.ratio.p50, results.tcpEcho.throughput.ratio, results.cipMqtt.ratio]) {
+    for (const ratio of [results.atRoundTrip.ratio.p50, results.mqttLoop.ratio.p50, results.throughput.qos0.ratio, results.throughput.qos1.ratio, results.parser.ratio, results.coldStart.ratio, results.tcpEcho.ratio.p50, results.tcpEcho.throughput.ratio, results.cipMqtt.ratio, results.mqttLoop.relay.ratio.p50, results.throughput.qos0.relay.ratio, results.throughput.qos1.relay.ratio]) {
       expect(ratio).toBeGreaterThan(0);
     }
     // The fleet ran each size with every modem online and publishing, the last behind one shared port with one descriptor per modem.
@@ -46,6 +46,7 @@ describe('npm run bench -- --quick', () => {
     expect(results.allocation.at.bytesPerRound).toBeGreaterThan(0);
     expect(results.allocation.atPeer.bytesPerRound).toBeGreaterThan(0);
     expect(results.allocation.mqttLoop.bytesPerRound).toBeGreaterThan(0);
+    expect(results.allocation.mqttLoopPeer.bytesPerRound).toBeGreaterThan(0);
     // The table: one row per benchmark, numbered 1 to 10.
     for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) expect(r.stdout).toMatch(new RegExp(`^${n} +\\S`, 'm'));
   }, 120_000);

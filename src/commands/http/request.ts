@@ -7,12 +7,12 @@
  * Node's http client parses the response; the connection is ours (createConnection), so
  * routing, TLS, faults and aborts stay under the family's control.
  */
-import * as dns from 'node:dns/promises';
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 import type { BrokerRouter, HttpTarget } from '../../net/routing';
 import type { HttpLinkFaults } from '../../modem/modem';
+import { nodeDns, nodeHttp, nodeTls } from '../../builtins';
 
 export type HttpMethod = 'GET' | 'POST' | 'HEAD' | 'DELETE';
 export const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'HEAD', 'DELETE'];
@@ -235,7 +235,7 @@ async function connect(to: { host: string; port: number }, signal: AbortSignal):
   let address = to.host;
   if (!net.isIP(to.host)) {
     try {
-      address = (await dns.lookup(to.host)).address;
+      address = (await nodeDns().promises.lookup(to.host)).address;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
       throw new Failure(DNS_CODES.has(code) ? 'dns' : 'connect', `resolve ${to.host}: ${code || (err as Error).message}`);
@@ -269,7 +269,7 @@ async function connect(to: { host: string; port: number }, signal: AbortSignal):
  */
 function startTls(socket: net.Socket, servername: string, signal: AbortSignal): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const t = tls.connect({ socket, servername: net.isIP(servername) ? undefined : servername, rejectUnauthorized: false });
+    const t = nodeTls().connect({ socket, servername: net.isIP(servername) ? undefined : servername, rejectUnauthorized: false });
     const abort = () => {
       t.destroy();
       reject(new Failure('timeout', 'aborted'));
@@ -350,7 +350,7 @@ function exchange(socket: net.Socket, spec: HttpRequestSpec, body: Buffer | null
       finish(new Failure('timeout', 'aborted'));
     };
     const headers = requestHeaders(spec, body).flat();
-    const req = http.request({ method: spec.method, path, headers, createConnection: () => socket, setHost: false });
+    const req = nodeHttp().request({ method: spec.method, path, headers, createConnection: () => socket, setHost: false });
     signal.addEventListener('abort', abort, { once: true });
     let responded = false;
     req.on('error', (err: NodeJS.ErrnoException) => {

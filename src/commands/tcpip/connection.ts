@@ -10,13 +10,13 @@
  *
  * The stack decides what the DTE sees; nothing here prints.
  */
-import * as dgram from 'node:dgram';
+import type * as dgram from 'node:dgram';
 import * as net from 'node:net';
-import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { TimerHandle } from '../../clock';
 import type { DialedLink, Modem } from '../../modem/modem';
 import type { Address } from '../../address';
+import { nodeDgram, nodeTls } from '../../builtins';
 
 export type ClientState = 'INITIAL' | 'CONNECTING' | 'CONNECTED' | 'REMOTE CLOSING' | 'CLOSING' | 'CLOSED';
 export type Protocol = 'TCP' | 'UDP';
@@ -146,7 +146,7 @@ export class Connection {
     }
     if (this.tls) {
       // The module checks no certificate (docs/decisions.md D23) and speaks TLS 1.0; more is offered.
-      const secure = tls.connect({ socket: stream as net.Socket, servername, rejectUnauthorized: false, minVersion: 'TLSv1' });
+      const secure = nodeTls().connect({ socket: stream as net.Socket, servername, rejectUnauthorized: false, minVersion: 'TLSv1' });
       this.stream = secure;
       await new Promise<void>((resolve, reject) => {
         secure.once('secureConnect', () => {
@@ -184,7 +184,7 @@ export class Connection {
 
   /** UDP: bound and connected to the routed address (no handshake). */
   async openUdp(to: Address): Promise<void> {
-    const socket = dgram.createSocket('udp4');
+    const socket = nodeDgram().createSocket('udp4');
     this.udp = socket;
     socket.on('error', () => undefined);
     await new Promise<void>((resolve, reject) => {
@@ -327,7 +327,7 @@ export class Connection {
     const s = this.stream;
     if (!s) return;
     if (quick) {
-      if (s instanceof net.Socket && typeof s.resetAndDestroy === 'function' && !(s instanceof tls.TLSSocket)) s.resetAndDestroy();
+      if (s instanceof net.Socket && typeof s.resetAndDestroy === 'function' && !(s instanceof nodeTls().TLSSocket)) s.resetAndDestroy();
       else s.destroy();
     } else s.end();
   }

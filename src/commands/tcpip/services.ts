@@ -8,7 +8,6 @@
  * | +CNTPCID, +CNTP | `+CNTP: 1` after OK; the RTC from the host clock | TinyGSM NTPServerSync; D26 |
  * | +CIPGSMLOC=1/2,cid | `+CIPGSMLOC: 0,lon,lat,date,time` / `601` | FONA getGSMLoc; D27 |
  */
-import * as dns from 'node:dns';
 import * as net from 'node:net';
 import { int, optional, str } from '../../at/args';
 import { ERROR } from '../../at/result';
@@ -16,6 +15,7 @@ import { BearerStatus } from '../../modem/bearer';
 import type { Modem } from '../../modem/modem';
 import { form, type Command, type Ctx } from '../family';
 import type { TcpIpStack } from './stack';
+import { nodeDns } from '../../builtins';
 
 const p2 = (n: number) => String(n).padStart(2, '0');
 
@@ -26,7 +26,7 @@ async function resolve(m: Modem, name: string): Promise<string | null> {
   if (net.isIPv4(host)) return host;
   await m.clock.sleep(m.timing.delay('dnsMs'));
   try {
-    return (await dns.promises.lookup(host, { family: 4 })).address;
+    return (await nodeDns().promises.lookup(host, { family: 4 })).address;
   } catch {
     return null;
   }

@@ -5,7 +5,6 @@
  * server, and the PDP contexts shared with AT+SAPBR and AT+CGACT (docs/tcpip.md §2,
  * decisions D4, D5). Everything here is RAM: back to defaults at every power-up.
  */
-import * as dns from 'node:dns';
 import * as net from 'node:net';
 import type { Clock, TimerHandle } from '../../clock';
 import { BearerStatus } from '../../modem/bearer';
@@ -15,6 +14,7 @@ import type { Address } from '../../address';
 import { BrokerRouter } from '../../net/routing';
 import { Connection, type ClientState, type Protocol } from './connection';
 import { Transparent } from './transparent';
+import { nodeDns } from '../../builtins';
 
 /** The stack's own states (manual §8.2.2 <state>); connection states are derived. */
 export type BaseState = 'IP INITIAL' | 'IP START' | 'IP CONFIG' | 'IP GPRSACT' | 'IP STATUS' | 'PDP DEACT';
@@ -250,7 +250,7 @@ export class TcpIpStack implements FeatureHooks {
       let address = routed.host;
       if (net.isIP(address) === 0) {
         await m.clock.sleep(m.timing.delay('dnsMs'));
-        address = (await dns.promises.lookup(address, { family: 4 })).address;
+        address = (await nodeDns().promises.lookup(address, { family: 4 })).address;
         if (gone()) return;
       }
       c.shownIp = address;
