@@ -11,7 +11,7 @@
  */
 import { latency, repeat, RoundTripper, type Latency } from './common';
 import { LOOP_COMMAND, LOOP_END, modemRig } from './mqtt';
-import { startEmulatorProcess, startPeer, type Rpc } from './procs';
+import { startEmulatorProcess, startPeer, type PeerKind, type Rpc } from './procs';
 
 export interface AllocRun {
   rounds: number;
@@ -37,26 +37,13 @@ async function measure(emu: { allocation: { start(): Promise<void>; stop(): Prom
 /** The probe's two requests, to a peer forked with it. */
 const probeOf = (rpc: Rpc) => ({ allocation: { start: async () => void (await rpc.ask({ op: 'alloc-start' })), stop: () => rpc.ask<{ bytes: number; gcs: number; gcMs: number }>({ op: 'alloc-stop' }) } });
 
-async function bareResponder(rounds: number): Promise<AllocRun> {
-  const peer = await startPeer<{ port: number }>('tcp-responder', {}, { probe: true });
+/** A peer forked with the probe, driven over TCP by the same loop: `command` until `end`, `rounds` times. */
+async function peerRun(kind: PeerKind, args: Record<string, unknown>, rounds: number, command: string, end: string): Promise<AllocRun> {
+  const peer = await startPeer<{ port: number }>(kind, args, { probe: true });
   try {
     const dte = await RoundTripper.connect(peer.ready.port);
     try {
-      return await measure(probeOf(peer.rpc), rounds, () => dte.trip('AT\r', 'AT\r\r\nOK\r\n'));
-    } finally {
-      dte.close();
-    }
-  } finally {
-    await peer.rpc.stop();
-  }
-}
-
-async function relayWithBroker(rounds: number): Promise<AllocRun> {
-  const peer = await startPeer<{ port: number }>('mqtt-relay', { embedded: true, id: 'bench-relay', subscribe: 'bench/loop/modem' }, { probe: true });
-  try {
-    const dte = await RoundTripper.connect(peer.ready.port);
-    try {
-      return await measure(probeOf(peer.rpc), rounds, () => dte.trip(LOOP_COMMAND, LOOP_END));
+      return await measure(probeOf(peer.rpc), rounds, () => dte.trip(command, end));
     } finally {
       dte.close();
     }
@@ -66,8 +53,8 @@ async function relayWithBroker(rounds: number): Promise<AllocRun> {
 }
 
 export async function benchAllocation(rounds: number): Promise<{ at: AllocRun; atPeer: AllocRun; mqttLoop: AllocRun; mqttLoopPeer: AllocRun }> {
-  const atPeer = await bareResponder(rounds);
-  const mqttLoopPeer = await relayWithBroker(rounds);
+  const atPeer = await peerRun('tcp-responder', {}, rounds, 'AT\r', 'AT\r\r\nOK\r\n');
+  const mqttLoopPeer = await peerRun('mqtt-relay', { embedded: true, id: 'bench-relay', subscribe: 'bench/loop/modem' }, rounds, LOOP_COMMAND, LOOP_END);
   const emu = await startEmulatorProcess(['--tcp', '127.0.0.1:0', '--broker-port', '0', '--log-level', 'warn'], { probe: true });
   let at: AllocRun;
   try {
