@@ -20,6 +20,8 @@ const REDACT_PATHS = ['password', '*.password', 'deviceKey', '*.deviceKey', 'sas
 
 /** pino's own level numbers; `silent` writes nothing. */
 const LEVEL_VALUES: Record<string, number> = { fatal: 60, error: 50, warn: 40, info: 30, debug: 20, trace: 10, silent: Infinity };
+/** pino's number for `debug`: a logger writes debug lines when its `levelVal` is at most this. */
+export const DEBUG_LEVEL = LEVEL_VALUES.debug;
 
 type Pino = typeof import('pino');
 let loadedPino: Pino | undefined;

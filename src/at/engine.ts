@@ -15,7 +15,7 @@ import { LineAssembler, type Assembled, type LineChars } from './lineAssembler';
 import { parseCommandLine, type Invocation } from './parser';
 import { ERROR, NONE, OK, isSuccess, type Final } from './result';
 import type { Clock, TimerHandle } from '../clock';
-import { logInfo, redactLine } from '../log';
+import { DEBUG_LEVEL, logInfo, redactLine } from '../log';
 import type { Sink, WireData } from '../uart/pacer';
 
 export interface EngineHost {
@@ -127,9 +127,6 @@ export class AtEngine<M = unknown> {
   private ctxCache: { generation: number; ctx: CommandContext<M> } | null = null;
   /** Lines run since the count was last reset at the end of a turn (TURN_WATCH), and whether the input is held until the next. */
   private linesThisTurn = 0;
-  /** Whether debug is on, for the logger level it was read at: pino's isLevelEnabled() per line was ~1 % of a fleet's bring-up. */
-  private debugAt = NaN;
-  private debugOn = false;
   private readonly turnEnded = () => {
     this.linesThisTurn = 0;
   };
@@ -490,7 +487,8 @@ export class AtEngine<M = unknown> {
     // The module lost power (or restarted) while the line ran: its answer is gone.
     if (generation !== this.generation) return;
     const settings = this.host.lineSettings();
-    const debug = this.debugEnabled();
+    // The level's number, read per line (it may change at any time): pino's isLevelEnabled() per line was ~1 % of a fleet's bring-up.
+    const debug = this.log.levelVal <= DEBUG_LEVEL;
     if (this.host.record || debug) {
       const line = body === null ? '<overlong line>' : redactLine('AT' + body);
       const info = this.lineInfo === null ? undefined : logInfo(line, this.lineInfo);
@@ -506,16 +504,6 @@ export class AtEngine<M = unknown> {
     this.endCollect();
     this.flushUrcs();
     this.pump();
-  }
-
-  /** The logger's level can change at any time: the answer is read again when it does. */
-  private debugEnabled(): boolean {
-    const level = this.log.levelVal;
-    if (level !== this.debugAt) {
-      this.debugAt = level;
-      this.debugOn = this.log.isLevelEnabled('debug');
-    }
-    return this.debugOn;
   }
 
   private execLine(body: string): Final | Promise<Final> {
