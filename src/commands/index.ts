@@ -106,6 +106,13 @@ export const FAMILIES: readonly FamilyEntry[] = [
 
 ];
 
+const loaded = new Set<string>();
+
+/** The families this process has loaded through a command table so far, in FAMILIES order. */
+export function loadedFamilies(): string[] {
+  return FAMILIES.filter((f) => loaded.has(f.name)).map((f) => f.name);
+}
+
 /** The names (and aliases) a loaded family defines, in its order. */
 export function commandNames(family: Family): string[] {
   return family.commands.flatMap((c) => [c.name, ...(c.aliases ?? [])]);
@@ -144,6 +151,7 @@ class LazyCommandTable implements CommandTable<Modem> {
       throw new Error(`family ${entry.name} defines ${names.join(' ')} but src/commands/index.ts lists ${entry.commands.join(' ')}`);
     }
     for (const def of family.commands) for (const name of [def.name, ...(def.aliases ?? [])]) this.defs.set(name, def);
+    loaded.add(entry.name);
   }
 }
 
