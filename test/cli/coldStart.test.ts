@@ -8,7 +8,7 @@
  * and commander come from one file, dist/cli/run.bundle.js, compiled with V8's code
  * cache (src/cli/main.ts); SIM800_EMU_UNBUNDLED=1 loads the module tree instead.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -167,3 +167,65 @@ describe('cold start: what is loaded at the ready line', () => {
     }
   });
 });
+
+describe('the ready line: one synchronous write to fd 1', () => {
+  it('on a full non-blocking pipe (EAGAIN) the CLI hands the line to process.stdout, which delivers it after what was in the pipe', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sim800-ready-'));
+    const fifo = path.join(dir, 'stdout');
+    execFileSync('mkfifo', [fifo]);
+    const r = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const w = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    let child: ReturnType<typeof spawn> | undefined;
+    try {
+      // Fill the pipe: the CLI's write of its ready line finds no room (EAGAIN).
+      let filled = 0;
+      for (;;) {
+        try {
+          filled += fs.writeSync(w, Buffer.alloc(4096, 'x'));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'EAGAIN') break;
+          throw err;
+        }
+      }
+      child = spawn(process.execPath, [CLI, ...START], { stdio: ['ignore', w, 'ignore'] });
+      fs.closeSync(w);
+      // process.stdout writes a pipe synchronously: the CLI waits in the kernel's pipe write
+      // for a reader to make room (Linux: /proc/PID/wchan), alive and not failed.
+      const pid = child.pid!;
+      await until(() => child!.exitCode !== null || /pipe/.test(fs.readFileSync(`/proc/${pid}/wchan`, 'utf8')), 'the CLI to wait on the full pipe');
+      expect(child.exitCode).toBeNull();
+      let out = Buffer.alloc(0);
+      const buf = Buffer.alloc(65536);
+      await until(() => {
+        try {
+          out = Buffer.concat([out, buf.subarray(0, fs.readSync(r, buf))]);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        }
+        return out.length > filled && out.includes(0x0a, filled);
+      }, 'the ready line in the pipe');
+      expect(out.subarray(0, filled).every((b) => b === 0x78)).toBe(true);
+      expect(out.subarray(filled).toString('latin1')).toMatch(/^sim800-emu ready tcp=127\.0\.0\.1:\d+ broker=mqtt:\/\/127\.0\.0\.1:\d+ broker-tls=mqtts:\/\/127\.0\.0\.1:\d+\n$/);
+      expect(child.exitCode).toBeNull();
+    } finally {
+      // The reader goes first: a CLI still waiting on the full pipe gets EPIPE instead of
+      // waiting on (its event loop, and so its SIGTERM handler, is held by the write).
+      fs.closeSync(r);
+      if (child && child.exitCode === null) {
+        const exited = new Promise((res) => child!.once('exit', res));
+        child.kill('SIGKILL');
+        await exited;
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Polls cond every 10 ms; fails after 15 s, naming what it waited for. */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((res) => setTimeout(res, 10));
+  }
+}
