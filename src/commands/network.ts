@@ -10,7 +10,6 @@ import { operatorFormat } from './features';
 import { form, type Command, type Ctx, type Family } from './family';
 import { numericSetting } from './setting';
 
-
 /** +CREG and +CGREG share their shape: n 0..2, URC modes 1 and 2. */
 function registration(name: '+CREG' | '+CGREG', key: 'cregN' | 'cgregN'): Command {
   return {
