@@ -1,7 +1,8 @@
 /**
  * The embedded broker's persistence (src/broker/persistence.ts): aedes-persistence's
  * memory store whose offline-queue stream is an ended stream for a client nothing was
- * ever queued for, and the store's own stream otherwise.
+ * ever queued for, and whose retained-message stream is an ended one while nothing is
+ * retained; the store's own streams otherwise.
  */
 import type { Readable } from 'node:stream';
 import type { Client } from 'aedes';
@@ -41,5 +42,21 @@ describe('memoryPersistence', () => {
     const p = memoryPersistence();
     await new Promise<void>((r) => p.outgoingEnqueueCombi([{ clientId: 'a' }, { clientId: 'b' }], packet(7), () => r()));
     for (const id of ['a', 'b']) expect(((await drain(p.outgoingStream(client(id)))) as { brokerCounter: number }[]).map((g) => g.brokerCounter)).toEqual([7]);
+  });
+
+  it('streams the retained messages matching the filters, none once they are cleared by an empty payload', async () => {
+    const p = memoryPersistence();
+    expect(await drain(p.createRetainedStreamCombi(['a/#']))).toEqual([]);
+    const retain = (topic: string, payload: string) =>
+      new Promise<void>((r) => p.storeRetained({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: true, dup: false, brokerId: 'b', brokerCounter: 1 } as unknown as AedesPacket, () => r()));
+    await retain('a/b', 'kept');
+    await retain('c/d', 'other');
+    const got = (await drain(p.createRetainedStreamCombi(['a/#', 'x/+']))) as { topic: string; payload: Buffer }[];
+    expect(got.map((g) => [g.topic, g.payload.toString()])).toEqual([['a/b', 'kept']]);
+    await retain('a/b', '');
+    expect(await drain(p.createRetainedStreamCombi(['a/#']))).toEqual([]);
+    expect(((await drain(p.createRetainedStreamCombi(['#']))) as { topic: string }[]).map((g) => g.topic)).toEqual(['c/d']);
+    await retain('c/d', '');
+    expect(await drain(p.createRetainedStreamCombi(['#']))).toEqual([]);
   });
 });
