@@ -1,8 +1,9 @@
 /**
  * The embedded broker's persistence: aedes's own default (aedes-persistence's in-memory
  * store, the same version aedes would make for itself), given to aedes through its
- * public `persistence` option with two of its streams made cheap when they are empty. On every CONNECT aedes streams the
- * client's offline queue (`outgoingStream`) into a `stream.pipeline`; the default makes
+ * public `persistence` option, two of its streams made cheap when they are empty. On
+ * every CONNECT aedes streams the client's offline queue (`outgoingStream`) into a
+ * `stream.pipeline`; the default makes
  * that source with `Readable.from` over a copy of the queue, an async-iteration stream,
  * even when nothing was ever queued for the client, which is every connection of a clean
  * session. Such a client gets a plain object-mode stream that ends when read: the same
