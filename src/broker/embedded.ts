@@ -21,6 +21,7 @@ import { setNextPacketId } from './aedesInternals';
 import type { AzureHub } from './azureHub';
 import type { CertificateAuthority } from './ca';
 import { duplexPair, registerLocalBroker } from './inMemory';
+import { memoryPersistence } from './persistence';
 import { nodeCrypto, nodeTls } from '../builtins';
 
 export interface EmbeddedBrokerOptions {
@@ -123,7 +124,7 @@ export class EmbeddedBroker {
      */
     const aedes = (): Aedes => {
       if (made) return made;
-      const broker = (made = (require('aedes') as { createBroker: typeof createBroker }).createBroker());
+      const broker = (made = (require('aedes') as { createBroker: typeof createBroker }).createBroker({ persistence: memoryPersistence() }));
       opts.azureHub?.attach(broker);
       if (auth) {
         broker.authenticate = (client, username, password, done) => {
