@@ -21,16 +21,23 @@ interface SystemTimer {
 }
 
 /**
+ * Milliseconds since the process started, on the monotonic clock that performance.now()
+ * also reads: process.uptime() is already loaded, where the first use of the global
+ * `performance` loads perf_hooks (a start's first timer would pay for it).
+ */
+const monotonicMs = (): number => process.uptime() * 1000;
+
+/**
  * Node's timers run on the event loop's cached millisecond clock, so a timer can fire a
- * fraction of a millisecond before `performance.now()` has reached its time (a scenario
+ * fraction of a millisecond before now() has reached its time (a scenario
  * step due at 1000 ms was seen at 999.95). A modem timer never fires early on now(): the
  * rest is waited out, which makes it at most about a millisecond late instead.
  */
 function systemTimeout(fn: () => void, ms: number): SystemTimer {
-  const due = performance.now() + ms;
+  const due = monotonicMs() + ms;
   const timer: SystemTimer = {
     timeout: setTimeout(function fire() {
-      const left = due - performance.now();
+      const left = due - monotonicMs();
       if (left > 0) timer.timeout = setTimeout(fire, left);
       else fn();
     }, ms),
@@ -39,7 +46,7 @@ function systemTimeout(fn: () => void, ms: number): SystemTimer {
 }
 
 export const systemClock: Clock = {
-  now: () => performance.now(),
+  now: monotonicMs,
   wallNow: () => Date.now(),
   setTimeout: (fn, ms) => systemTimeout(fn, ms) as unknown as TimerHandle,
   clearTimeout: (h) => clearTimeout((h as unknown as SystemTimer).timeout),

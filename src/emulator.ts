@@ -16,7 +16,9 @@ import { mergeModemConfig, type ModemConfig } from './modem/config';
 import { OptionError } from './optionError';
 import { Modem } from './modem/modem';
 import { systemClock, type Clock } from './clock';
-import { AtLog, Cloud, Control, ControlServer } from './control';
+import { AtLog } from './control/atLog';
+import { Cloud } from './control/cloud';
+import { Control } from './control/control';
 import { FaultController } from './faults';
 import { resolveProfile, type TimingProfile } from './profile';
 import { StateDir } from './stateDir';
@@ -28,7 +30,15 @@ import type { TcpEndpoint } from './transport/tcp';
 import { createWire, formatHostPort, WIRES, type WireEndpoints, type WireName, type WireOptions } from './transport/wires';
 import { Uart, type LineFormat, type UartOptions } from './uart/uart';
 import type { BrokerRouter } from './net/routing';
-import { TraceWriter, type TraceOptions } from './trace/writer';
+import type { TraceWriter, TraceOptions } from './trace/writer';
+
+/*
+ * The control API's server and the trace writer are loaded when an option asks for them
+ * (a `require()` in a function: the bundle initialises the module on that call), so a
+ * start without --control or --trace runs neither body before its ready line.
+ */
+const controlHttp = () => require('./control/http') as typeof import('./control/http');
+const traceWriter = () => require('./trace/writer') as typeof import('./trace/writer');
 
 export { formatHostPort };
 
@@ -240,9 +250,9 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
     const chosen = chooseWire(options, wires);
     if (chosen) wireField = await openWire(chosen, modem, log, endpoints, stops);
     control.label = chosen ? wireLabel(chosen.name, endpoints) : 'in process';
-    if (options.trace) trace = TraceWriter.open(control, options.trace);
+    if (options.trace) trace = traceWriter().TraceWriter.open(control, options.trace);
     if (options.control) {
-      const server = await ControlServer.start(control, { host: options.control.host, port: options.control.port, token: options.control.token, log });
+      const server = await controlHttp().ControlServer.start(control, { host: options.control.host, port: options.control.port, token: options.control.token, log });
       controlUrl = server.url;
       stops.push(() => server.stop());
       // The cloud listens from the start, so GET /published sees everything the firmware sends.
@@ -300,11 +310,11 @@ export async function startEmulator(options: EmulatorOptions = {}, shared?: Shar
  * config, the broker plan, the control server).
  */
 function checkOptions(o: EmulatorOptions): void {
-  if (o.trace) TraceWriter.check(o.trace);
+  if (o.trace) traceWriter().TraceWriter.check(o.trace);
   if (o.atLogSize !== undefined && !(Number.isInteger(o.atLogSize) && o.atLogSize >= 1)) throw new OptionError('atLogSize', `atLogSize: "${o.atLogSize}" is not a whole number of entries (1 or more)`);
   const wires = namedWires(o);
   if (wires.length > 1) throw new OptionError(wires[1], `${wires.join(' and ')} cannot both attach to one modem: it has one wire`);
-  if (o.control) ControlServer.checkOptions(o.control);
+  if (o.control) controlHttp().ControlServer.checkOptions(o.control);
 }
 
 /** The wires the options name, in a fixed order (one modem takes one). */

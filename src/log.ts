@@ -125,11 +125,16 @@ class DeferredLogger {
   }
 }
 
-/** A pino logger (deferred, see DeferredLogger) at `level`, on stderr. */
-export function createLogger(level: LogLevel = 'info', pretty = process.stderr.isTTY === true): Logger {
+/**
+ * A pino logger (deferred, see DeferredLogger) at `level`, on stderr; pretty (pino-pretty)
+ * by default when stderr is a terminal. That is asked when the logger is made: reading
+ * process.stderr builds its stream (a socket for a pipe), which a start that logs nothing
+ * before its ready line need not do.
+ */
+export function createLogger(level: LogLevel = 'info', pretty?: boolean): Logger {
   return new DeferredLogger(() => {
     const options: LoggerOptions = { level, redact: { paths: REDACT_PATHS, censor: '***' } };
-    if (pretty && level !== 'silent') return pino()({ ...options, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true } } });
+    if ((pretty ?? process.stderr.isTTY === true) && level !== 'silent') return pino()({ ...options, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true } } });
     return pino()(options, pino().destination(2));
   }, level) as unknown as Logger;
 }

@@ -101,9 +101,12 @@ export interface CommandDef<M = unknown> {
   sreg?(ctx: CommandContext<M>, reg: number, value: number | undefined): HandlerResult;
 }
 
-export type CommandTable<M = unknown> = ReadonlyMap<string, CommandDef<M>>;
+/** What the engine asks of a command table: a name's definition (a Map from buildTable(), or a table that loads on demand). */
+export interface CommandTable<M = unknown> {
+  get(name: string): CommandDef<M> | undefined;
+}
 
-export function buildTable<M>(...groups: readonly (readonly CommandDef<M>[])[]): CommandTable<M> {
+export function buildTable<M>(...groups: readonly (readonly CommandDef<M>[])[]): ReadonlyMap<string, CommandDef<M>> {
   const table = new Map<string, CommandDef<M>>();
   for (const group of groups) {
     for (const def of group) {

@@ -4,7 +4,7 @@
  * DTEs driving them. Messages from the parent: `status`, `measure`, `stop`.
  */
 import { startFleet } from '../fleet';
-import { mqttSession } from '../commands/mqtt';
+import { mqttSession } from '../commands/features';
 import { openFileCount } from '../transport/fdLimit';
 
 export type ChildRequest = 'status' | 'measure' | 'stop';

@@ -55,21 +55,13 @@ function loadBundle(): { run: Run; info: StartInfo } | undefined {
   }
   // The bundle is the function Node wraps a CommonJS module in (scripts/bundle.js).
   const script = new vm.Script(source, { filename: BUNDLE, cachedData });
-  const out = process.env.SIM800_EMU_CODE_CACHE_OUT;
-  if (out) {
-    // scripts/build.js makes the cache from a start: taken at its first line on stdout
-    // (the ready line), it holds what a start compiles and nothing a later command does.
-    const stdout = process.stdout;
-    const write = stdout.write;
-    stdout.write = function (this: typeof stdout, ...args: Parameters<typeof write>) {
-      stdout.write = write;
-      fs.writeFileSync(out, script.createCachedData());
-      return write.apply(this, args);
-    } as typeof write;
-  }
   // `require` is this module's, which resolves packages from dist/cli/ as the bundle's would.
   const bundled = { exports: {} as Run };
   (script.runInThisContext() as (...a: unknown[]) => void).call(bundled.exports, bundled.exports, require, bundled, BUNDLE, __dirname);
+  const out = process.env.SIM800_EMU_CODE_CACHE_OUT;
+  // scripts/build.js makes the cache from a start: taken at its ready line, it holds what
+  // a start compiles and nothing a later command does.
+  if (out) bundled.exports.onReady(() => fs.writeFileSync(out, script.createCachedData()));
   const cache = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted';
   return { run: bundled.exports, info: { from: 'bundle', cache } };
 }
@@ -83,6 +75,16 @@ function load(): { run: Run; info: StartInfo } {
 /** How this process loaded the CLI (loading it if it was not yet). */
 export function startInfo(): StartInfo {
   return load().info;
+}
+
+/** Calls fn with the ready line just before it is written to stdout (loading the CLI if it was not yet). */
+export function onReady(fn: (line: string) => void): void {
+  load().run.onReady(fn);
+}
+
+/** The command families this process has loaded so far (none at the ready line). */
+export function loadedFamilies(): string[] {
+  return load().run.loadedFamilies();
 }
 
 /** Runs the CLI on argv (without node and the script); resolves with the exit code. */

@@ -10,7 +10,7 @@ import { cme } from '../at/result';
 import { parseHostPort } from '../address';
 import { DEVICE_ID_RE, isBase64, isDomainName } from '../sas';
 import { form, type Command, type Family } from './family';
-import { mqttSession } from './mqtt';
+import { mqttSession } from './features';
 
 /** The hub speaks MQTT over TLS on 8883 only (the application note: "port must be 8883"). */
 export const AZURE_MQTT_PORT = 8883;

@@ -14,28 +14,9 @@
  */
 import { int, optional, type IntParam } from '../at/args';
 import { NONE } from '../at/result';
-import { defineFeature } from '../modem/modem';
+import { compatSettings } from './features';
 import { form, type Command, type Ctx, type Family } from './family';
 
-type Value = number | string | number[];
-
-const DEFAULTS: Readonly<Record<string, Value>> = {
-  '+CBATCHK': 0,
-  '+CVHU': 0,
-  '+CNETLIGHT': 1,
-  '+CSGS': 1,
-  '+IFC': [0, 0],
-  '+ICF': [3, 3],
-};
-
-/** The settings by command name: RAM, back to the defaults at every power-up. */
-class CompatSettings {
-  values: Record<string, Value> = structuredClone(DEFAULTS);
-  reset(): void {
-    this.values = structuredClone(DEFAULTS);
-  }
-}
-const compatSettings = defineFeature('compat', () => new CompatSettings());
 const values = (ctx: Ctx) => ctx.modem.feature(compatSettings).values;
 
 /** A numeric setting: its write form takes the params, read prints them joined by commas. */

@@ -6,15 +6,9 @@
 import { int, optional, str } from '../at/args';
 import { CME } from '../at/cme';
 import { cme } from '../at/result';
-import { defineFeature } from '../modem/modem';
+import { operatorFormat } from './features';
 import { form, type Command, type Ctx, type Family } from './family';
 import { numericSetting } from './setting';
-
-/** AT+COPS <format> (0 long name, 1 short name, 2 numeric), as last written. */
-class OperatorFormat {
-  format = 0;
-}
-const operatorFormat = defineFeature('operatorFormat', () => new OperatorFormat());
 
 /** +CREG and +CGREG share their shape: n 0..2, URC modes 1 and 2. */
 function registration(name: '+CREG' | '+CGREG', key: 'cregN' | 'cgregN'): Command {

@@ -6,7 +6,7 @@
 import { InputError } from '../faults/params';
 import type { Modem } from '../modem/modem';
 import { lazy, strictObject, zod } from '../schema';
-import { callFeature } from '../commands/call';
+import { callFeature } from '../commands/features';
 import { OUTCOMES, type Call, type DialRule, type UssdEntry } from '../commands/call/calls';
 import { checkBody, intIn, unknownField } from './c2d';
 

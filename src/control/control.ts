@@ -6,7 +6,8 @@
  * (passwords and keys masked, the AT log redacted by the engine).
  */
 import type { MqttSnapshot } from '../commands/mqtt/session';
-import { httpService, type HttpExchange } from '../commands/http';
+import { httpService } from '../commands/features';
+import type { HttpExchange } from '../commands/http';
 import type { Modem } from '../modem/modem';
 import { FaultController, type ActiveFault } from '../faults/controller';
 import { InputError } from '../faults/params';

@@ -9,7 +9,7 @@ import type { Modem } from '../modem/modem';
 import { lazy, strictObject, via, zod } from '../schema';
 import { toSeptets } from '../commands/sms/gsm';
 import { PduError, addressOf, parseTpdu, sctsFromIso, type Encoding } from '../commands/sms/pdu';
-import { smsFeature } from '../commands/sms';
+import { smsFeature } from '../commands/features';
 import type { Delivery, Incoming, SentMessage } from '../commands/sms/sms';
 import { checkBody, intIn, unknownField } from './c2d';
 

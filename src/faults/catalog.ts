@@ -4,7 +4,7 @@
  * the modem emits the URCs the real module shows), and what happens at the moment it is
  * injected or cleared. docs/faults.md lists the exact URCs of each.
  */
-import { smsFeature } from '../commands/sms';
+import { smsFeature } from '../commands/features';
 import type { Modem } from '../modem/modem';
 import type { Direction, FaultLink, LinkState } from './link';
 import type { ParamTable, ParamValues, ParamSpec } from './params';

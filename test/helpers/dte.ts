@@ -5,7 +5,8 @@
  */
 import { assembleModem, startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../src/emulator';
 import { DteClient } from '../../src/client/dteClient';
-import { createCatalog } from '../../src/commands';
+import { FAMILIES } from '../../src/commands';
+import { FEATURES } from '../../src/commands/features';
 import { buildTable } from '../../src/at/command';
 import type { Command } from '../../src/commands/family';
 import type { Modem } from '../../src/modem/modem';
@@ -143,8 +144,7 @@ export async function fakeClockDte(
 
 /** A modem whose table has `extra` commands besides the real ones (engine tests of handler shapes). */
 export async function extraCommandsDte(extra: Command[]): Promise<Dte> {
-  const all = createCatalog();
-  const m = assembleModem({ catalog: { table: buildTable([...new Set(all.table.values())], extra), features: all.features }, config: mergeModemConfig({}) });
+  const m = assembleModem({ catalog: { table: buildTable(...FAMILIES.map((f) => f.load().commands), extra), features: FEATURES }, config: mergeModemConfig({}) });
   const client = new DteClient(new InProcessPort(m));
   const dte = makeDte(m, client, async () => m.powerDown());
   await dte.settle();

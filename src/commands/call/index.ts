@@ -6,14 +6,12 @@
 import { int, optional, str, tokenize } from '../../at/args';
 import { CME } from '../../at/cme';
 import { OK, cme, text, type Final } from '../../at/result';
-import { defineFeature } from '../../modem/modem';
+import { callFeature, smsFeature } from '../features';
 import { form, type Command, type Ctx, type Family } from '../family';
 import { fromTe, toTe } from '../sms/charset';
 import { ucs2Encode } from '../sms/pdu';
-import { smsFeature } from '../sms';
-import { Calls } from './calls';
 
-export const callFeature = defineFeature('call', (modem) => new Calls(modem));
+export { callFeature };
 const calls = (ctx: Ctx) => ctx.modem.feature(callFeature);
 
 type Flag = 'clip' | 'colp' | 'crc' | 'gsmbusy' | 'moring';

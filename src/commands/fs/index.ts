@@ -6,14 +6,13 @@
 import { int, optional, str } from '../../at/args';
 import { CME } from '../../at/cme';
 import { cme, type Final } from '../../at/result';
-import { defineFeature } from '../../modem/modem';
+import { fileSystem } from '../features';
 import { form, type Command, type Ctx, type Family } from '../family';
 import { numericSetting } from '../setting';
-import { FileSystem, FS_LIMITS, isFsFailure, type FsFailure } from './fileSystem';
-import { childLogger } from '../../log';
+import { FS_LIMITS, isFsFailure, type FsFailure } from './fileSystem';
 
 /** The module's flash, per modem: read back from `<state-dir>/fs/` when first used. The control API shows it as `files`. */
-export const fileSystem = defineFeature('files', (modem) => new FileSystem(modem.stateDir, childLogger(modem.log, { mod: 'fs' })));
+export { fileSystem };
 
 /** File failures as CME codes (plain ERROR under CMEE=0). Also used by the SSL family. */
 export const FS_ERROR: Readonly<Record<FsFailure, number>> = {

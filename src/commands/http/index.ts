@@ -19,15 +19,14 @@
 import { tokenize, toInt } from '../../at/args';
 import { CME } from '../../at/cme';
 import { cme, type Final } from '../../at/result';
-import { defineFeature } from '../../modem/modem';
+import { httpService } from '../features';
 import type { Command, Ctx, Family } from '../family';
 import { DEFAULT_PARAMS, listing, setParam, splitTagValue } from './params';
 import { MAX_BODY, METHODS } from './request';
-import { HttpService } from './service';
 
 export { HttpService, type HttpExchange, type HttpSnapshot } from './service';
 
-export const httpService = defineFeature('http', (modem) => new HttpService(modem));
+export { httpService };
 const service = (ctx: Ctx) => ctx.modem.feature(httpService);
 
 const NOT_ALLOWED = cme(CME.notAllowed);

@@ -5,18 +5,12 @@
 import { int, optional, parseArgs, str, tokenize, type ArgsOf, type ParamSpec } from '../../at/args';
 import { CME } from '../../at/cme';
 import { cme, type Final } from '../../at/result';
-import { defineFeature } from '../../modem/modem';
 import { parseHostPort } from '../../address';
 import { form, type Command, type Ctx, type Family } from '../family';
-import { fileSystem } from '../fs';
-import { sslSettingsFeature } from '../ssl';
-import { MqttSession, type MqttConfig, type MqttFailure } from './session';
+import { mqttSession } from '../features';
+import type { MqttConfig, MqttFailure } from './session';
 
-/** The modem's MQTT session; TLS trusts what the SSL family names, read from the flash. */
-export const mqttSession = defineFeature(
-  'mqtt',
-  (modem) => new MqttSession(modem, { settings: () => modem.feature(sslSettingsFeature), roots: () => modem.feature(fileSystem) }),
-);
+export { mqttSession };
 
 /**
  * SM* failures as CME codes. Never CME 3: some SDKs (IOTKIT) count `+CME ERROR: 3` as

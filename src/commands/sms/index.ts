@@ -13,15 +13,15 @@ import { int, optional, str, tokenize, toInt } from '../../at/args';
 import type { CollectOptions } from '../../at/command';
 import { CME } from '../../at/cme';
 import { OK, cme, cms, type Final } from '../../at/result';
-import { defineFeature } from '../../modem/modem';
+import { smsFeature } from '../features';
 import { form, type Command, type Ctx, type Family } from '../family';
 import { CSCS_SETS, fromTe, isCscs, toTe } from './charset';
 import { isExtCode } from './gsm';
 import { PduError, parsePdu, parseTpdu, withDa, withSca } from './pdu';
-import { MEM_NAMES, Sms, isMemSel, type MemSel, type SmsSettings, type Stat } from './sms';
+import { MEM_NAMES, isMemSel, type MemSel, type SmsSettings, type Stat } from './sms';
 import { STAT_TEXT } from './store';
 
-export const smsFeature = defineFeature('sms', (modem) => new Sms(modem));
+export { smsFeature };
 const sms = (ctx: Ctx) => ctx.modem.feature(smsFeature);
 const settings = (ctx: Ctx) => sms(ctx).settings;
 const textMode = (ctx: Ctx) => settings(ctx).cmgf === 1;

@@ -7,13 +7,12 @@
 import { int, optional, str } from '../../at/args';
 import { CME } from '../../at/cme';
 import { cme } from '../../at/result';
-import { defineFeature } from '../../modem/modem';
+import { fileSystem, sslSettingsFeature } from '../features';
 import { form, type Command, type Ctx, type Family } from '../family';
-import { fileSystem, fsResult } from '../fs';
+import { fsResult } from '../fs';
 import { FS_LIMITS, isFsFailure } from '../fs/fileSystem';
-import { SslSettings } from './settings';
 
-export const sslSettingsFeature = defineFeature('ssl', () => new SslSettings());
+export { sslSettingsFeature };
 const settings = (ctx: Ctx) => ctx.modem.feature(sslSettingsFeature);
 
 const FILE = str('file');

@@ -21,13 +21,13 @@
 import { int, optional, str } from '../../at/args';
 import { CME } from '../../at/cme';
 import { ERROR, NONE, OK, cme, text, type Final } from '../../at/result';
-import { defineFeature } from '../../modem/modem';
+import { tcpipStack } from '../features';
 import { form, type Command, type Ctx, type Family } from '../family';
 import type { Connection } from './connection';
 import { services } from './services';
-import { MAX_SEND, SLOTS, TcpIpStack } from './stack';
+import { MAX_SEND, SLOTS, type TcpIpStack } from './stack';
 
-export const tcpipStack = defineFeature('tcpip', (modem) => new TcpIpStack(modem));
+export { tcpipStack };
 const stack = (ctx: Ctx) => ctx.modem.feature(tcpipStack);
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
