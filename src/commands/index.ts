@@ -103,7 +103,6 @@ export const FAMILIES: readonly FamilyEntry[] = [
     commands: ['A', 'D', 'H', '+CHUP', '+HVOIC', '+CLCC', '+CLIP', '+COLP', '+CRC', '+GSMBUSY', '+MORING', '+CPAS', '+VTD', '+VTS', '+CUSD'],
     load: () => (require('./call') as typeof import('./call')).callFamily,
   },
-
 ];
 
 const loaded = new Set<string>();
