@@ -60,4 +60,4 @@ const commands: Command[] = [
   },
 ];
 
-export const compat: Family = { name: 'compat', commands, features: [compatSettings] };
+export const compat: Family = { name: 'compat', commands };

@@ -1,12 +1,11 @@
 /**
- * What a command family is: its command definitions and, when it keeps state per modem,
- * its features (src/modem/feature.ts). Families are registered in one place,
- * src/commands/index.ts; a large one is a folder holding its commands, its state and the
- * pointer to its docs section.
+ * What a command family is: its command definitions. Families are registered in one
+ * place, src/commands/index.ts; the per-modem state they keep (features,
+ * src/modem/feature.ts) is defined and registered in src/commands/features.ts. A large
+ * family is a folder holding its commands, its state and the pointer to its docs section.
  */
 import type { ArgsOf, ParamSpec, Token } from '../at/args';
 import { writeForm, type CommandContext, type CommandDef, type HandlerResult, type WriteForm } from '../at/command';
-import type { Feature } from '../modem/feature';
 import type { Modem } from '../modem/modem';
 
 /** What a handler of the modem's commands receives. */
@@ -18,8 +17,6 @@ export interface Family {
   /** Lower-case, short: `mqtt`, `tcpip`. */
   name: string;
   commands: readonly Command[];
-  /** The family's per-modem state plug-ins, if it keeps any. */
-  features?: readonly Feature<object, Modem>[];
 }
 
 /**

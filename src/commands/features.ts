@@ -82,7 +82,7 @@ export const callFeature = defineFeature('call', (modem) => {
 });
 
 /**
- * Every feature in registration order (the order of the families in src/commands/index.ts):
- * the modem calls their states' hooks in this order.
+ * Every feature, in registration order: the modem calls their states' hooks in this order
+ * (a feature missing here throws at its first use, src/modem/feature.ts).
  */
 export const FEATURES: readonly Feature<object, Modem>[] = [operatorFormat, mqttSession, tcpipStack, compatSettings, fileSystem, sslSettingsFeature, httpService, smsFeature, callFeature];

@@ -135,4 +135,4 @@ const commands: Command[] = [
   numericSetting('+CIURC', 'ciurc', 1, ['+CIURC: (0,1)']),
 ];
 
-export const network: Family = { name: 'network', commands, features: [operatorFormat] };
+export const network: Family = { name: 'network', commands };

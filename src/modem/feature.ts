@@ -56,7 +56,7 @@ export class FeatureStates<M> {
   get<T extends object>(feature: Feature<T, M>): T {
     let s = this.states.get(feature);
     if (s === undefined) {
-      if (!this.registry.includes(feature)) throw new Error(`feature ${feature.name} is not registered: add its family to src/commands/index.ts`);
+      if (!this.registry.includes(feature)) throw new Error(`feature ${feature.name} is not registered: add it to FEATURES in src/commands/features.ts`);
       s = feature.create(this.owner);
       this.states.set(feature, s);
     }

@@ -11,7 +11,6 @@ import { form, type Command, type Ctx, type Family } from '../family';
 import { fromTe, toTe } from '../sms/charset';
 import { ucs2Encode } from '../sms/pdu';
 
-export { callFeature };
 const calls = (ctx: Ctx) => ctx.modem.feature(callFeature);
 
 type Flag = 'clip' | 'colp' | 'crc' | 'gsmbusy' | 'moring';
@@ -168,4 +167,4 @@ function ussd(ctx: Ctx, n: number, request: string | undefined): Final | void {
   });
 }
 
-export const callFamily: Family = { name: 'call', commands, features: [callFeature] };
+export const callFamily: Family = { name: 'call', commands };

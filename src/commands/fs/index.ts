@@ -12,7 +12,6 @@ import { numericSetting } from '../setting';
 import { FS_LIMITS, isFsFailure, type FsFailure } from './fileSystem';
 
 /** The module's flash, per modem: read back from `<state-dir>/fs/` when first used. The control API shows it as `files`. */
-export { fileSystem };
 
 /** File failures as CME codes (plain ERROR under CMEE=0). Also used by the SSL family. */
 export const FS_ERROR: Readonly<Record<FsFailure, number>> = {
@@ -130,4 +129,4 @@ const commands: Command[] = [
   numericSetting('+FSHEX', 'fshex', 1, ['+FSHEX: (0,1)']),
 ];
 
-export const fs: Family = { name: 'fs', commands, features: [fileSystem] };
+export const fs: Family = { name: 'fs', commands };

@@ -26,7 +26,6 @@ import { MAX_BODY, METHODS } from './request';
 
 export { HttpService, type HttpExchange, type HttpSnapshot } from './service';
 
-export { httpService };
 const service = (ctx: Ctx) => ctx.modem.feature(httpService);
 
 const NOT_ALLOWED = cme(CME.notAllowed);
@@ -177,4 +176,4 @@ const commands: Command[] = [
   },
 ];
 
-export const http: Family = { name: 'http', commands, features: [httpService] };
+export const http: Family = { name: 'http', commands };

@@ -10,7 +10,6 @@ import { form, type Command, type Ctx, type Family } from '../family';
 import { mqttSession } from '../features';
 import type { MqttConfig, MqttFailure } from './session';
 
-export { mqttSession };
 
 /**
  * SM* failures as CME codes. Never CME 3: some SDKs (IOTKIT) count `+CME ERROR: 3` as
@@ -147,4 +146,4 @@ const commands: Command[] = [
   },
 ];
 
-export const mqtt: Family = { name: 'mqtt', commands, features: [mqttSession] };
+export const mqtt: Family = { name: 'mqtt', commands };

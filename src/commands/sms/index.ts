@@ -21,7 +21,6 @@ import { PduError, parsePdu, parseTpdu, withDa, withSca } from './pdu';
 import { MEM_NAMES, isMemSel, type MemSel, type SmsSettings, type Stat } from './sms';
 import { STAT_TEXT } from './store';
 
-export { smsFeature };
 const sms = (ctx: Ctx) => ctx.modem.feature(smsFeature);
 const settings = (ctx: Ctx) => sms(ctx).settings;
 const textMode = (ctx: Ctx) => settings(ctx).cmgf === 1;
@@ -455,4 +454,4 @@ function restoreProfile(ctx: Ctx, p: number): void {
   }
 }
 
-export const smsFamily: Family = { name: 'sms', commands, features: [smsFeature] };
+export const smsFamily: Family = { name: 'sms', commands };

@@ -12,7 +12,6 @@ import { form, type Command, type Ctx, type Family } from '../family';
 import { fsResult } from '../fs';
 import { FS_LIMITS, isFsFailure } from '../fs/fileSystem';
 
-export { sslSettingsFeature };
 const settings = (ctx: Ctx) => ctx.modem.feature(sslSettingsFeature);
 
 const FILE = str('file');
@@ -61,4 +60,4 @@ const commands: Command[] = [
   },
 ];
 
-export const ssl: Family = { name: 'ssl', commands, features: [sslSettingsFeature] };
+export const ssl: Family = { name: 'ssl', commands };

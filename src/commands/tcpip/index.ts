@@ -27,7 +27,6 @@ import type { Connection } from './connection';
 import { services } from './services';
 import { MAX_SEND, SLOTS, type TcpIpStack } from './stack';
 
-export { tcpipStack };
 const stack = (ctx: Ctx) => ctx.modem.feature(tcpipStack);
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
@@ -450,4 +449,4 @@ const commands: Command[] = [
   ...services(stack),
 ];
 
-export const tcpip: Family = { name: 'tcpip', commands, features: [tcpipStack] };
+export const tcpip: Family = { name: 'tcpip', commands };
