@@ -66,7 +66,6 @@ export function onReady(fn: (line: string) => void): void {
  * to process.stdout, which queues it (or reports the error) as it did every line before.
  */
 function writeReadyLine(line: string): void {
-  for (const fn of readyHooks) fn(line);
   const bytes = Buffer.from(line, 'latin1');
   let done = 0;
   try {
@@ -168,8 +167,10 @@ export async function main(argv: string[]): Promise<number> {
   await running?.ready;
 
   // With --stdio, stdout is the wire: the ready line must not land in the firmware's input.
-  if (stdio) process.stderr.write(`${emu.readyLine}\n`);
-  else writeReadyLine(`${emu.readyLine}\n`);
+  const ready = `${emu.readyLine}\n`;
+  for (const fn of readyHooks) fn(ready);
+  if (stdio) process.stderr.write(ready);
+  else writeReadyLine(ready);
   log.info({ ready: emu.readyLine }, 'emulator ready');
 
   let code = 0;
