@@ -16,6 +16,9 @@ export type Assembled = { kind: 'line'; body: string } | { kind: 'repeat' } | { 
  */
 export const CRLF_TAIL: Assembled = { kind: 'crlf' };
 
+const REPEAT: Assembled = { kind: 'repeat' };
+const OVERFLOW: Assembled = { kind: 'overflow' };
+
 export const LINE_LIMIT = 556;
 
 /**
@@ -49,6 +52,8 @@ export class LineAssembler {
   private readonly body: Buffer;
   private length = 0;
   private overflow = false;
+  /** What end() hands on for a finished line: one object, its body replaced each time. */
+  private readonly done = { kind: 'line' as const, body: '' };
   /** The last byte fed was S3: an LF now is the second half of a CR LF line end. */
   private afterS3 = false;
   /** This DTE ends its lines with CR LF (an LF followed its last CR); kept across resets. */
@@ -86,7 +91,11 @@ export class LineAssembler {
     return byte === LF && (cameWithLine || this.lfFollowsCr);
   }
 
-  /** One byte of command-mode input: a finished line, A/, an overlong line, CRLF_TAIL, or null. */
+  /**
+   * One byte of command-mode input: a finished line, A/, an overlong line, CRLF_TAIL, or
+   * null. A finished line is the same object each time, with its body replaced: read it
+   * before the next feed() (an object a line was a twentieth of an `AT` round trip's garbage).
+   */
   feed(byte: number, chars: LineChars): Assembled | null {
     if (byte === chars.s3) return this.end(true);
     if (byte === LF) {
@@ -111,7 +120,7 @@ export class LineAssembler {
         this.pendingA = false;
       } else if (this.pendingA && byte === SLASH) {
         this.reset();
-        return { kind: 'repeat' };
+        return REPEAT;
       } else {
         this.pendingA = isA(byte);
       }
@@ -124,11 +133,12 @@ export class LineAssembler {
 
   /** A line end: the line typed so far (nothing without the AT prefix), and a fresh start. */
   private end(s3: boolean): Assembled | null {
-    const done: Assembled | null = this.prefixed
-      ? this.overflow
-        ? { kind: 'overflow' }
-        : { kind: 'line', body: this.body.toString('latin1', 0, this.length) }
-      : null;
+    let done: Assembled | null = null;
+    if (this.prefixed && this.overflow) done = OVERFLOW;
+    else if (this.prefixed) {
+      this.done.body = this.body.toString('latin1', 0, this.length);
+      done = this.done;
+    }
     this.reset();
     this.afterS3 = s3;
     return done;

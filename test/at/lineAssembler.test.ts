@@ -2,12 +2,12 @@ import { CRLF_TAIL, LineAssembler, LINE_LIMIT, type Assembled } from '../../src/
 
 const CHARS = { s3: 13, s5: 8 };
 
-/** Feeds a latin1 string byte by byte; returns every assembled result in order, CR LF tails left out. */
+/** Feeds a latin1 string byte by byte; returns every assembled result in order (each copied: a line is valid until the next feed), CR LF tails left out. */
 function feed(a: LineAssembler, s: string, chars = CHARS): Assembled[] {
   const out: Assembled[] = [];
   for (const b of Buffer.from(s, 'latin1')) {
     const r = a.feed(b, chars);
-    if (r && r !== CRLF_TAIL) out.push(r);
+    if (r && r !== CRLF_TAIL) out.push({ ...r });
   }
   return out;
 }
