@@ -30,8 +30,11 @@ export interface EngineHost {
   readonly powered?: boolean;
   /** How long a command line takes before it answers (the timing profile); 0 = at once. */
   commandDelay?(): number;
-  /** Sees every exchange and URC in wire order, already redacted (the AT log). */
-  record?(r: AtRecord): void;
+  /**
+   * Sees every exchange and URC in wire order, already redacted (the AT log): an AtRecord's
+   * fields one by one, so that a line that nobody but the log sees makes no object.
+   */
+  record?(dir: AtRecord['dir'], line: string, final?: string, info?: readonly string[], ms?: number): void;
   /** A line's final result code has been written (AT+IPR's new rate applies from here). */
   lineDone?(): void;
 }
@@ -107,6 +110,8 @@ export class AtEngine<M = unknown> {
   private readonly input: Buffer[] = [];
   /** How much of input[0] the pump has consumed (one offset, not a subarray per byte). */
   private inputPos = 0;
+  /** The chunk receive() was lent for the call only (a wire's read buffer), while it runs. */
+  private lent: Buffer | null = null;
   private readonly urcQueue: QueuedUrc[] = [];
   /** Information lines the running line has sent, for its AT log record (null: none yet). */
   private lineInfo: string[] | null = null;
@@ -184,12 +189,34 @@ export class AtEngine<M = unknown> {
 
   /**
    * Bytes from the DTE. The chunk is the engine's from here on (it may wait in the input
-   * queue, and data phases keep views of it): a caller that reuses its buffer copies first.
+   * queue, and data phases keep views of it), unless it is `lent`: then it is the caller's
+   * again when the call returns (a wire reads every socket into one buffer), and what the
+   * engine keeps of it, the unread rest and a data phase's bytes, is copied out.
    */
-  receive(chunk: Buffer): void {
+  receive(chunk: Buffer, lent = false): void {
     if (chunk.length === 0) return;
     this.input.push(chunk);
-    this.pump();
+    if (!lent) return this.pump();
+    this.lent = chunk;
+    try {
+      this.pump();
+    } finally {
+      this.lent = null;
+      this.keepUnread(chunk);
+    }
+  }
+
+  /** A lent chunk still in the input (a line is running, or the turn's quota is used) becomes a copy of its unread rest. */
+  private keepUnread(chunk: Buffer): void {
+    const k = this.input.lastIndexOf(chunk);
+    if (k < 0) return;
+    this.input[k] = Buffer.from(k === 0 ? chunk.subarray(this.inputPos) : chunk);
+    if (k === 0) this.inputPos = 0;
+  }
+
+  /** Bytes of input[0] that leave the pump (a data phase's, data mode's): a copy when the chunk is lent. */
+  private own(head: Buffer, view: Buffer): Buffer {
+    return head === this.lent ? Buffer.from(view) : view;
   }
 
   /** Queues a URC (one line or several framed as one block each). */
@@ -225,8 +252,8 @@ export class AtEngine<M = unknown> {
 
   private sendUrc(bytes: WireData, lines: readonly string[] | string | null): void {
     const host = this.host;
-    if (host.record && typeof lines === 'string') host.record({ dir: 'urc', line: lines });
-    else if (host.record && lines) for (const line of lines) host.record({ dir: 'urc', line });
+    if (host.record && typeof lines === 'string') host.record('urc', lines);
+    else if (host.record && lines) for (const line of lines) host.record('urc', line);
     this.write(bytes);
   }
 
@@ -358,7 +385,7 @@ export class AtEngine<M = unknown> {
     // sends `AT+HTTPDATA=5,10000\r\n` and its 5 bytes right behind).
     if (this.assembler.swallows(head[this.inputPos], this.lfCameWithLine)) return this.consume(head, 1);
     const take = Math.min(d.size - d.got, head.length - this.inputPos);
-    d.chunks.push(head.subarray(this.inputPos, this.inputPos + take));
+    d.chunks.push(this.own(head, head.subarray(this.inputPos, this.inputPos + take)));
     d.got += take;
     this.consume(head, take);
     if (d.got >= d.size) {
@@ -443,7 +470,7 @@ export class AtEngine<M = unknown> {
     const head = this.input[0];
     // The LF of the CR LF that ended the line which entered data mode (`ATO\r\n`) is not data.
     if (this.assembler.swallows(head[this.inputPos], this.lfCameWithLine)) return this.consume(head, 1);
-    const bytes = head.subarray(this.inputPos);
+    const bytes = this.own(head, head.subarray(this.inputPos));
     this.consume(head, bytes.length);
     sink(bytes);
   }
@@ -492,9 +519,10 @@ export class AtEngine<M = unknown> {
     if (this.host.record || debug) {
       const line = body === null ? '<overlong line>' : redactLine('AT' + body);
       const info = this.lineInfo === null ? undefined : logInfo(line, this.lineInfo);
-      const record: AtRecord = { dir: 'cmd', line, final: finalText(final, settings), info, ms: this.clock.now() - started };
-      if (debug) this.log.debug({ ...record, dir: 'at' }, 'AT exchange');
-      this.host.record?.(record);
+      const text = finalText(final, settings);
+      const ms = this.clock.now() - started;
+      if (debug) this.log.debug({ dir: 'at', line, final: text, info, ms }, 'AT exchange');
+      this.host.record?.('cmd', line, text, info, ms);
     }
     this.lineInfo = null;
     this.write(frameFinal(final, settings));
@@ -636,7 +664,7 @@ export class AtEngine<M = unknown> {
    */
   info(lines: string[]): void {
     if (this.busy) this.lineInfo = this.lineInfo === null ? lines : this.lineInfo.concat(lines);
-    else if (this.host.record) for (const line of logInfo('', lines)) this.host.record({ dir: 'urc', line });
+    else if (this.host.record) for (const line of logInfo('', lines)) this.host.record('urc', line);
     this.write(frameBlock(lines, this.host.lineSettings()));
   }
 

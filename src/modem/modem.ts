@@ -155,6 +155,11 @@ export interface ModemEvents {
   mqtt: [packet: MqttPacketEvent];
 }
 
+/** Keeps AT records (control/atLog.ts): an AtRecord's fields, and the modem-clock time it came at. */
+export interface AtRecorder {
+  push(dir: AtRecord['dir'], line: string, final: string | undefined, info: readonly string[] | undefined, ms: number | undefined, t: number): void;
+}
+
 export class Modem extends EventEmitter<ModemEvents> {
   readonly config: ModemConfig;
   readonly profile: TimingProfile;
@@ -171,6 +176,7 @@ export class Modem extends EventEmitter<ModemEvents> {
   readonly router?: BrokerRouter;
   private readonly store: ProfileStore;
   private readonly timers = new Set<TimerHandle>();
+  private readonly atRecorders: AtRecorder[] = [];
   private readonly features: FeatureStates<Modem>;
   private readonly registry: FeatureRegistry<Modem>;
   private hasDte = false;
@@ -279,10 +285,28 @@ export class Modem extends EventEmitter<ModemEvents> {
     return this.hasDte;
   }
 
-  receive(data: Buffer): void {
+  /**
+   * Takes every AT record from now on, with the modem-clock time it came at (the AT log):
+   * in fields rather than as an object, which only the 'at' event's listeners get.
+   */
+  addAtRecorder(r: AtRecorder): void {
+    this.atRecorders.push(r);
+  }
+
+  /** One AT exchange or URC: to the recorders, and to the 'at' event when it has listeners. */
+  recordAt(dir: AtRecord['dir'], line: string, final?: string, info?: readonly string[], ms?: number): void {
+    if (this.atRecorders.length > 0) {
+      const t = this.clock.now();
+      for (const r of this.atRecorders) r.push(dir, line, final, info, ms, t);
+    }
+    if (this.listenerCount('at') > 0) this.emit('at', dir === 'cmd' ? { dir, line, final, info, ms } : { dir, line });
+  }
+
+  /** Bytes from the DTE; `lent`: the wire's read buffer, the caller's again on return (AtEngine.receive). */
+  receive(data: Buffer, lent = false): void {
     this.answersDue = 0;
     if (this.wireObserver !== null) this.wireObserver('rx', data);
-    this.engine.receive(this.tap ? this.tap.rx(data) : data);
+    this.engine.receive(this.tap ? this.tap.rx(data) : data, lent);
   }
 
   urc(...lines: string[]): void {
@@ -748,8 +772,8 @@ class ModemEngineHost implements EngineHost {
     return this.modem.timing.delay('commandMs');
   }
 
-  record(r: AtRecord): void {
-    this.modem.emit('at', r);
+  record(dir: AtRecord['dir'], line: string, final?: string, info?: readonly string[], ms?: number): void {
+    this.modem.recordAt(dir, line, final, info, ms);
   }
 
   lineDone(): void {

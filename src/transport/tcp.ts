@@ -57,6 +57,75 @@ const GATHER_MAX = 16 * 1024;
  */
 export const ANSWER_TURNS = 4;
 
+/** What a DTE socket's reads go to: a chunk, and whether it is only lent for the call. */
+type Reader = (chunk: Buffer, lent: boolean) => void;
+
+const dropReads: Reader = () => undefined;
+
+/**
+ * Every DTE socket of the process reads into this one buffer (the `onread` option of
+ * net.Socket): a read then makes no Buffer, no backing store and no stream chunk, which
+ * was two thirds of what the heap took per `AT` round trip (bench/README.md, benchmark
+ * 10). What a read brings is lent to its reader for the call (AtEngine.receive copies
+ * what it keeps); reads are one at a time on the event loop, so one buffer serves all.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * Views of READ_BUFFER by length, each made once: a read of n bytes lends the same view
+ * every time (a Buffer made per read was a seventh of an `AT` round trip's garbage).
+ * Command lines are short; a longer read gets a view of its own.
+ */
+const VIEWS_MAX = 256;
+const views: Buffer[] = [];
+const readView = (n: number): Buffer => (n > VIEWS_MAX ? READ_BUFFER.subarray(0, n) : (views[n] ??= READ_BUFFER.subarray(0, n)));
+
+/** The reader of each socket that reads into READ_BUFFER (lendReads). */
+const readers = new WeakMap<net.Socket, { read: Reader }>();
+
+/**
+ * A listener for DTEs: each connection arrives paused and is handed on as a socket that
+ * reads into READ_BUFFER once onReads() gives it a reader. Node's server offers no
+ * `onread`, so the accepted connection's handle is taken into a socket made with one
+ * (the `handle` option, as Node's own server and cluster make theirs); where that is
+ * not possible the connection is handed on as it came, and onReads() listens for 'data'.
+ */
+export function dteServer(onConnection: (socket: net.Socket) => void): net.Server {
+  return net.createServer({ pauseOnConnect: true }, (socket) => onConnection(lendReads(socket)));
+}
+
+function lendReads(accepted: net.Socket): net.Socket {
+  const internals = accepted as unknown as { _handle: { useUserBuffer?: unknown } | null };
+  const handle = internals._handle;
+  if (handle === null || typeof handle.useUserBuffer !== 'function') return accepted;
+  internals._handle = null;
+  accepted.destroy(); // the husk: it lets go of the server's count, not of the connection
+  const reader = { read: dropReads };
+  const socket = new net.Socket({
+    handle,
+    pauseOnCreate: true,
+    onread: { buffer: READ_BUFFER, callback: (n: number) => reader.read(readView(n), true) },
+  } as net.SocketConstructorOpts);
+  readers.set(socket, reader);
+  return socket;
+}
+
+/** Starts a DTE socket's reads, to `read`; a socket that is not reading into READ_BUFFER gets 'data' events. */
+function onReads(socket: net.Socket, read: Reader): void {
+  const reader = readers.get(socket);
+  if (reader === undefined) {
+    socket.on('data', (chunk: Buffer) => read(chunk, false));
+    return;
+  }
+  reader.read = read;
+  socket.resume();
+}
+
+/** Whether a socket reads into the process's one buffer (tests: the path is taken where Node allows it). */
+export function readsLent(socket: net.Socket): boolean {
+  return readers.has(socket);
+}
+
 /** The DTE holding the wire. */
 export class TcpDte {
   /** Output gathered in this event-loop turn, not yet handed to the socket. */
@@ -133,10 +202,10 @@ export class TcpDte {
    * in-process answers are due (Modem.answersDue: the embedded broker's acks or
    * deliveries), together with them as soon as they are in, two turns later at most.
    */
-  receive(chunk: Buffer): void {
+  receive(chunk: Buffer, lent = false): void {
     this.receiving = true;
     try {
-      this.modem.receive(chunk);
+      this.modem.receive(chunk, lent);
     } finally {
       this.receiving = false;
     }
@@ -171,8 +240,8 @@ export function attachTcpDte(modem: Modem, socket: net.Socket, peer: string, log
   const holder = new TcpDte(socket, peer, new OutputBound(log, { peer }), modem);
   log.info({ peer }, 'DTE connected');
   holder.detach = modem.connectDte((data) => holder.write(data), { reset });
-  socket.on('data', (chunk: Buffer) => {
-    if (!holder.gone) holder.receive(chunk);
+  onReads(socket, (chunk, lent) => {
+    if (!holder.gone) holder.receive(chunk, lent);
   });
   // 'end': the peer closed or half-closed its side; it has hung up. (Our side is ended
   // by the socket itself, once what is queued is written.)
@@ -237,7 +306,7 @@ export class TcpTransport implements Wire<TcpEndpoint> {
   ) {}
 
   async open(): Promise<TcpEndpoint> {
-    this.server = net.createServer((socket) => this.onConnection(socket));
+    this.server = dteServer((socket) => this.onConnection(socket));
     return listenForDtes(this.server, this.opts, this.log);
   }
 

@@ -13,7 +13,7 @@
 import * as net from 'node:net';
 import type { Logger } from 'pino';
 import type { Modem } from '../modem/modem';
-import { attachTcpDte, detachTcpDte, listenForDtes, refuseTcp, type TcpDte, type TcpEndpoint } from './tcp';
+import { attachTcpDte, detachTcpDte, dteServer, listenForDtes, refuseTcp, type TcpDte, type TcpEndpoint } from './tcp';
 import { childLogger } from '../log';
 
 export const FLEET_BUSY_MESSAGE = 'sim800-emu: every modem of the fleet has a DTE connected; closing\r\n';
@@ -86,7 +86,7 @@ export class SharedTcpListener {
   }
 
   async open(): Promise<TcpEndpoint> {
-    this.server = net.createServer((socket) => this.onConnection(socket));
+    this.server = dteServer((socket) => this.onConnection(socket));
     return listenForDtes(this.server, this.opts, this.log);
   }
 

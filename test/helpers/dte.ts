@@ -121,7 +121,7 @@ export { VirtualClock as FakeClock } from '../../src/clock';
  * test can step the clock to the millisecond where a URC is due. Commands answer at once
  * too unless the test gives their latency.
  */
-const exactFigures = (p: TimingProfile, commandMs = 0): TimingProfile => ({ ...p, jitter: 0, commandMs, cfunMs: 0, cfunOkMs: 0 });
+export const exactFigures = (p: TimingProfile, commandMs = 0): TimingProfile => ({ ...p, jitter: 0, commandMs, cfunMs: 0, cfunOkMs: 0 });
 
 /**
  * A modem on a FakeClock with an in-process DTE, for tests of time (RTC, NITZ, delays,

@@ -1,0 +1,101 @@
+/**
+ * DTE sockets read into one buffer the process lends to whoever reads (tcp.ts
+ * READ_BUFFER): what the engine keeps past the call, a line waiting behind a running one
+ * or a data phase's bytes, must be its own copy, or the next read (any socket's)
+ * overwrites it. Each case sends a second chunk long enough to overwrite the bytes
+ * the first one left waiting.
+ */
+import * as net from 'node:net';
+import { assembleModem } from '../../src/emulator';
+import { silentLogger } from '../../src/log';
+import type { Modem } from '../../src/modem/modem';
+import { mergeModemConfig } from '../../src/modem/config';
+import { PROFILES } from '../../src/profile';
+import { dteServer, readsLent, TcpTransport } from '../../src/transport/tcp';
+import { exactFigures, FakeClock } from '../helpers/dte';
+import { connectRaw, until } from './wireWait';
+
+const sockets: net.Socket[] = [];
+let wire: TcpTransport | null = null;
+let modem: Modem | null = null;
+
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy();
+  await wire?.close();
+  wire = null;
+  await modem?.powerDown();
+  modem = null;
+});
+
+/** A modem on a TCP wire; counts the bytes it has taken in, and collects what the DTE reads. */
+async function rig(m: Modem): Promise<{ send(data: string): Promise<void>; output(): string }> {
+  modem = m;
+  wire = new TcpTransport(m, { host: '127.0.0.1', port: 0 }, silentLogger);
+  const { port } = await wire.open();
+  let received = 0;
+  const receive = m.receive.bind(m);
+  m.receive = (data: Buffer, lent?: boolean) => {
+    received += data.length;
+    receive(data, lent);
+  };
+  const s = await connectRaw(port);
+  sockets.push(s);
+  let out = '';
+  s.on('data', (d: Buffer) => (out += d.toString('latin1')));
+  let sent = 0;
+  return {
+    async send(data: string) {
+      s.write(data, 'latin1');
+      sent += data.length;
+      await until(() => received === sent, 5000, `the modem to take ${sent} bytes (has ${received})`);
+    },
+    output: () => out,
+  };
+}
+
+describe('reads into the shared buffer', () => {
+  it('an accepted DTE socket reads into it on this Node (else every read makes a Buffer: bench 10)', async () => {
+    let accepted: net.Socket | null = null;
+    const server = dteServer((s) => (accepted = s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      sockets.push(await connectRaw((server.address() as net.AddressInfo).port));
+      await until(() => accepted !== null, 5000, 'the connection');
+      expect(readsLent(accepted!)).toBe(true);
+    } finally {
+      (accepted as net.Socket | null)?.destroy();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('a line waiting behind a running one keeps its bytes when the next read comes', async () => {
+    // Each line takes 20 ms of the modem's clock, which only the test moves: the second
+    // line of the first chunk waits while the second chunk is read.
+    const clock = new FakeClock();
+    const r = await rig(assembleModem({ config: mergeModemConfig({}), clock, profile: exactFigures(PROFILES.instant, 20) }));
+    await r.send('AT\rAT+CGMI\r');
+    await r.send('AT+CGMM;+CGMM;+CGMM\r');
+    const want = 'AT\r\r\nOK\r\nAT+CGMI\r\r\nSIMCOM_Ltd\r\n\r\nOK\r\nAT+CGMM;+CGMM;+CGMM\r\r\nSIMCOM_SIM800L\r\n\r\nSIMCOM_SIM800L\r\n\r\nSIMCOM_SIM800L\r\n\r\nOK\r\n';
+    for (let i = 0; i < 20 && !r.output().endsWith('SIMCOM_SIM800L\r\n\r\nOK\r\n'); i++) {
+      await clock.advanceAsync(20);
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    await until(() => r.output().length >= want.length, 5000, `the answers (have ${JSON.stringify(r.output())})`);
+    expect(r.output()).toBe(want);
+  });
+
+  it("a data phase's bytes from one read survive the next", async () => {
+    const r = await rig(assembleModem({ config: mergeModemConfig({}) }));
+    await r.send('ATE0\r');
+    await r.send('AT+FSCREATE=C:\\USER\\LENT.TXT\r');
+    await r.send('AT+FSWRITE=C:\\USER\\LENT.TXT,0,24,10\r');
+    await until(() => r.output().endsWith('\r\n> '), 5000, `the prompt (have ${JSON.stringify(r.output())})`);
+    await r.send('first-half--');
+    await r.send('second-half-');
+    await until(() => r.output().endsWith('OK\r\n'), 5000, `FSWRITE's OK (have ${JSON.stringify(r.output())})`);
+    const before = r.output().length;
+    await r.send('AT+FSREAD=C:\\USER\\LENT.TXT,0,24,0\r');
+    await until(() => r.output().endsWith('OK\r\n') && r.output().length > before, 5000, 'FSREAD');
+    expect(r.output().slice(before)).toBe('\r\nfirst-half--second-half-\r\n\r\nOK\r\n');
+  });
+});
