@@ -10,11 +10,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type * as net from 'node:net';
 import type * as tty from 'node:tty';
 import type { Logger } from 'pino';
 import type { Modem } from '../modem/modem';
 import { OutputBound } from '../uart/outputBound';
 import { takeWire, type WireData } from '../uart/pacer';
+import { READ_BUFFER, readView } from './readBuffer';
 import { ANSWER_TURNS } from './tcp';
 import type { Wire } from './wire';
 
@@ -168,26 +170,36 @@ export class PtyTransport implements Wire<PtyEndpoint> {
     // threadpool thread). Writes go through write() below, never through this stream:
     // libuv writes to a pty master in a blocking loop.
     // tty is loaded only when a pty opens: no other start needs it before its ready line.
-    const reader = new (require('node:tty') as typeof tty).ReadStream(this.master);
-    reader.on('data', (chunk: Buffer) => {
-      // An open that came before these bytes is taken in first: the opener's bytes go
-      // to the module it opened, not to the one before the reset.
-      this.watch?.check();
-      this.receiving = true;
-      try {
-        this.modem.receive(chunk);
-      } finally {
-        this.receiving = false;
-      }
-      // In-process answers due (the embedded broker's acks or deliveries) join this write
-      // as soon as they are in, ANSWER_TURNS later at most (as on the TCP wire).
-      if (this.modem.answersDue > 0) {
-        this.holding = true;
-        this.schedule(ANSWER_TURNS);
-      } else if (!this.retry) this.flush();
-    });
+    // It reads into the process's one read buffer (readBuffer.ts), lent to the modem for the call.
+    const onread = {
+      buffer: READ_BUFFER,
+      callback: (n: number) => {
+        if (this.reader === reader) this.onInput(readView(n));
+      },
+    };
+    const reader = new (require('node:tty') as typeof tty).ReadStream(this.master, { onread } as net.SocketConstructorOpts);
     reader.on('error', (err) => this.onBroken(err));
     this.reader = reader;
+    reader.resume();
+  }
+
+  /** Bytes the DTE wrote, lent for the call; their answers go out together (the TCP wire's rule). */
+  private onInput(chunk: Buffer): void {
+    // An open that came before these bytes is taken in first: the opener's bytes go
+    // to the module it opened, not to the one before the reset.
+    this.watch?.check();
+    this.receiving = true;
+    try {
+      this.modem.receive(chunk, true);
+    } finally {
+      this.receiving = false;
+    }
+    // In-process answers due (the embedded broker's acks or deliveries) join this write
+    // as soon as they are in, ANSWER_TURNS later at most (as on the TCP wire).
+    if (this.modem.answersDue > 0) {
+      this.holding = true;
+      this.schedule(ANSWER_TURNS);
+    } else if (!this.retry) this.flush();
   }
 
   /**
@@ -233,9 +245,9 @@ export class PtyTransport implements Wire<PtyEndpoint> {
     this.watch?.close();
     this.watch = null;
     if (this.reader) {
-      this.reader.removeAllListeners('data');
       this.reader.on('error', () => undefined);
       const reader = this.reader;
+      this.reader = null; // its reads go nowhere from here
       closed = new Promise((resolve) => reader.once('close', () => resolve()));
       reader.destroy(); // closes the master
     } else if (this.master >= 0) closeQuietly(this.master);

@@ -20,6 +20,7 @@ import { listenOrThrow } from '../optionError';
 import { isFdExhaustion, openFileLimit, reportFdExhaustion } from './fdLimit';
 import { OutputBound } from '../uart/outputBound';
 import { takeWire, type WireData } from '../uart/pacer';
+import { READ_BUFFER, readView } from './readBuffer';
 import type { Wire } from './wire';
 
 export interface TcpEndpoint {
@@ -61,24 +62,6 @@ export const ANSWER_TURNS = 4;
 type Reader = (chunk: Buffer, lent: boolean) => void;
 
 const dropReads: Reader = () => undefined;
-
-/**
- * Every DTE socket of the process reads into this one buffer (the `onread` option of
- * net.Socket): a read then makes no Buffer, no backing store and no stream chunk, which
- * was two thirds of what the heap took per `AT` round trip (bench/README.md, benchmark
- * 10). What a read brings is lent to its reader for the call (AtEngine.receive copies
- * what it keeps); reads are one at a time on the event loop, so one buffer serves all.
- */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-
-/**
- * Views of READ_BUFFER by length, each made once: a read of n bytes lends the same view
- * every time (a Buffer made per read was a seventh of an `AT` round trip's garbage).
- * Command lines are short; a longer read gets a view of its own.
- */
-const VIEWS_MAX = 256;
-const views: Buffer[] = [];
-const readView = (n: number): Buffer => (n > VIEWS_MAX ? READ_BUFFER.subarray(0, n) : (views[n] ??= READ_BUFFER.subarray(0, n)));
 
 /** The reader of each socket that reads into READ_BUFFER (lendReads). */
 const readers = new WeakMap<net.Socket, { read: Reader }>();

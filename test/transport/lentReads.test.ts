@@ -1,55 +1,82 @@
 /**
- * DTE sockets read into one buffer the process lends to whoever reads (tcp.ts
- * READ_BUFFER): what the engine keeps past the call, a line waiting behind a running one
+ * DTE sockets and pty masters read into one buffer the process lends to whoever reads
+ * (readBuffer.ts): what the engine keeps past the call, a line waiting behind a running one
  * or a data phase's bytes, must be its own copy, or the next read (any socket's)
  * overwrites it. Each case sends a second chunk long enough to overwrite the bytes
  * the first one left waiting.
  */
 import * as net from 'node:net';
+import * as path from 'node:path';
 import { assembleModem } from '../../src/emulator';
 import { silentLogger } from '../../src/log';
 import type { Modem } from '../../src/modem/modem';
 import { mergeModemConfig } from '../../src/modem/config';
 import { PROFILES } from '../../src/profile';
+import { PtyTransport } from '../../src/transport/pty';
 import { dteServer, readsLent, TcpTransport } from '../../src/transport/tcp';
+import type { Wire } from '../../src/transport/wire';
 import { exactFigures, FakeClock } from '../helpers/dte';
+import { useTempDir } from '../helpers/tmp';
+import { openRaw } from './serialDte';
 import { connectRaw, until } from './wireWait';
 
 const sockets: net.Socket[] = [];
-let wire: TcpTransport | null = null;
+let wire: Wire | null = null;
 let modem: Modem | null = null;
+let closeDte: (() => void) | null = null;
+const dir = useTempDir('lent-reads');
 
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.destroy();
+  closeDte?.();
+  closeDte = null;
   await wire?.close();
   wire = null;
   await modem?.powerDown();
   modem = null;
 });
 
-/** A modem on a TCP wire; counts the bytes it has taken in, and collects what the DTE reads. */
-async function rig(m: Modem): Promise<{ send(data: string): Promise<void>; output(): string }> {
+interface Rig {
+  send(data: string): Promise<void>;
+  output(): string;
+}
+
+/** A modem on a wire (TCP or pty); counts the bytes it has taken in, and collects what the DTE reads. */
+async function rig(kind: 'tcp' | 'pty', m: Modem): Promise<Rig> {
   modem = m;
-  wire = new TcpTransport(m, { host: '127.0.0.1', port: 0 }, silentLogger);
-  const { port } = await wire.open();
   let received = 0;
   const receive = m.receive.bind(m);
   m.receive = (data: Buffer, lent?: boolean) => {
     received += data.length;
     receive(data, lent);
   };
-  const s = await connectRaw(port);
-  sockets.push(s);
-  let out = '';
-  s.on('data', (d: Buffer) => (out += d.toString('latin1')));
+  let write: (data: string) => void;
+  let output: () => string;
+  if (kind === 'tcp') {
+    const tcp = new TcpTransport(m, { host: '127.0.0.1', port: 0 }, silentLogger);
+    wire = tcp;
+    const s = await connectRaw((await tcp.open()).port);
+    sockets.push(s);
+    let out = '';
+    s.on('data', (d: Buffer) => (out += d.toString('latin1')));
+    write = (data) => s.write(data, 'latin1');
+    output = () => out;
+  } else {
+    const pty = new PtyTransport(m, { link: path.join(dir(), 'tty') }, silentLogger);
+    wire = pty;
+    const raw = openRaw((await pty.open()).link);
+    closeDte = () => raw.close();
+    write = (data) => raw.write(data);
+    output = () => raw.log.text();
+  }
   let sent = 0;
   return {
     async send(data: string) {
-      s.write(data, 'latin1');
+      write(data);
       sent += data.length;
       await until(() => received === sent, 5000, `the modem to take ${sent} bytes (has ${received})`);
     },
-    output: () => out,
+    output,
   };
 }
 
@@ -68,11 +95,11 @@ describe('reads into the shared buffer', () => {
     }
   });
 
-  it('a line waiting behind a running one keeps its bytes when the next read comes', async () => {
+  it.each(['tcp', 'pty'] as const)('%s: a line waiting behind a running one keeps its bytes when the next read comes', async (kind) => {
     // Each line takes 20 ms of the modem's clock, which only the test moves: the second
     // line of the first chunk waits while the second chunk is read.
     const clock = new FakeClock();
-    const r = await rig(assembleModem({ config: mergeModemConfig({}), clock, profile: exactFigures(PROFILES.instant, 20) }));
+    const r = await rig(kind, assembleModem({ config: mergeModemConfig({}), clock, profile: exactFigures(PROFILES.instant, 20) }));
     await r.send('AT\rAT+CGMI\r');
     await r.send('AT+CGMM;+CGMM;+CGMM\r');
     const want = 'AT\r\r\nOK\r\nAT+CGMI\r\r\nSIMCOM_Ltd\r\n\r\nOK\r\nAT+CGMM;+CGMM;+CGMM\r\r\nSIMCOM_SIM800L\r\n\r\nSIMCOM_SIM800L\r\n\r\nSIMCOM_SIM800L\r\n\r\nOK\r\n';
@@ -84,8 +111,8 @@ describe('reads into the shared buffer', () => {
     expect(r.output()).toBe(want);
   });
 
-  it("a data phase's bytes from one read survive the next", async () => {
-    const r = await rig(assembleModem({ config: mergeModemConfig({}) }));
+  it.each(['tcp', 'pty'] as const)("%s: a data phase's bytes from one read survive the next", async (kind) => {
+    const r = await rig(kind, assembleModem({ config: mergeModemConfig({}) }));
     await r.send('ATE0\r');
     await r.send('AT+FSCREATE=C:\\USER\\LENT.TXT\r');
     await r.send('AT+FSWRITE=C:\\USER\\LENT.TXT,0,24,10\r');

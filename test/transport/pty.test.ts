@@ -60,9 +60,9 @@ describe('--pty', () => {
     const { link } = await start();
     const seen: Buffer[] = [];
     const receive = emu!.modem.receive.bind(emu!.modem);
-    emu!.modem.receive = (data: Buffer) => {
+    emu!.modem.receive = (data: Buffer, lent?: boolean) => {
       seen.push(Buffer.from(data));
-      receive(data);
+      receive(data, lent);
     };
     const raw = openRaw(link);
     try {
