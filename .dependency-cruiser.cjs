@@ -5,7 +5,7 @@
  * docs/architecture.md from the same layers.
  */
 const LAYERS = [
-  { name: 'base', paths: ['^src/(address|builtins|sas|clock|log|profile|random|flagFile|atomicFile|optionError|stateDir|lineText|schema)\\.ts$'] },
+  { name: 'base', paths: ['^src/(address|builtins|sas|clock|log|profile|random|flagFile|atomicFile|optionError|stateDir|lineText|schema|quietDebug)\\.ts$'] },
   { name: 'wire', paths: ['^src/uart/', '^src/at/'] },
   { name: 'outside', paths: ['^src/net/', '^src/broker/'] },
   { name: 'modem', paths: ['^src/modem/'] },

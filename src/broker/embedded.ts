@@ -23,6 +23,7 @@ import type { CertificateAuthority } from './ca';
 import { duplexPair, registerLocalBroker } from './inMemory';
 import { memoryPersistence } from './persistence';
 import { nodeCrypto, nodeTls } from '../builtins';
+import { requireQuietly } from '../quietDebug';
 
 export interface EmbeddedBrokerOptions {
   host?: string;
@@ -124,7 +125,7 @@ export class EmbeddedBroker {
      */
     const aedes = (): Aedes => {
       if (made) return made;
-      const broker = (made = (require('aedes') as { createBroker: typeof createBroker }).createBroker({ persistence: memoryPersistence() }));
+      const broker = (made = requireQuietly<{ createBroker: typeof createBroker }>('aedes').createBroker({ persistence: memoryPersistence() }));
       opts.azureHub?.attach(broker);
       if (auth) {
         broker.authenticate = (client, username, password, done) => {

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { C2dMessage } from './c2d';
 import { InputError } from '../faults/params';
+import { requireQuietly } from '../quietDebug';
 
 export interface CloudMessage {
   /** Modem-clock milliseconds when the broker delivered it to us. */
@@ -64,7 +65,7 @@ export class Cloud {
     if (!this.url) return Promise.reject(new InputError(this.unavailableReason));
     this.connecting ??= (async () => {
       // mqtt.js is loaded only when the cloud connects: the emulator starts without it.
-      const client = await (require('mqtt') as typeof Mqtt).connectAsync(this.url!, { protocolVersion: 4, reconnectPeriod: 1000, clientId: `sim800-emu-cloud-${process.pid}-${Date.now() % 100000}`, clean: true, ...this.credentials });
+      const client = await requireQuietly<typeof Mqtt>('mqtt').connectAsync(this.url!, { protocolVersion: 4, reconnectPeriod: 1000, clientId: `sim800-emu-cloud-${process.pid}-${Date.now() % 100000}`, clean: true, ...this.credentials });
       client.on('error', (err) => this.log.debug({ err: err.message }, 'cloud client error'));
       client.on('message', (topic, payload, packet) => this.record(topic, payload, packet.qos, packet.retain));
       await client.subscribeAsync('#', { qos: 1 });

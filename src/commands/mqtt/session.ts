@@ -22,12 +22,13 @@ import type { IClientOptions, MqttClient, Packet } from 'mqtt';
  * speaks MQTT does not need it.
  */
 let loadedMqtt: typeof Mqtt | undefined;
-const mqtt = (): typeof Mqtt => (loadedMqtt ??= require('mqtt') as typeof Mqtt);
+const mqtt = (): typeof Mqtt => (loadedMqtt ??= requireQuietly<typeof Mqtt>('mqtt'));
 import type { TimerHandle } from '../../clock';
 import { BearerStatus } from '../../modem/bearer';
 import type { FeatureHooks } from '../../modem/feature';
 import { MQTT_PAYLOAD_SHOWN, type DialedLink, type Modem, type MqttPacketEvent } from '../../modem/modem';
 import { urlOf } from '../../address';
+import { requireQuietly } from '../../quietDebug';
 import { BrokerRouter } from '../../net/routing';
 import { createSasToken } from '../../sas';
 import { tlsClientOptions, type RootCertificateSource, type TrustSettings } from '../../net/tls';
