@@ -71,13 +71,15 @@ export class ListenError extends Error {
 
 /**
  * Listens on host:port, or throws the ListenError of `option` (the flag the address came
- * from): the one way every listener of the emulator opens, so each fails alike.
+ * from): the one way every listener of the emulator opens, so each fails alike. `backlog`:
+ * the queue of connections not yet accepted (Node's 511 by default; the kernel caps it at
+ * net.core.somaxconn).
  */
-export async function listenOrThrow(server: Server, host: string, port: number, option: string, where: { who?: string; after?: string } = {}): Promise<void> {
+export async function listenOrThrow(server: Server, host: string, port: number, option: string, where: { who?: string; after?: string; backlog?: number } = {}): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => {
+      server.listen({ port, host, backlog: where.backlog }, () => {
         server.off('error', reject);
         resolve();
       });

@@ -260,11 +260,12 @@ function lingerThenDestroy(socket: net.Socket): void {
 
 /**
  * Puts a DTE listener on `opts`' address (127.0.0.1:2323 by default): a wire's or a
- * fleet's shared one. Running out of descriptors later is reported, not thrown.
+ * fleet's shared one (with a `backlog` as long as the fleet). Running out of descriptors
+ * later is reported, not thrown.
  */
-export async function listenForDtes(server: net.Server, opts: { host?: string; port?: number }, log: Logger): Promise<TcpEndpoint> {
+export async function listenForDtes(server: net.Server, opts: { host?: string; port?: number }, log: Logger, backlog?: number): Promise<TcpEndpoint> {
   openFileLimit(); // read now: out of descriptors, it could not be read to be reported
-  await listenOrThrow(server, opts.host ?? '127.0.0.1', opts.port ?? 2323, 'tcp');
+  await listenOrThrow(server, opts.host ?? '127.0.0.1', opts.port ?? 2323, 'tcp', { backlog });
   server.on('error', (err: NodeJS.ErrnoException) => {
     if (isFdExhaustion(err)) reportFdExhaustion(log, err, 'a DTE connection was dropped');
     else log.error({ err }, 'tcp server error');

@@ -87,7 +87,10 @@ export class SharedTcpListener {
 
   async open(): Promise<TcpEndpoint> {
     this.server = dteServer((socket) => this.onConnection(socket));
-    return listenForDtes(this.server, this.opts, this.log);
+    // Every DTE of the fleet may dial at once (a test harness starting them all): with
+    // Node's queue of 511 the rest of their SYNs were dropped, and each waited a second
+    // (then three) to be sent again. The kernel caps the queue at net.core.somaxconn.
+    return listenForDtes(this.server, this.opts, this.log, Math.max(511, this.modems.length));
   }
 
   /** Modems with a DTE connected through this listener. */

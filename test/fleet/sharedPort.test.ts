@@ -3,7 +3,11 @@
  * the free modem with the lowest index, keeps it until it hangs up, and a connection that
  * finds every modem taken is told so and closed; one file descriptor per modem.
  */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { DteClient } from '../../src/client/dteClient';
 import { fdBudget } from '../../src/fleet/fdBudget';
 import { checkFleetOptions, startFleet, type FleetHandle } from '../../src/fleet';
@@ -120,5 +124,46 @@ describe('a fleet on one shared TCP port', () => {
     const a = await DteClient.connectTcp(Number(m![1]));
     clients.push(a);
     expect(await gsn(a)).toBe(imei(0));
+  });
+});
+
+describe("the shared port's queue of connections not yet accepted", () => {
+  it('holds every DTE of the fleet dialling at once while the process is busy: none has its SYN dropped', async () => {
+    // The kernel caps a listener's queue at net.core.somaxconn; Node's own default is 511.
+    const somaxconn = Number(fs.readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+    const k = Math.min(1200, somaxconn);
+    expect(k).toBeGreaterThan(600); // else this machine cannot show the difference from 511
+    // The listener lives in a process of its own that opens it for a fleet of k modems and
+    // then accepts nothing until told to (or for 20 s): a fleet busy with its first DTEs.
+    const flag = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'backlog-')), 'go');
+    const script = `
+      const { SharedTcpListener } = require('./dist/transport/tcpShared.js');
+      const { silentLogger } = require('./dist/log.js');
+      const fs = require('fs');
+      new SharedTcpListener(new Array(${k}).fill({}), { host: '127.0.0.1', port: 0 }, silentLogger).open().then(({ port }) => {
+        console.log(port);
+        const until = Date.now() + 20000;
+        const nap = new Int32Array(new SharedArrayBuffer(4));
+        while (!fs.existsSync(${JSON.stringify(flag)}) && Date.now() < until) Atomics.wait(nap, 0, 0, 20);
+        process.exit(0);
+      });`;
+    const child = spawn(process.execPath, ['-e', script], { cwd: path.resolve(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    const sockets: net.Socket[] = [];
+    try {
+      const port = Number(await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
+      let connected = 0;
+      for (let i = 0; i < k; i++) {
+        const s = net.connect(port, '127.0.0.1', () => connected++);
+        s.on('error', () => undefined);
+        sockets.push(s);
+      }
+      // A connection whose SYN the full queue dropped is sent again a second later, then
+      // three: it cannot complete before the listener's process accepts again.
+      await until(() => connected === k, 15_000, `all ${k} connections to complete while nothing is accepted (${connected} did)`);
+    } finally {
+      fs.writeFileSync(flag, '');
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    }
   });
 });
