@@ -73,8 +73,8 @@ const readers = new WeakMap<net.Socket, { read: Reader }>();
  * (the `handle` option, as Node's own server and cluster make theirs); where that is
  * not possible the connection is handed on as it came, and onReads() listens for 'data'.
  */
-export function dteServer(onConnection: (socket: net.Socket) => void): net.Server {
-  return net.createServer({ pauseOnConnect: true }, (socket) => onConnection(lendReads(socket)));
+export function dteServer(onConnection: (socket: net.Socket) => void, lend = true): net.Server {
+  return net.createServer({ pauseOnConnect: true }, (socket) => onConnection(lend ? lendReads(socket) : socket));
 }
 
 function lendReads(accepted: net.Socket): net.Socket {
@@ -94,10 +94,11 @@ function lendReads(accepted: net.Socket): net.Socket {
 }
 
 /** Starts a DTE socket's reads, to `read`; a socket that is not reading into READ_BUFFER gets 'data' events. */
-function onReads(socket: net.Socket, read: Reader): void {
+export function onReads(socket: net.Socket, read: Reader): void {
   const reader = readers.get(socket);
   if (reader === undefined) {
     socket.on('data', (chunk: Buffer) => read(chunk, false));
+    socket.resume(); // it came paused, and 'data' does not start a stream paused on purpose
     return;
   }
   reader.read = read;

@@ -13,7 +13,7 @@ import type { Modem } from '../../src/modem/modem';
 import { mergeModemConfig } from '../../src/modem/config';
 import { PROFILES } from '../../src/profile';
 import { PtyTransport } from '../../src/transport/pty';
-import { dteServer, readsLent, TcpTransport } from '../../src/transport/tcp';
+import { dteServer, onReads, readsLent, TcpTransport } from '../../src/transport/tcp';
 import type { Wire } from '../../src/transport/wire';
 import { exactFigures, FakeClock } from '../helpers/dte';
 import { useTempDir } from '../helpers/tmp';
@@ -89,6 +89,32 @@ describe('reads into the shared buffer', () => {
       sockets.push(await connectRaw((server.address() as net.AddressInfo).port));
       await until(() => accepted !== null, 5000, 'the connection');
       expect(readsLent(accepted!)).toBe(true);
+    } finally {
+      (accepted as net.Socket | null)?.destroy();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it.each([true, false])('lent %s: a socket from dteServer delivers every byte once onReads gives it a reader, and none before', async (lend) => {
+    let accepted: net.Socket | null = null;
+    const server = dteServer((s) => (accepted = s), lend);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const c = await connectRaw((server.address() as net.AddressInfo).port);
+      sockets.push(c);
+      await until(() => accepted !== null, 5000, 'the connection');
+      c.write('AT+ONE\r');
+      let got = '';
+      const lentFlags = new Set<boolean>();
+      await new Promise((r) => setTimeout(r, 50)); // the bytes wait in the kernel: nothing reads yet
+      onReads(accepted!, (chunk, lent) => {
+        got += chunk.toString('latin1');
+        lentFlags.add(lent);
+      });
+      c.write('AT+TWO\r');
+      await until(() => got === 'AT+ONE\rAT+TWO\r', 5000, `both lines (have ${JSON.stringify(got)})`);
+      expect([...lentFlags]).toEqual([lend]);
+      expect(readsLent(accepted!)).toBe(lend);
     } finally {
       (accepted as net.Socket | null)?.destroy();
       await new Promise((r) => server.close(r));
