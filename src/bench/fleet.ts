@@ -21,8 +21,12 @@ export interface FleetRun {
   fds: number | null;
   /** startFleet() until every modem listened (in the child). */
   startupMs: number;
-  /** First DTE connection until every MQTT session was online. */
+  /** First DTE connection until every MQTT session was online, as the fleet's process saw the last one go online. */
   onlineMs: number;
+  /** The same span as the 100 ms status polls saw it: later by the polls' own wait in two busy event loops (bench/README.md). */
+  onlinePolledMs: number;
+  /** Where onlineMs came from: the fleet's own moment, or the poll when no moment came (not every session online by the timeout). */
+  onlineFrom: 'event' | 'poll';
   /** CPU time of the fleet's process (user + system) from ready until every session was online, and the DTEs' (this process's) over the same span, ms. */
   onlineCpuMs: { fleet: number; dtes: number };
   online: number;
@@ -56,6 +60,18 @@ async function connectAll(addresses: { host: string; port: number }[]): Promise<
   return out;
 }
 
+/** CPU used by a moment, from samples in time order (the first at the span's start): linear between the two around it. */
+export function cpuAtMoment(samples: readonly (readonly [ns: bigint, ms: number])[], at: bigint): number {
+  if (at <= samples[0][0]) return samples[0][1];
+  for (let k = 1; k < samples.length; k++) {
+    const [t1, c1] = samples[k];
+    if (t1 < at) continue;
+    const [t0, c0] = samples[k - 1];
+    return t1 === t0 ? c1 : c0 + ((c1 - c0) * Number(at - t0)) / Number(t1 - t0);
+  }
+  return samples[samples.length - 1][1];
+}
+
 export async function benchFleet(modems: number, opts: { intervalMs: number; publishingMs: number; timeoutMs?: number; sharedPort?: boolean; fillTimeoutMs?: number }): Promise<FleetRun> {
   const child = fork(CHILD, [String(modems), ...(opts.sharedPort ? ['shared'] : [])], { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -71,15 +87,27 @@ export async function benchFleet(modems: number, opts: { intervalMs: number; pub
     const abort = new AbortController();
     setMaxListeners(0, abort.signal);
     const t0 = performance.now();
+    const t0Ns = process.hrtime.bigint();
     const cpu0 = process.cpuUsage();
+    const dteCpuMs = () => {
+      const u = process.cpuUsage(cpu0);
+      return (u.user + u.system) / 1000;
+    };
     const dtes = await connectAll(tcp);
     const runs = dtes.map((d, i) => runScriptedDte(d, i, { url, intervalMs: opts.intervalMs, qos: 0, timeoutMs: 60_000 }, abort.signal));
     const deadline = performance.now() + (opts.timeoutMs ?? 120_000);
+    // This process's CPU at every poll, to read it at the moment the fleet reports.
+    const cpuAt: [ns: bigint, ms: number][] = [[t0Ns, 0]];
     let st: ChildStatus;
-    while ((st = await ask<ChildStatus>(child, 'status')).online < modems && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    const onlineMs = performance.now() - t0;
-    const dteCpu = process.cpuUsage(cpu0);
-    const onlineCpuMs = { fleet: st.cpuMs - ready.cpuMs, dtes: (dteCpu.user + dteCpu.system) / 1000 };
+    while ((st = await ask<ChildStatus>(child, 'status')).online < modems && performance.now() < deadline) {
+      cpuAt.push([process.hrtime.bigint(), dteCpuMs()]);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const onlinePolledMs = performance.now() - t0;
+    cpuAt.push([process.hrtime.bigint(), dteCpuMs()]);
+    const at = st.allOnline;
+    const onlineMs = at ? Number(BigInt(at.atNs) - t0Ns) / 1e6 : onlinePolledMs;
+    const onlineCpuMs = { fleet: (at ? at.cpuMs : st.cpuMs) - ready.cpuMs, dtes: at ? cpuAtMoment(cpuAt, BigInt(at.atNs)) : dteCpuMs() };
     // Everyone publishing for a while before memory is read.
     await new Promise((r) => setTimeout(r, opts.publishingMs));
     const mem = await ask<ChildMemory>(child, 'measure');
@@ -102,6 +130,8 @@ export async function benchFleet(modems: number, opts: { intervalMs: number; pub
       fds,
       startupMs: ready.startupMs,
       onlineMs,
+      onlinePolledMs,
+      onlineFrom: at ? 'event' : 'poll',
       onlineCpuMs,
       online: mem.online,
       ...perModem(mem),

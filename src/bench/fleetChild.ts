@@ -15,6 +15,13 @@ export interface ChildStatus {
   logsFull: boolean;
   /** The fleet process's CPU time so far (user + system), ms. */
   cpuMs: number;
+  /**
+   * The moment the last session went online, taken in the fleet's process as it happened:
+   * `process.hrtime` (the system's monotonic clock, the same in every process here) in ns,
+   * and the fleet's CPU then. A status poll answers a second or two late while 10 000
+   * modems keep both event loops busy, so the poll itself cannot time the bring-up.
+   */
+  allOnline: { atNs: string; cpuMs: number } | null;
 }
 export interface ChildMemory extends ChildStatus {
   /** Open file descriptors (null where they cannot be counted). */
@@ -61,8 +68,25 @@ async function main(modems: number): Promise<void> {
     for (const s of sessions) if (s.state === 1) n++;
     return n;
   };
+  // Counted as sessions change phase (a modem `change`): the moment the count reaches N is
+  // the bring-up's end, whatever the polls see. A session is looked up at its modem's first
+  // change (its power-on when a DTE connects), inside the measured span.
+  let allOnline: ChildStatus['allOnline'] = null;
+  let onlineNow = 0;
+  for (const m of fleet.modems) {
+    let session: { readonly state: number } | null = null;
+    let was = 0;
+    m.modem.on('change', () => {
+      session ??= m.modem.feature(mqttSession);
+      if (session.state === was) return;
+      was = session.state;
+      onlineNow += was === 1 ? 1 : -1;
+      if (onlineNow === modems && allOnline === null) allOnline = { atNs: String(process.hrtime.bigint()), cpuMs: cpuMs() };
+    });
+  }
   const status = (): ChildStatus => ({
     online: onlineCount(),
+    allOnline,
     logsFull: fleet.modems.every((m) => m.control.atLog.last >= m.control.atLog.capacity),
     cpuMs: cpuMs(),
   });

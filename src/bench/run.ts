@@ -224,7 +224,7 @@ export async function main(argv: string[]): Promise<void> {
       const target = r.modems >= 10_000 ? '< 50 KB' : '';
       rows.push({
         id: r.modems === runs[0].modems ? '6' : '',
-        what: `fleet N=${r.modems}${r.sharedPort ? ' --shared-port' : ''} publishing, KB/modem (start ${ms(r.startupMs)}, ${r.online} online in ${ms(r.onlineMs)}${r.modems >= 10_000 ? ' (target < 10 s)' : ''}, RSS ${r.rssMB.toFixed(0)} MB, ${r.fds ?? '?'} fds${beyond(r.marginalKB)})`,
+        what: `fleet N=${r.modems}${r.sharedPort ? ' --shared-port' : ''} publishing, KB/modem (start ${ms(r.startupMs)}, ${r.online} online in ${ms(r.onlineMs)}${r.modems >= 10_000 ? ' (target < 10 s)' : ''} (polls saw ${ms(r.onlinePolledMs)}), RSS ${r.rssMB.toFixed(0)} MB, ${r.fds ?? '?'} fds${beyond(r.marginalKB)})`,
         ours: r.perModemKB.toFixed(0),
         peer: '',
         ratio: '',

@@ -42,6 +42,15 @@ describe('npm run bench -- --quick', () => {
       [3, 3, 0, true],
     ]);
     expect(r.stdout).toMatch(/fleet N=3 --shared-port publishing/);
+    // The bring-up is timed at the moment the fleet saw its last session go online, which
+    // the status polls can only see later; the CPU figures are read at that moment too.
+    for (const f of results.fleet) {
+      expect(f.onlineFrom).toBe('event');
+      expect(f.onlineMs).toBeGreaterThan(0);
+      expect(f.onlineMs).toBeLessThanOrEqual(f.onlinePolledMs);
+      expect(f.onlineCpuMs.fleet).toBeGreaterThan(0);
+      expect(f.onlineCpuMs.dtes).toBeGreaterThan(0);
+    }
     // Allocation counted by the same probe in the emulator and in the bare responder (its peer).
     expect(results.allocation.at.bytesPerRound).toBeGreaterThan(0);
     expect(results.allocation.atPeer.bytesPerRound).toBeGreaterThan(0);
