@@ -75,20 +75,42 @@ export function fill(template: string, values: Record<string, string | number>):
 /** An AT string argument; `\"` is a literal quote inside it, as SDKs send JSON in SMPUB. */
 const quote = (s: string) => `"${s.replace(/"/g, '\\"')}"`;
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+/**
+ * A device's sleeps, cut short when the run's signal aborts. One abort listener per device
+ * for its whole run: an AbortSignal (an EventTarget) walks its listeners on every add, so a
+ * listener per sleep cost each sleep a walk over every device of the fleet.
+ */
+function sleeper(signal?: AbortSignal): { sleep(ms: number): Promise<void>; dispose(): void } {
+  let wake: (() => void) | null = null;
+  const onAbort = () => wake?.();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    sleep: (ms) =>
+      new Promise<void>((resolve) => {
+        if (signal?.aborted) return resolve();
+        const t = setTimeout(done, ms);
+        function done() {
+          clearTimeout(t);
+          wake = null;
+          resolve();
+        }
+        wake = done;
+      }),
+    dispose: () => signal?.removeEventListener('abort', onAbort),
+  };
+}
 
 /** Runs the script on one device until `count` publishes or the signal; never throws. */
 export async function runScriptedDte(dte: DteClient, index: number, script: DteScript, signal?: AbortSignal): Promise<DeviceReport> {
+  const sleeps = sleeper(signal);
+  try {
+    return await runScript(dte, index, script, sleeps.sleep, signal);
+  } finally {
+    sleeps.dispose();
+  }
+}
+
+async function runScript(dte: DteClient, index: number, script: DteScript, sleep: (ms: number) => Promise<void>, signal?: AbortSignal): Promise<DeviceReport> {
   const r: DeviceReport = { index, imei: '', clientId: '', phase: 'sync', connected: false, published: 0, failed: 0, received: 0, latencies: [], latencyHistogram: new Histogram(), errors: [] };
   const timeout = script.timeoutMs ?? 10_000;
   const fail = (what: string) => {
@@ -113,7 +135,7 @@ export async function runScriptedDte(dte: DteClient, index: number, script: DteS
   let synced = false;
   for (let i = 0; i < 20 && !synced && !signal?.aborted; i++) {
     synced = await dte.send('AT', 1000).then((a) => a.ok, () => false);
-    if (!synced) await sleep(250, signal);
+    if (!synced) await sleep(250);
   }
   if (!synced) return fail('no answer to AT'), r;
   // Numeric CME codes make the report say why (161: broker unreachable, 767: refused).
@@ -132,7 +154,7 @@ export async function runScriptedDte(dte: DteClient, index: number, script: DteS
   let bearer = false;
   for (let i = 0; i < 30 && !bearer && !signal?.aborted; i++) {
     bearer = (await dte.send('AT+SAPBR=1,1', timeout).catch(() => null))?.ok ?? false;
-    if (!bearer) await sleep(500, signal);
+    if (!bearer) await sleep(500);
   }
   if (!bearer) return fail('AT+SAPBR=1,1 never answered OK'), r;
 
@@ -159,7 +181,7 @@ export async function runScriptedDte(dte: DteClient, index: number, script: DteS
   const interval = script.intervalMs ?? 1000;
   const topic = quote(fill(script.topic ?? 'fleet/{imei}/telemetry', vars));
   const qos = script.qos ?? 0;
-  if (script.stagger !== false) await sleep(Math.random() * interval, signal);
+  if (script.stagger !== false) await sleep(Math.random() * interval);
   let next = performance.now();
   for (let seq = 1; script.count === undefined || seq <= script.count; seq++) {
     if (signal?.aborted) break;
@@ -174,7 +196,7 @@ export async function runScriptedDte(dte: DteClient, index: number, script: DteS
     dte.forget();
     // A fixed schedule: a slow publish is not followed by a longer gap.
     next += interval;
-    await sleep(Math.max(0, next - performance.now()), signal);
+    await sleep(Math.max(0, next - performance.now()));
   }
   r.phase = 'done';
   return r;

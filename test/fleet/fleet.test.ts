@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { getEventListeners } from 'node:events';
 import { DteClient } from '../../src/client/dteClient';
 import { checkFleetOptions, driveFleet, FLEET_AT_LOG_SIZE, formatTcpList, parseTcpList, runScriptedDte, startFleet, type FleetHandle, type FleetOptions } from '../../src/fleet';
 import { addToDigits, identityFor, luhnDigit } from '../../src/fleet/identity';
@@ -14,6 +15,7 @@ import { ADDON } from '../../src/transport/pty';
 import { parseConfigText } from '../../src/cli/config';
 import { killAllClis, runCli, startCli } from '../helpers/cli';
 import { useTempDir } from '../helpers/tmp';
+import { until } from '../helpers/wait';
 
 let fleet: FleetHandle | undefined;
 const clients: DteClient[] = [];
@@ -84,6 +86,39 @@ describe('a fleet on TCP', () => {
     // Two sessions with their own client ids (from each modem's IMEI).
     expect(sub.clientId).not.toBe(pub.clientId);
     expect(fleet.modems.map((m) => m.control.state().mqtt.state)).toEqual([1, 1]);
+  });
+
+  it('an endless run ends when its signal aborts, in the middle of a sleep, and leaves no listener on the signal', async () => {
+    fleet = await startFleet({ ...BASE, modems: 1, tcp: { port: 0 } });
+    const url = fleet.endpoints.broker!.replace('mqtt://', '');
+    const d = await dteTo(fleet.endpoints.tcp![0].port);
+    const ac = new AbortController();
+    // What the modem sent, kept here: the run forgets its lines after every publish.
+    let seen = '';
+    d.stream.on('data', (chunk: Buffer) => (seen += chunk.toString('latin1')));
+    // One publish, then a sleep of an hour until the next.
+    const run = runScriptedDte(d, 0, { url, intervalMs: 3_600_000, stagger: false }, ac.signal);
+    try {
+      await until(() => /\r\n\+SMPUB: \d+,0\r\n/.test(seen), 10_000, 'the first publish acknowledged');
+      // The device's one abort listener, whatever it has slept through.
+      expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
+    } finally {
+      ac.abort();
+    }
+    expect(await run).toMatchObject({ phase: 'done', published: 1, failed: 0, errors: [] });
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('adds one abort listener per device for a whole run, not one per sleep (a signal walks its listeners on every add: 10 000 devices)', async () => {
+    fleet = await startFleet({ ...BASE, modems: 1, tcp: { port: 0 } });
+    const url = fleet.endpoints.broker!.replace('mqtt://', '');
+    const d = await dteTo(fleet.endpoints.tcp![0].port);
+    const ac = new AbortController();
+    const add = jest.spyOn(ac.signal, 'addEventListener');
+    // Three publishes: a sleep after each, and the staggered start's.
+    expect(await runScriptedDte(d, 0, { url, intervalMs: 5, count: 3 }, ac.signal)).toMatchObject({ phase: 'done', published: 3, failed: 0 });
+    expect(add).toHaveBeenCalledTimes(1);
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
   });
 
   it('keeps a short AT log per modem (a busy modem\'s 2000-entry log was most of its memory), unless told', async () => {
