@@ -109,16 +109,23 @@ describe('a fleet on TCP', () => {
     expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
   });
 
-  it('adds one abort listener per device for a whole run, not one per sleep (a signal walks its listeners on every add: 10 000 devices)', async () => {
-    fleet = await startFleet({ ...BASE, modems: 1, tcp: { port: 0 } });
+  it('adds one abort listener to a run\'s signal, however many devices share it and however often they sleep (a signal walks its listeners on every add: 10 000 devices)', async () => {
+    fleet = await startFleet({ ...BASE, modems: 2, tcp: { port: 0 } });
     const url = fleet.endpoints.broker!.replace('mqtt://', '');
-    const d = await dteTo(fleet.endpoints.tcp![0].port);
+    const dtes = await Promise.all(fleet.endpoints.tcp!.map((e) => dteTo(e.port)));
     const ac = new AbortController();
     const add = jest.spyOn(ac.signal, 'addEventListener');
-    // Three publishes: a sleep after each, and the staggered start's.
-    expect(await runScriptedDte(d, 0, { url, intervalMs: 5, count: 3 }, ac.signal)).toMatchObject({ phase: 'done', published: 3, failed: 0 });
+    // Three publishes each: a sleep after each, and the staggered start's.
+    const reports = await Promise.all(dtes.map((d, i) => runScriptedDte(d, i, { url, intervalMs: 5, count: 3 }, ac.signal)));
+    for (const r of reports) expect(r).toMatchObject({ phase: 'done', published: 3, failed: 0 });
     expect(add).toHaveBeenCalledTimes(1);
+    // The one listener stays for the signal's next run; the abort takes it.
+    ac.abort();
     expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+    // A run on a signal already aborted adds none and ends at once.
+    const late = await runScriptedDte(dtes[0], 0, { url, intervalMs: 5, count: 3 }, ac.signal);
+    expect(late).toMatchObject({ phase: 'sync', connected: false });
+    expect(add).toHaveBeenCalledTimes(1);
   });
 
   it('keeps a short AT log per modem (a busy modem\'s 2000-entry log was most of its memory), unless told', async () => {
