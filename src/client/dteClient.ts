@@ -134,29 +134,43 @@ export class DteClient {
   /**
    * Sends `line` + CR and resolves with the response once its final result code (or a
    * `> ` data prompt) arrives. The echo of the line, when on, is left out of `lines`.
+   *
+   * `afterEcho`: the answer starts at this line's own echo; whatever comes before it is
+   * the late answer of a command that timed out (the module answers in order), not this
+   * one's. Only with echo on (ATE1): with it off no echo comes and the send times out.
+   * Without it, a final that comes late for a timed-out command is taken as this one's.
    */
-  async send(line: string, timeoutMs = 10_000): Promise<AtResponse> {
+  async send(line: string, timeoutMs = 10_000, opts: { afterEcho?: boolean } = {}): Promise<AtResponse> {
     if (this.closed) throw new Error('connection closed');
-    const start = this.lines.length;
+    let start = this.lines.length;
     const rawStart = this.rawText.length;
     this.promptSeen = false;
     this.write(line + '\r');
     // Lines are looked at once each as they come, and one timer stands for the whole wait:
     // a load test sends from 10 000 of these at once.
     let scanned = start;
+    let echoed = !opts.afterEcho;
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     try {
       for (;;) {
         for (; scanned < this.lines.length; scanned++) {
           const final = this.lines[scanned];
+          if (!echoed) {
+            // Lines before the echo are an earlier command's: the answer begins here.
+            if (final === line) {
+              echoed = true;
+              start = scanned;
+            }
+            continue;
+          }
           if (!isFinal(final)) continue;
           const body = this.lines.slice(start, scanned);
           if (body[0] === line) body.shift();
           this.cursor = Math.max(this.cursor, scanned + 1);
           return { lines: body, final, ok: SUCCESS.has(final), raw: this.rawText.slice(rawStart) };
         }
-        if (this.promptSeen) {
+        if (echoed && this.promptSeen) {
           const body = this.lines.slice(start).filter((l) => l !== '> ' && l !== '>' && l !== line);
           return { lines: body, final: '>', ok: true, raw: this.rawText.slice(rawStart) };
         }

@@ -1,6 +1,6 @@
 /**
  * The scripted DTE: what a fleet of devices' firmware does, reduced to a load test.
- * Per device: sync (AT, ATE0, AT+CMEE=1), read the IMEI, open the bearer (AT+SAPBR), configure and
+ * Per device: sync (AT), read the IMEI (AT+GSN), ATE0, AT+CMEE=1, open the bearer (AT+SAPBR), configure and
  * connect MQTT (AT+SMCONF, AT+SMCONN), optionally subscribe, then publish every
  * `intervalMs`. Each device reports what worked and what failed, so a backend team sees
  * which of its hundreds of devices got through (docs/fleet.md).
@@ -158,18 +158,26 @@ async function runScript(dte: DteClient, index: number, script: DteScript, sleep
 
   // Autobaud: the first AT syncs the module; a few tries cover a module still booting.
   let synced = false;
+  let echo = false;
   for (let i = 0; i < 20 && !synced && !signal?.aborted; i++) {
-    synced = await dte.send('AT', 1000).then((a) => a.ok, () => false);
+    const a = await dte.send('AT', 1000).catch(() => null);
+    synced = a?.ok === true;
+    echo = a?.raw.startsWith('AT\r') === true;
     if (!synced) await sleep(250);
   }
   if (!synced) return fail('no answer to AT'), r;
-  // Numeric CME codes make the report say why (161: broker unreachable, 767: refused).
-  if (!(await ok('ATE0')) || !(await ok('AT+CMEE=1'))) return r;
+  // An AT that timed out may still be answered (a busy module answers late, and in order),
+  // and its OK would be taken as the next command's: every answer after it one off. So the
+  // IMEI is read while the echo is still on, its answer taken from its own echo on: what
+  // came before is the late answers'. (With the echo off from the start, nothing tells
+  // them apart.)
   try {
-    r.imei = (await dte.send('AT+GSN', timeout)).lines[0] ?? '';
+    r.imei = (await dte.send('AT+GSN', timeout, { afterEcho: echo })).lines[0] ?? '';
   } catch {
     r.imei = String(index);
   }
+  // Numeric CME codes make the report say why (161: broker unreachable, 767: refused).
+  if (!(await ok('ATE0')) || !(await ok('AT+CMEE=1'))) return r;
   const vars = { imei: r.imei, i: index };
   r.clientId = fill(script.clientId ?? 'sim800-{imei}', vars);
 

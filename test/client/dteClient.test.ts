@@ -77,6 +77,41 @@ describe('DteClient.send', () => {
     expect((await again).lines).toEqual(['+CSQ: 20,0']);
   });
 
+  it('with afterEcho, takes the answer from the line\'s own echo on: a timed-out command\'s late answer before it is not this one\'s', async () => {
+    const peer = await connect();
+    let line = nextLine(peer);
+    const first = dte.send('AT', 50);
+    expect(await line).toBe('AT\r');
+    await expect(first).rejects.toThrow('no final result for AT within 50 ms');
+    // The module was busy: it answers both ATs once the second is in, in order.
+    line = nextLine(peer);
+    const second = dte.send('AT', 1000);
+    expect(await line).toBe('AT\r');
+    peer.write('AT\r\r\nOK\r\n');
+    expect(await second).toMatchObject({ final: 'OK', ok: true });
+    // The second AT's own answer is still on its way as AT+GSN goes.
+    line = nextLine(peer);
+    const gsn = dte.send('AT+GSN', 1000, { afterEcho: true });
+    expect(await line).toBe('AT+GSN\r');
+    peer.write('AT\r\r\nOK\r\n');
+    peer.write('AT+GSN\r\r\n866782041234564\r\n\r\nOK\r\n');
+    expect(await gsn).toMatchObject({ lines: ['866782041234564'], final: 'OK', ok: true });
+  });
+
+  it('without afterEcho, a late answer passes for the next command\'s (what afterEcho is for)', async () => {
+    const peer = await connect();
+    let line = nextLine(peer);
+    const first = dte.send('AT', 50);
+    await line;
+    await expect(first).rejects.toThrow('no final result for AT within 50 ms');
+    line = nextLine(peer);
+    const gsn = dte.send('AT+GSN', 1000);
+    await line;
+    peer.write('AT\r\r\nOK\r\nAT+GSN\r\r\n866782041234564\r\n\r\nOK\r\n');
+    // The late AT's echo and OK are taken as AT+GSN's answer: no IMEI in it.
+    expect(await gsn).toMatchObject({ lines: ['AT'], final: 'OK' });
+  });
+
   it('rejects at once when the far end closes while it waits', async () => {
     const peer = await connect();
     const line = nextLine(peer);

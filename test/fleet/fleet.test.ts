@@ -11,6 +11,7 @@ import { getEventListeners } from 'node:events';
 import { DteClient } from '../../src/client/dteClient';
 import { checkFleetOptions, driveFleet, FLEET_AT_LOG_SIZE, formatTcpList, parseTcpList, runScriptedDte, startFleet, type FleetHandle, type FleetOptions } from '../../src/fleet';
 import { addToDigits, identityFor, luhnDigit } from '../../src/fleet/identity';
+import { DEFAULT_MODEM_CONFIG } from '../../src/modem/config';
 import { ADDON } from '../../src/transport/pty';
 import { parseConfigText } from '../../src/cli/config';
 import { killAllClis, runCli, startCli } from '../helpers/cli';
@@ -126,6 +127,39 @@ describe('a fleet on TCP', () => {
     const late = await runScriptedDte(dtes[0], 0, { url, intervalMs: 5, count: 3 }, ac.signal);
     expect(late).toMatchObject({ phase: 'sync', connected: false });
     expect(add).toHaveBeenCalledTimes(1);
+  });
+
+  it('reads the right IMEI and keeps every answer to its command when the first AT is answered only after it timed out (a busy module answers late, in order)', async () => {
+    fleet = await startFleet({ ...BASE, modems: 1, tcp: { port: 0 } });
+    const url = fleet.endpoints.broker!.replace('mqtt://', '');
+    // Between the DTE and the modem: the modem's answer to the first AT is held until the
+    // DTE, its 1 s wait over, sends the second; then both answers go, in order.
+    const proxy = net.createServer((dteSide) => {
+      const modemSide = net.connect(fleet!.endpoints.tcp![0].port, '127.0.0.1');
+      let held: Buffer[] | null = [];
+      let ats = 0;
+      dteSide.on('data', (d: Buffer) => {
+        ats += (d.toString('latin1').match(/^AT\r/gm) ?? []).length;
+        modemSide.write(d);
+        if (held && ats >= 2) {
+          dteSide.write(Buffer.concat(held));
+          held = null;
+        }
+      });
+      modemSide.on('data', (d: Buffer) => (held ? held.push(d) : dteSide.write(d)));
+      const close = () => (dteSide.destroy(), modemSide.destroy());
+      dteSide.on('close', close).on('error', close);
+      modemSide.on('close', close).on('error', close);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const d = await DteClient.connectTcp((proxy.address() as net.AddressInfo).port);
+    try {
+      const r = await runScriptedDte(d, 0, { url, intervalMs: 5, count: 2 });
+      expect(r).toMatchObject({ imei: identityFor(DEFAULT_MODEM_CONFIG, 0).imei, phase: 'done', connected: true, published: 2, failed: 0, errors: [] });
+    } finally {
+      await d.close();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it('keeps a short AT log per modem (a busy modem\'s 2000-entry log was most of its memory), unless told', async () => {
