@@ -85,13 +85,13 @@ describe('DteClient.send', () => {
     await expect(first).rejects.toThrow('no final result for AT within 50 ms');
     // The module was busy: it answers both ATs once the second is in, in order.
     line = nextLine(peer);
-    const second = dte.send('AT', 1000);
+    const second = dte.send('AT', 10_000);
     expect(await line).toBe('AT\r');
     peer.write('AT\r\r\nOK\r\n');
     expect(await second).toMatchObject({ final: 'OK', ok: true });
     // The second AT's own answer is still on its way as AT+GSN goes.
     line = nextLine(peer);
-    const gsn = dte.send('AT+GSN', 1000, { afterEcho: true });
+    const gsn = dte.send('AT+GSN', 10_000, { afterEcho: true });
     expect(await line).toBe('AT+GSN\r');
     peer.write('AT\r\r\nOK\r\n');
     peer.write('AT+GSN\r\r\n866782041234564\r\n\r\nOK\r\n');
@@ -105,7 +105,7 @@ describe('DteClient.send', () => {
     await line;
     await expect(first).rejects.toThrow('no final result for AT within 50 ms');
     line = nextLine(peer);
-    const gsn = dte.send('AT+GSN', 1000);
+    const gsn = dte.send('AT+GSN', 10_000);
     await line;
     peer.write('AT\r\r\nOK\r\nAT+GSN\r\r\n866782041234564\r\n\r\nOK\r\n');
     // The late AT's echo and OK are taken as AT+GSN's answer: no IMEI in it.
