@@ -162,7 +162,8 @@ async function runScript(dte: DteClient, index: number, script: DteScript, sleep
   for (let i = 0; i < 20 && !synced && !signal?.aborted; i++) {
     const a = await dte.send('AT', 1000).catch(() => null);
     synced = a?.ok === true;
-    echo = a?.raw.startsWith('AT\r') === true;
+    // The echo may follow the start-up URCs of a module that has just booted.
+    echo = a?.raw.includes('AT\r') === true;
     if (!synced) await sleep(250);
   }
   if (!synced) return fail('no answer to AT'), r;
