@@ -137,13 +137,14 @@ export class DteClient {
    *
    * `afterEcho`: the answer starts at this line's own echo; whatever comes before it is
    * the late answer of a command that timed out (the module answers in order), not this
-   * one's. Only with echo on (ATE1): with it off no echo comes and the send times out.
+   * one's, and is in neither `lines` nor `raw`. Only with echo on (ATE1): with it off no
+   * echo comes and the send times out.
    * Without it, a final that comes late for a timed-out command is taken as this one's.
    */
   async send(line: string, timeoutMs = 10_000, opts: { afterEcho?: boolean } = {}): Promise<AtResponse> {
     if (this.closed) throw new Error('connection closed');
     let start = this.lines.length;
-    const rawStart = this.rawText.length;
+    let rawStart = this.rawText.length;
     this.promptSeen = false;
     this.write(line + '\r');
     // Lines are looked at once each as they come, and one timer stands for the whole wait:
@@ -161,6 +162,9 @@ export class DteClient {
             if (final === line) {
               echoed = true;
               start = scanned;
+              // `raw` too starts at the echo, not with the late answers before it.
+              const at = this.rawText.indexOf(line + '\r', rawStart);
+              if (at >= 0) rawStart = at;
             }
             continue;
           }

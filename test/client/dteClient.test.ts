@@ -95,7 +95,7 @@ describe('DteClient.send', () => {
     expect(await line).toBe('AT+GSN\r');
     peer.write('AT\r\r\nOK\r\n');
     peer.write('AT+GSN\r\r\n866782041234564\r\n\r\nOK\r\n');
-    expect(await gsn).toMatchObject({ lines: ['866782041234564'], final: 'OK', ok: true });
+    expect(await gsn).toEqual({ lines: ['866782041234564'], final: 'OK', ok: true, raw: 'AT+GSN\r\r\n866782041234564\r\n\r\nOK\r\n' });
   });
 
   it('without afterEcho, a late answer passes for the next command\'s (what afterEcho is for)', async () => {
