@@ -72,21 +72,6 @@ export class DteClient {
 
   private dataWaiters: (() => void)[] = [];
 
-  /** Resolves when more bytes arrive, the stream closes, or after ms. */
-  private nextData(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(t);
-        const i = self.dataWaiters.indexOf(done);
-        if (i >= 0) self.dataWaiters.splice(i, 1);
-        resolve();
-      }
-      this.dataWaiters.push(done);
-    });
-  }
-
   private onData(chunk: Buffer): void {
     const text = chunk.toString('latin1');
     this.rawText += text;
@@ -147,41 +132,60 @@ export class DteClient {
     let rawStart = this.rawText.length;
     this.promptSeen = false;
     this.write(line + '\r');
-    // Lines are looked at once each as they come, and one timer stands for the whole wait:
-    // a load test sends from 10 000 of these at once.
+    // Lines are looked at once each as they come: a load test sends from 10 000 of these at once.
     let scanned = start;
     let echoed = !opts.afterEcho;
+    const look = (): AtResponse | undefined => {
+      for (; scanned < this.lines.length; scanned++) {
+        const final = this.lines[scanned];
+        if (!echoed) {
+          // Lines before the echo are an earlier command's: the answer begins here.
+          if (final === line) {
+            echoed = true;
+            start = scanned;
+            // `raw` too starts at the echo, not with the late answers before it.
+            const at = this.rawText.indexOf(line + '\r', rawStart);
+            if (at >= 0) rawStart = at;
+          }
+          continue;
+        }
+        if (!isFinal(final)) continue;
+        const body = this.lines.slice(start, scanned);
+        if (body[0] === line) body.shift();
+        this.cursor = Math.max(this.cursor, scanned + 1);
+        return { lines: body, final, ok: SUCCESS.has(final), raw: this.rawText.slice(rawStart) };
+      }
+      if (echoed && this.promptSeen) {
+        const body = this.lines.slice(start).filter((l) => l !== '> ' && l !== '>' && l !== line);
+        return { lines: body, final: '>', ok: true, raw: this.rawText.slice(rawStart) };
+      }
+      return undefined;
+    };
+    return this.until(look, timeoutMs, (late) =>
+      this.closed
+        ? new Error(`connection closed while waiting for the answer to ${line}`)
+        : late
+          ? new Error(`no final result for ${line} within ${timeoutMs} ms; got ${JSON.stringify(this.rawText.slice(rawStart))}`)
+          : undefined,
+    );
+  }
+
+  /**
+   * Looks with `look` now and each time bytes arrive, until it finds something; `stop`
+   * names the error that ends the wait (told whether the time is up), or none. One timer
+   * stands for the whole wait.
+   */
+  private async until<T>(look: () => T | undefined, timeoutMs: number, stop: (late: boolean) => Error | undefined): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
-    let timedOut = false;
+    let late = false;
     try {
       for (;;) {
-        for (; scanned < this.lines.length; scanned++) {
-          const final = this.lines[scanned];
-          if (!echoed) {
-            // Lines before the echo are an earlier command's: the answer begins here.
-            if (final === line) {
-              echoed = true;
-              start = scanned;
-              // `raw` too starts at the echo, not with the late answers before it.
-              const at = this.rawText.indexOf(line + '\r', rawStart);
-              if (at >= 0) rawStart = at;
-            }
-            continue;
-          }
-          if (!isFinal(final)) continue;
-          const body = this.lines.slice(start, scanned);
-          if (body[0] === line) body.shift();
-          this.cursor = Math.max(this.cursor, scanned + 1);
-          return { lines: body, final, ok: SUCCESS.has(final), raw: this.rawText.slice(rawStart) };
-        }
-        if (echoed && this.promptSeen) {
-          const body = this.lines.slice(start).filter((l) => l !== '> ' && l !== '>' && l !== line);
-          return { lines: body, final: '>', ok: true, raw: this.rawText.slice(rawStart) };
-        }
-        if (this.closed) throw new Error(`connection closed while waiting for the answer to ${line}`);
-        if (timedOut) throw new Error(`no final result for ${line} within ${timeoutMs} ms; got ${JSON.stringify(this.rawText.slice(rawStart))}`);
+        const found = look();
+        if (found !== undefined) return found;
+        const err = stop(late);
+        if (err) throw err;
         timer ??= setTimeout(() => {
-          timedOut = true;
+          late = true;
           this.wakeDataWaiters();
         }, timeoutMs);
         await this.moreData();
@@ -230,30 +234,33 @@ export class DteClient {
 
   /** Resolves once the raw byte stream contains `text` (after `from`, a received offset). */
   async waitForRaw(text: string, timeoutMs = 10_000, from = 0): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.rawText.includes(text, from)) {
-      if (Date.now() > deadline) throw new Error(`no ${JSON.stringify(text)} within ${timeoutMs} ms; got ${JSON.stringify(this.rawText.slice(from))}`);
-      if (this.closed) throw new Error('connection closed');
-      await this.nextData(Math.max(1, deadline - Date.now()));
-    }
+    await this.until(
+      () => (this.rawText.includes(text, from) ? true : undefined),
+      timeoutMs,
+      (late) =>
+        late
+          ? new Error(`no ${JSON.stringify(text)} within ${timeoutMs} ms; got ${JSON.stringify(this.rawText.slice(from))}`)
+          : this.closed
+            ? new Error('connection closed')
+            : undefined,
+    );
   }
 
   /**
    * Resolves with the match once the bytes received from offset `at` start with `re`
    * (an anchored match: nothing may come before it). For byte-exact transcripts.
    */
-  async waitForMatchAt(re: RegExp, at: number, timeoutMs = 10_000): Promise<RegExpExecArray> {
+  waitForMatchAt(re: RegExp, at: number, timeoutMs = 10_000): Promise<RegExpExecArray> {
     const sticky = new RegExp(re.source, re.flags.replace('g', '') + (re.sticky ? '' : 'y'));
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      sticky.lastIndex = at;
-      const m = sticky.exec(this.rawText);
-      if (m) return m;
-      const got = JSON.stringify(this.rawText.slice(at));
-      if (this.closed) throw new Error(`connection closed; got ${got}`);
-      if (Date.now() > deadline) throw new Error(`no match within ${timeoutMs} ms; got ${got}`);
-      await this.nextData(Math.max(1, deadline - Date.now()));
-    }
+    const got = () => JSON.stringify(this.rawText.slice(at));
+    return this.until(
+      () => {
+        sticky.lastIndex = at;
+        return sticky.exec(this.rawText) ?? undefined;
+      },
+      timeoutMs,
+      (late) => (this.closed ? new Error(`connection closed; got ${got()}`) : late ? new Error(`no match within ${timeoutMs} ms; got ${got()}`) : undefined),
+    );
   }
 
   /**
