@@ -8,7 +8,6 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { setMaxListeners } from 'node:events';
 import { DteClient } from '../client/dteClient';
 import { parseTcpList, runScriptedDte, summarize } from '../fleet';
 import type { ChildMemory, ChildReady, ChildRequest, ChildStatus } from './fleetChild';
@@ -85,7 +84,6 @@ export async function benchFleet(modems: number, opts: { intervalMs: number; pub
     const tcp = shared ? Array.from({ length: modems }, () => parseTcpList(shared[1])[0]) : parseTcpList(/ tcp=(\S+)/.exec(ready.readyLine)![1]);
     const url = /broker=mqtt:\/\/(\S+)/.exec(ready.readyLine)![1];
     const abort = new AbortController();
-    setMaxListeners(0, abort.signal);
     const t0 = performance.now();
     const t0Ns = process.hrtime.bigint();
     const cpu0 = process.cpuUsage();

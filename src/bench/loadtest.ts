@@ -6,7 +6,6 @@
  * this is the run itself and what it measures of its own process. On a terminal, a
  * progress line on stderr meanwhile (watchProgress).
  */
-import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { silentLogger } from '../log';
 import type { AtRecord } from '../at/engine';
@@ -113,7 +112,6 @@ export async function runLoadtest(o: LoadtestOptions): Promise<LoadtestRun> {
       logger: o.logger ?? silentLogger,
     });
     const abort = new AbortController();
-    setMaxListeners(0, abort.signal);
     const stop = () => abort.abort();
     o.signal?.addEventListener('abort', stop, { once: true });
     const url = o.url ?? fleet.endpoints.broker?.replace(/^mqtt:\/\//, '') ?? 'broker.example.com:1883';

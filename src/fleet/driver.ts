@@ -85,24 +85,25 @@ const wakers = new WeakMap<AbortSignal, Set<() => void>>();
 
 /** Calls `fn` when `signal` aborts; returns what unhooks it. */
 function onAbort(signal: AbortSignal, fn: () => void): () => void {
-  let set = wakers.get(signal);
-  if (!set) {
-    const all = new Set<() => void>();
-    set = all;
-    wakers.set(signal, all);
-    signal.addEventListener(
-      'abort',
-      () => {
-        wakers.delete(signal);
-        for (const f of all) f();
-        all.clear();
-      },
-      { once: true },
-    );
-  }
+  const set = wakers.get(signal) ?? fanOut(signal);
   set.add(fn);
-  const mine = set;
-  return () => void mine.delete(fn);
+  return () => void set.delete(fn);
+}
+
+/** The signal's one listener, waking every function in the set it returns. */
+function fanOut(signal: AbortSignal): Set<() => void> {
+  const all = new Set<() => void>();
+  wakers.set(signal, all);
+  signal.addEventListener(
+    'abort',
+    () => {
+      wakers.delete(signal);
+      for (const f of all) f();
+      all.clear();
+    },
+    { once: true },
+  );
+  return all;
 }
 
 /** A device's sleeps, cut short when the run's signal aborts. */
