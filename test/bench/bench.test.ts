@@ -5,14 +5,23 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
+import { timeToFirstLine, withoutExtraCaCerts } from '../../src/bench/coldStart';
 import { useTempDir } from '../helpers/tmp';
 
 const RUN = path.resolve(__dirname, '..', '..', 'dist', 'bench', 'run.js');
 const tmp = useTempDir('sim800-bench-');
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** A certificate file Node accepts in NODE_EXTRA_CA_CERTS: one of its own roots. */
+function caFile(): string {
+  const file = path.join(tmp(), 'extra-ca.pem');
+  fs.writeFileSync(file, tls.rootCertificates[0] + '\n');
+  return file;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [RUN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [RUN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -24,14 +33,20 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 describe('npm run bench -- --quick', () => {
   it('runs every benchmark and writes every section to the results file', async () => {
     const out = path.join(tmp(), 'results.json');
-    const r = await run(['--quick', '--out', out]);
+    // Set as on the machines here (benchmark 7 then times the start without it too).
+    const ca = caFile();
+    const r = await run(['--quick', '--out', out], { ...process.env, NODE_EXTRA_CA_CERTS: ca });
     expect(r.stderr).not.toMatch(/Error|Warning/);
     expect(r.code).toBe(0);
     const results = JSON.parse(fs.readFileSync(out, 'utf8'));
     expect(Object.keys(results)).toEqual(
       expect.arrayContaining(['machine', 'atRoundTrip', 'mqttLoop', 'throughput', 'parser', 'pacing', 'fleet', 'coldStart', 'tcpEcho', 'cipMqtt', 'allocation', 'loadavgStart', 'loadavgEnd']),
     );
-    expect(results.machine).toEqual(expect.objectContaining({ nproc: expect.any(Number), node: process.version, cpu: expect.any(String) }));
+    expect(results.machine).toEqual(expect.objectContaining({ nproc: expect.any(Number), node: process.version, cpu: expect.any(String), nodeExtraCaCerts: ca }));
+    // Benchmark 7 as the environment is, and again without the certificates Node reads at every start.
+    expect(results.coldStart.extraCaCerts).toBe(ca);
+    expect(results.coldStart.withoutExtraCaCerts.ratio).toBeGreaterThan(0);
+    expect(r.stdout).toContain(`… without NODE_EXTRA_CA_CERTS (set here: ${ca})`);
     for (const ratio of [results.atRoundTrip.ratio.p50, results.mqttLoop.ratio.p50, results.throughput.qos0.ratio, results.throughput.qos1.ratio, results.parser.ratio, results.coldStart.ratio, results.tcpEcho.ratio.p50, results.tcpEcho.throughput.ratio, results.cipMqtt.ratio, results.mqttLoop.relay.ratio.p50, results.throughput.qos0.relay.ratio, results.throughput.qos1.relay.ratio]) {
       expect(ratio).toBeGreaterThan(0);
     }
@@ -59,6 +74,30 @@ describe('npm run bench -- --quick', () => {
     // The table: one row per benchmark, numbered 1 to 10.
     for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) expect(r.stdout).toMatch(new RegExp(`^${n} +\\S`, 'm'));
   }, 120_000);
+});
+
+describe('benchmark 7, the environment it starts the CLI and node in', () => {
+  // The child fails before its line if it was given the variable.
+  const refuses = ['-e', 'if (process.env.NODE_EXTRA_CA_CERTS !== undefined) process.exit(3); console.log("ready")'];
+
+  it('the second pair runs without NODE_EXTRA_CA_CERTS and with the rest of the environment', async () => {
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: caFile(), SIM800_BENCH_MARK: 'kept' };
+    const without = withoutExtraCaCerts(env);
+    expect(without).not.toHaveProperty('NODE_EXTRA_CA_CERTS');
+    expect(without.SIM800_BENCH_MARK).toBe('kept');
+    expect(env.NODE_EXTRA_CA_CERTS).toBeDefined(); // the bench's own is left alone
+    expect(await timeToFirstLine(refuses, 10_000, without)).toBeGreaterThan(0);
+    await expect(timeToFirstLine(refuses, 10_000, env)).rejects.toThrow(/exited \(3\) before its first line/);
+  }, 30_000);
+
+  it('no second pair when the variable is not set', async () => {
+    const { benchColdStart } = await import('../../src/bench/coldStart');
+    // The CLI the bench starts is the built one (dist/cli/main.js), as in `npm run bench`.
+    const r = await benchColdStart(1, withoutExtraCaCerts(process.env), path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js'));
+    expect(r.extraCaCerts).toBeNull();
+    expect(r.withoutExtraCaCerts).toBeUndefined();
+    expect(r.cli.median).toBeGreaterThan(0);
+  }, 30_000);
 });
 
 describe('npm run loadtest', () => {
