@@ -7,7 +7,7 @@
  *    broker and on a mosquitto the bench starts (`--broker mqtt://…`);
  * 3. sustained publish throughput, QoS 0 and 1, messages/s as a subscriber in a third
  *    process receives them (target: ratio ≥ 0.7 at QoS 0, ≥ 0.8 at QoS 1). Both publishers
- *    keep WINDOW publishes in flight: the DTE writes the next AT+SMPUB line when a
+ *    keep `window` publishes in flight (8 unless `--window`): the DTE writes the next AT+SMPUB line when a
  *    `+SMPUB: <id>,0` ack comes (the engine queues lines that arrive while one runs),
  *    mqtt.js publishes again when a publish callback fires (QoS 0: written; QoS 1: PUBACK).
  *    Rounds alternate; the ratio is the median of the paired rounds' ratios.
@@ -37,6 +37,8 @@ export interface MqttLoopResult {
 export interface ThroughputResult {
   qos: 0 | 1;
   messages: number;
+  /** Publishes each side kept in flight. */
+  window: number;
   /** Messages per second, the median of the rounds. */
   emulator: number;
   peer: number;
@@ -47,7 +49,8 @@ export interface ThroughputResult {
   relay: { rate: number; ratio: number };
 }
 
-const WINDOW = 8;
+/** Publishes kept in flight by default, on both sides (`npm run bench -- --window N` for others). */
+export const WINDOW = 8;
 const PAYLOAD = '0123456789abcdef';
 
 export interface ModemRig {
@@ -154,7 +157,7 @@ const hr = () => Number(process.hrtime.bigint());
 /** One throughput round's rate: `n` messages over the time from `t0` until the receiver had the n-th (ns, one clock for every process). */
 const rate = (n: number, t0: number, t: number) => n / ((t - t0) / 1e9);
 
-export async function benchThroughput(qos: 0 | 1, messages: number, rounds: number, broker?: string): Promise<ThroughputResult> {
+export async function benchThroughput(qos: 0 | 1, messages: number, rounds: number, broker?: string, window = WINDOW): Promise<ThroughputResult> {
   const r = await modemRig('bench/none', broker);
   const started: Rpc[] = [];
   let relay: Awaited<ReturnType<typeof startRelay>> | null = null;
@@ -176,7 +179,7 @@ export async function benchThroughput(qos: 0 | 1, messages: number, rounds: numb
       return async () => {
         await rx.rpc.ask({ op: 'arm', n: messages });
         const t0 = hr();
-        await windowed(messages, WINDOW, () => {
+        await windowed(messages, window, () => {
           const done = new Promise<void>((resolve) => acked.push(resolve));
           dte.write(line);
           return done;
@@ -190,7 +193,7 @@ export async function benchThroughput(qos: 0 | 1, messages: number, rounds: numb
     const relayed = driven(relay.dte, relayRx);
     const theirs = async () => {
       await rx.rpc.ask({ op: 'arm', n: messages });
-      const sent = peer.rpc.ask<{ t0: number }>({ op: 'publish', n: messages, qos, window: WINDOW, topic: 'bench/tput/peer', payload: PAYLOAD });
+      const sent = peer.rpc.ask<{ t0: number }>({ op: 'publish', n: messages, qos, window, topic: 'bench/tput/peer', payload: PAYLOAD });
       const { t } = await rx.rpc.ask<{ t: number }>({ op: 'wait' });
       return rate(messages, (await sent).t0, t);
     };
@@ -211,7 +214,7 @@ export async function benchThroughput(qos: 0 | 1, messages: number, rounds: numb
     // median of those pairs', so a stretch when the host runs slow hits both sides of a pair.
     const pairs = a.map((x, i) => ratio(x, b[i]));
     const relayPairs = a.map((x, i) => ratio(x, c[i]));
-    return { qos, messages, emulator: median(a), peer: median(b), ratio: median(pairs), pairs, relay: { rate: median(c), ratio: median(relayPairs) } };
+    return { qos, messages, window, emulator: median(a), peer: median(b), ratio: median(pairs), pairs, relay: { rate: median(c), ratio: median(relayPairs) } };
   } finally {
     await relay?.close();
     for (const p of started) await p.stop();

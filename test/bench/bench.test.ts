@@ -71,9 +71,29 @@ describe('npm run bench -- --quick', () => {
     expect(results.allocation.atPeer.bytesPerRound).toBeGreaterThan(0);
     expect(results.allocation.mqttLoop.bytesPerRound).toBeGreaterThan(0);
     expect(results.allocation.mqttLoopPeer.bytesPerRound).toBeGreaterThan(0);
+    // Benchmark 3 keeps 8 publishes in flight on both sides unless told otherwise.
+    expect([results.throughput.qos0.window, results.throughput.qos1.window]).toEqual([8, 8]);
+    expect(r.stdout).toMatch(/^3 +publish throughput QoS 0, 8 in flight, msg\/s/m);
     // The table: one row per benchmark, numbered 1 to 10.
     for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) expect(r.stdout).toMatch(new RegExp(`^${n} +\\S`, 'm'));
   }, 120_000);
+});
+
+describe('npm run bench -- --window', () => {
+  it('sets how many publishes each side of benchmark 3 keeps in flight', async () => {
+    const out = path.join(tmp(), 'results.json');
+    const r = await run(['--quick', '--only', '3', '--window', '3', '--out', out]);
+    expect(r.code).toBe(0);
+    const results = JSON.parse(fs.readFileSync(out, 'utf8'));
+    expect([results.throughput.qos0.window, results.throughput.qos1.window]).toEqual([3, 3]);
+    expect(r.stdout).toMatch(/^ +publish throughput QoS 1, 3 in flight, msg\/s/m);
+  }, 60_000);
+
+  it('refuses a window that is not a whole number ≥ 1', async () => {
+    const r = await run(['--quick', '--only', '3', '--window', '0', '--out', path.join(tmp(), 'r.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('--window: a whole number of publishes ≥ 1, not 0');
+  });
 });
 
 describe('benchmark 7, the environment it starts the CLI and node in', () => {
