@@ -7,9 +7,10 @@
  *    broker and on a mosquitto the bench starts (`--broker mqtt://…`);
  * 3. sustained publish throughput, QoS 0 and 1, messages/s as a subscriber in a third
  *    process receives them (target: ratio ≥ 0.7 at QoS 0, ≥ 0.8 at QoS 1). Both publishers
- *    keep `window` publishes in flight (WINDOW, and SHALLOW_WINDOW beside it): the DTE writes the next AT+SMPUB line when a
- *    `+SMPUB: <id>,0` ack comes (the engine queues lines that arrive while one runs),
- *    mqtt.js publishes again when a publish callback fires (QoS 0: written; QoS 1: PUBACK).
+ *    keep `window` publishes in flight (WINDOW, judged, and SHALLOW_WINDOW beside it): the
+ *    DTE writes the next AT+SMPUB line when a `+SMPUB: <id>,0` ack comes (the engine
+ *    queues lines that arrive while one runs), mqtt.js publishes again when a publish
+ *    callback fires (QoS 0: written; QoS 1: PUBACK).
  *    Rounds alternate; the ratio is the median of the paired rounds' ratios.
  * Both are measured against a floor too: the relay (peerChild.ts), a bare DTE server joined
  * to one mqtt.js client, answering the same lines with the same bytes: on the external

@@ -196,7 +196,7 @@ export async function main(argv: string[]): Promise<void> {
       rows.push({ id: '', what: '  … against the relay floor (bare DTE server + mqtt.js)', ours: '', peer: n0(r.relay.rate), ratio: x2(r.relay.ratio), target: '' });
     }
     for (const r of beside ? [beside.qos0, beside.qos1] : []) {
-      rows.push({ id: '', what: `publish throughput QoS ${r.qos}, ${r.window} in flight (the acks' round trips hold the DTE), msg/s`, ours: n0(r.emulator), peer: n0(r.peer), ratio: x2(r.ratio), target: '' });
+      rows.push({ id: '', what: `publish throughput QoS ${r.qos}, ${r.window} in flight (the depth of the runs before 2026-12-01), msg/s`, ours: n0(r.emulator), peer: n0(r.peer), ratio: x2(r.ratio), target: '' });
     }
   }
   if (want(4)) {
