@@ -94,6 +94,10 @@ describe('topicMatches (MQTT 3.1.1 §4.7)', () => {
     ['$SYS/#', '$SYS/x', true],
     ['+/b', '/b', true],
     ['a/b', 'a/c', false],
+    ['a/b', 'a/b/c', false],
+    ['a', 'a/', false],
+    ['a/+/c', 'a/b/c', true],
+    ['a/+/c', 'a/b/d', false],
   ])('%s matches %s: %s', (filter, topic, expected) => {
     expect(topicMatches(filter, topic)).toBe(expected);
   });

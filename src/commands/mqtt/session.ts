@@ -191,6 +191,8 @@ export class ModuleIds implements IMessageIdProvider {
 /** MQTT topic matching (3.1.1 §4.7): `+` one level, `#` the rest; `$` topics only by filters that name them. */
 export function topicMatches(filter: string, topic: string): boolean {
   if (filter === topic) return true;
+  // Without a wildcard a filter names one topic: no splitting (every SMPUB asks this of each filter).
+  if (!filter.includes('+') && !filter.includes('#')) return false;
   if (topic.startsWith('$') && !filter.startsWith('$')) return false;
   const f = filter.split('/');
   const t = topic.split('/');
