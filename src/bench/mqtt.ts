@@ -53,8 +53,8 @@ export interface ThroughputResult {
 /**
  * Publishes each side keeps in flight (`npm run bench -- --window N` for another depth). 64:
  * a throughput is read where the rates stop rising with the depth (the modem's QoS 0 rate:
- * 24–37 k msg/s at 8, 35–53 k at 32, 43–60 k at 64, 50 k at 128; the plain publisher's is
- * flat, its QoS 0 callback firing on the write). At 8, what the emulator pays once per
+ * 23.6–37 k msg/s at 8, 35–53 k at 32, 43–60 k at 64, 50 k at 128; the plain publisher's
+ * is flat, its QoS 0 callback firing on the write). At 8, what the emulator pays once per
  * chunk of lines (the read, the answers' write, the event-loop turn) was spread over 8
  * messages: 23–27 µs of its CPU a message, against 17–20 µs at 64 (bench/README.md).
  */
