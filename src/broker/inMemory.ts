@@ -46,6 +46,71 @@ class PipeEnd extends Duplex {
     // Data is pushed by the peer's writes.
   }
 
+  /** Writes taken this turn by write()'s own path, handed on together in the next tick. */
+  private readonly gathered: (Buffer | string | undefined)[] = [];
+  private gatheredCount = 0;
+  private gatheredBytes = 0;
+  private mustDrain = false;
+
+  /**
+   * The writers here (mqtt-packet, for mqtt.js and aedes) write a packet as five or six
+   * chunks under cork(). Node's Writable keeps a record and a callback for each and
+   * joins them on uncork(); this end takes them straight into a list instead, joined
+   * in the next tick: the same bytes, in the same order, one chunk a turn for the peer,
+   * as before, without a Writable record per chunk. A write with a callback or an
+   * encoding, after end() or destroy(), or while Writable holds some, takes Writable's
+   * own path (its errors, its callback), behind what was gathered.
+   */
+  override write(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+    if (encoding !== undefined || cb !== undefined || this.writableEnded || this.destroyed || this.writableLength > 0 || !(typeof chunk === 'string' || Buffer.isBuffer(chunk))) {
+      if (this.gatheredCount > 0 && !this.writableEnded && !this.destroyed) super.write(this.takeGathered());
+      return super.write(chunk, encoding as BufferEncoding, cb as (err?: Error | null) => void);
+    }
+    if (this.gatheredCount === 0) process.nextTick(flushGathered, this);
+    this.gathered[this.gatheredCount++] = chunk;
+    this.gatheredBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    if (this.gatheredBytes < this.writableHighWaterMark) return true;
+    this.mustDrain = true;
+    return false;
+  }
+
+  /** What write() gathered, as one buffer; the list (kept for the next turn's) is emptied. */
+  private takeGathered(): Buffer {
+    const list = this.gathered;
+    const n = this.gatheredCount;
+    const first = list[0]!;
+    let bytes: Buffer;
+    if (n === 1 && typeof first !== 'string') bytes = first;
+    else {
+      bytes = Buffer.allocUnsafe(this.gatheredBytes);
+      let at = 0;
+      // Strings as UTF-8, as Writable would have taken them.
+      for (let i = 0; i < n; i++) {
+        const c = list[i]!;
+        at += typeof c === 'string' ? bytes.write(c, at) : c.copy(bytes, at);
+      }
+    }
+    list.fill(undefined, 0, n);
+    this.gatheredCount = 0;
+    this.gatheredBytes = 0;
+    return bytes;
+  }
+
+  /** Hands on what write() gathered this turn, unless the end was destroyed since. */
+  flush(): void {
+    if (this.gatheredCount > 0) {
+      const bytes = this.takeGathered();
+      if (!this.destroyed) {
+        if (this.route) this.route.data(bytes);
+        else this.peer?.fromPeer(bytes);
+      }
+    }
+    if (this.mustDrain) {
+      this.mustDrain = false;
+      if (!this.destroyed) this.emit('drain');
+    }
+  }
+
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.send(chunk, cb);
   }
@@ -63,6 +128,7 @@ class PipeEnd extends Duplex {
   }
 
   override _final(cb: (err?: Error | null) => void): void {
+    // What write() gathered goes first: its tick was queued before this one.
     process.nextTick(() => {
       if (this.route) this.route.end();
       else this.peer?.fromPeer(null);
@@ -85,6 +151,8 @@ class PipeEnd extends Duplex {
     cb(err);
   }
 }
+
+const flushGathered = (end: PipeEnd) => end.flush();
 
 /** Hands bytes to an end's reader; a class, so a connection's two cost one small object each. */
 class EndOutlet implements PipeOutlet {

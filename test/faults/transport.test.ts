@@ -143,4 +143,46 @@ describe('fault link transports', () => {
     await new Promise((r) => d.once('close', r));
     expect(d.destroyed).toBe(true);
   });
+
+  it("duplexPair: a turn's writes reach the peer as one chunk, in the next tick, strings as UTF-8; callbacks, end and drain as Writable's", async () => {
+    const [a, b] = duplexPair();
+    const chunks: string[] = [];
+    let bytes = 0;
+    let writing = false;
+    b.on('data', (c: Buffer) => {
+      expect(writing).toBe(false); // never inside the writer's write()
+      chunks.push(c.toString('utf8'));
+      bytes += c.length;
+    });
+    // A packet as mqtt-packet writes one: under cork, header, length, a topic string, the payload.
+    writing = true;
+    a.cork();
+    expect(a.write(Buffer.from([0x30]))).toBe(true);
+    a.write(Buffer.from([0x0b]));
+    a.write('tö/x');
+    a.write(Buffer.from('pay'));
+    process.nextTick(() => a.uncork());
+    writing = false;
+    await until(() => chunks.length === 1, 2000, 'the first turn');
+    expect(Buffer.from(chunks[0], 'utf8')).toEqual(Buffer.concat([Buffer.from([0x30, 0x0b]), Buffer.from('tö/x', 'utf8'), Buffer.from('pay')]));
+    // A write with a callback goes behind what was gathered, and its callback is called.
+    let called = false;
+    a.write('1');
+    a.write('2', () => (called = true));
+    a.write('3');
+    await until(() => chunks.join('').endsWith('123') && called, 2000, 'the ordered writes and the callback');
+    // Past the high-water mark: false, then 'drain' once the bytes are handed on.
+    const big = Buffer.alloc(a.writableHighWaterMark + 1, 0x61);
+    const drained = new Promise((r) => a.once('drain', r));
+    expect(a.write(big)).toBe(false);
+    await drained;
+    await until(() => bytes === 10 + 3 + big.length, 2000, 'the big write'); // 'ö' is two bytes
+    // After end(): Writable's own error, and nothing more reaches the peer.
+    const err = new Promise<Error>((r) => a.once('error', r));
+    b.resume();
+    a.end();
+    a.write('late');
+    expect((await err).message).toMatch(/write after end/);
+    expect(chunks.join('')).not.toContain('late');
+  });
 });
