@@ -122,13 +122,14 @@ export function parseArgs(src: string, specs: readonly ParamSpec[]): ParseResult
   const tokens = tokenize(src);
   if (tokens === null) return { ok: false, code: CME.paramFormat };
   if (tokens.length > specs.length) return { ok: false, code: CME.paramCountBeyond };
-  const values: ArgValue[] = [];
+  // Sized once: a push-grown array takes room for 17.
+  const values: ArgValue[] = new Array<ArgValue>(specs.length);
   for (let k = 0; k < specs.length; k++) {
     const spec = specs[k];
     const tok = tokens[k];
     if (tok === undefined) {
       if (!spec.optional) return { ok: false, code: k >= tokens.length ? CME.paramCountShort : CME.invalidInput };
-      values.push(undefined);
+      values[k] = undefined;
       continue;
     }
     if (spec.kind === 'int') {
@@ -137,11 +138,11 @@ export function parseArgs(src: string, specs: readonly ParamSpec[]): ParseResult
       if (spec.values && !spec.values.includes(v)) return { ok: false, code: CME.invalidInput };
       if (spec.min !== undefined && v < spec.min) return { ok: false, code: CME.invalidInput };
       if (spec.max !== undefined && v > spec.max) return { ok: false, code: CME.invalidInput };
-      values.push(v);
+      values[k] = v;
     } else {
       if (spec.quotes === 'required' && !tok.quoted) return { ok: false, code: CME.invalidInput };
       if (spec.maxLen !== undefined && tok.value.length > spec.maxLen) return { ok: false, code: CME.textTooLong };
-      values.push(tok.value);
+      values[k] = tok.value;
     }
   }
   return { ok: true, values, tokens };
