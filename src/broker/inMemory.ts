@@ -96,14 +96,16 @@ class PipeEnd extends Duplex {
     return bytes;
   }
 
-  /** Hands on what write() gathered this turn, unless the end was destroyed since. */
+  /**
+   * Hands on what write() gathered this turn, as _write() does: through the route even if
+   * this end was destroyed since (the route's outlet looks at its own end), to the peer
+   * while there is one (destroy() parts them).
+   */
   flush(): void {
     if (this.gatheredCount > 0) {
       const bytes = this.takeGathered();
-      if (!this.destroyed) {
-        if (this.route) this.route.data(bytes);
-        else this.peer?.fromPeer(bytes);
-      }
+      if (this.route) this.route.data(bytes);
+      else this.peer?.fromPeer(bytes);
     }
     if (this.mustDrain) {
       this.mustDrain = false;
