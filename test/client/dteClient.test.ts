@@ -44,6 +44,25 @@ describe('DteClient.send', () => {
     expect(await answer).toEqual({ lines: ['866782041234564'], final: 'OK', ok: true, raw: 'AT+GSN\r\r\n866782041234564\r\n\r\nOK\r\n' });
   });
 
+  it('cuts lines at CR, at LF and at CRLF, several in one chunk or one across chunks, empty ones dropped; a prompt on a line of its own', async () => {
+    const peer = await connect();
+    const sent = nextLine(peer);
+    const answer = dte.send('AT+X');
+    await sent;
+    // One chunk with four lines ending three ways; a line cut across two chunks (at a CR too).
+    peer.write('+A: 1\r\n+B: 2\r+C: 3\n\r\n+D: ');
+    await new Promise((r) => setImmediate(r));
+    peer.write('4\r');
+    await new Promise((r) => setImmediate(r));
+    peer.write('\nOK\r\n');
+    expect(await answer).toEqual({ lines: ['+A: 1', '+B: 2', '+C: 3', '+D: 4'], final: 'OK', ok: true, raw: '+A: 1\r\n+B: 2\r+C: 3\n\r\n+D: 4\r\nOK\r\n' });
+    expect(dte.lines).toEqual(['+A: 1', '+B: 2', '+C: 3', '+D: 4', 'OK']);
+    const prompt = dte.send('AT+CIPSEND=1');
+    await nextLine(peer);
+    peer.write('\r\n> ');
+    expect((await prompt).final).toBe('>');
+  });
+
   it('takes +CME ERROR: <n> and the other final result codes as the end of the answer', async () => {
     const peer = await connect();
     for (const [final, ok] of [['+CME ERROR: 3', false], ['+CMS ERROR: 500', false], ['SHUT OK', true], ['NO CARRIER', false], ['ERROR', false]] as const) {
