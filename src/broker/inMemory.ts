@@ -102,11 +102,7 @@ class PipeEnd extends Duplex {
    * while there is one (destroy() parts them).
    */
   flush(): void {
-    if (this.gatheredCount > 0) {
-      const bytes = this.takeGathered();
-      if (this.route) this.route.data(bytes);
-      else this.peer?.fromPeer(bytes);
-    }
+    if (this.gatheredCount > 0) this.handOn(this.takeGathered());
     if (this.mustDrain) {
       this.mustDrain = false;
       if (!this.destroyed) this.emit('drain');
@@ -123,10 +119,15 @@ class PipeEnd extends Duplex {
 
   private send(bytes: Buffer, cb: (err?: Error | null) => void): void {
     process.nextTick(() => {
-      if (this.route) this.route.data(bytes);
-      else this.peer?.fromPeer(bytes);
+      this.handOn(bytes);
       cb();
     });
+  }
+
+  /** Bytes written at this end, to the route when one is set, else to the peer while there is one. */
+  private handOn(bytes: Buffer): void {
+    if (this.route) this.route.data(bytes);
+    else this.peer?.fromPeer(bytes);
   }
 
   override _final(cb: (err?: Error | null) => void): void {

@@ -50,11 +50,10 @@ describe('DteClient.send', () => {
     const answer = dte.send('AT+X');
     await sent;
     // One chunk with four lines ending three ways; a line cut across two chunks (at a CR too).
-    peer.write('+A: 1\r\n+B: 2\r+C: 3\n\r\n+D: ');
-    await new Promise((r) => setImmediate(r));
-    peer.write('4\r');
-    await new Promise((r) => setImmediate(r));
-    peer.write('\nOK\r\n');
+    for (const piece of ['+A: 1\r\n+B: 2\r+C: 3\n\r\n+D: ', '4\r', '\nOK\r\n']) {
+      peer.write(piece);
+      await new Promise((r) => setImmediate(r));
+    }
     expect(await answer).toEqual({ lines: ['+A: 1', '+B: 2', '+C: 3', '+D: 4'], final: 'OK', ok: true, raw: '+A: 1\r\n+B: 2\r+C: 3\n\r\n+D: 4\r\nOK\r\n' });
     expect(dte.lines).toEqual(['+A: 1', '+B: 2', '+C: 3', '+D: 4', 'OK']);
     const prompt = dte.send('AT+CIPSEND=1');
